@@ -1,0 +1,42 @@
+"""Question answering over Chinese government work reports, with cited paragraphs."""
+
+from .config import Settings
+from .errors import (
+    AssistantError,
+    ConfigError,
+    DocumentNotFoundError,
+    EmbeddingMismatchError,
+    EmptyQuestionError,
+    InputError,
+    LLMError,
+    LoadError,
+    StoreError,
+    StoreLockedError,
+    UnsupportedFormatError,
+)
+from .pipeline import Assistant
+from .types import Answer, Citation, DocumentInfo, IngestReport, RetrievedParagraph
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Answer",
+    "Assistant",
+    "AssistantError",
+    "Citation",
+    "ConfigError",
+    "DocumentInfo",
+    "DocumentNotFoundError",
+    "EmbeddingMismatchError",
+    "EmptyQuestionError",
+    "IngestReport",
+    "InputError",
+    "LLMError",
+    "LoadError",
+    "RetrievedParagraph",
+    "Settings",
+    "StoreError",
+    "StoreLockedError",
+    "UnsupportedFormatError",
+    "__version__",
+]

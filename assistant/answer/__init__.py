@@ -1,0 +1,1 @@
+"""Answerers: extractive (the embedded default) and the LLM chain. Neither reads the environment."""

@@ -1,0 +1,226 @@
+"""Command line: a thin shell over the Python API.
+
+Library errors become a one-line message on stderr and a non-zero exit code; no tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .config import Settings
+from .errors import AssistantError, InputError
+from .types import Answer
+
+EXIT_USER_ERROR = 2
+
+
+def _assistant(args: argparse.Namespace):
+    from .pipeline import Assistant
+
+    settings = Settings.from_env(store_dir=args.store)
+    return Assistant(settings=settings)
+
+
+def _print_answer(ans: Answer, out=None) -> None:
+    out = out or sys.stdout
+    if ans.rewritten_question:
+        print(f"问题（改写）：{ans.rewritten_question}", file=out)
+    print(f"答：{ans.text}", file=out)
+    for notice in ans.notices:
+        print(f"注：{notice}", file=out)
+    for n, c in enumerate(ans.citations, start=1):
+        where = " › ".join(x for x in (c.title, c.section) if x)
+        print(f"\n[{n}] {where} · 第{c.paragraph}段", file=out)
+        print(f"    “{c.quote}”", file=out)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    a = _assistant(args)
+
+    def progress(done: int, total: int, doc_id: str) -> None:
+        print(f"[{done}/{total}] {doc_id}", file=sys.stderr)
+
+    report = a.ingest(args.paths, progress=progress)
+    print(
+        f"added {len(report.added)}, updated {len(report.updated)}, "
+        f"unchanged {len(report.skipped)}, failed {len(report.failed)}"
+    )
+    for path, reason in report.failed:
+        print(f"failed: {path}: {reason}", file=sys.stderr)
+    return 1 if report.failed and not (report.added or report.updated or report.skipped) else 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    a = _assistant(args)
+    if not a.documents():
+        raise InputError("the store is empty: run `assistant ingest data/` first")
+    ans = a.ask(args.question, documents=args.doc or None, year=args.year)
+    if args.json:
+        print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_answer(ans)
+    return 0
+
+
+def _read_questions(path: Path) -> list[tuple[str, str]]:
+    """(id, question) pairs from a .jsonl, .csv or .txt file."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    items: list[tuple[str, str]] = []
+    if suffix == ".jsonl":
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}:{n}: not JSON ({exc.msg})") from None
+            if isinstance(obj, str):
+                obj = {"question": obj}
+            if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
+                raise InputError(f'{path}:{n}: expected an object with a "question"')
+            items.append((str(obj.get("id", n)), obj["question"]))
+    elif suffix == ".csv":
+        reader = csv.DictReader(text.splitlines())
+        if not reader.fieldnames or "question" not in reader.fieldnames:
+            raise InputError(f'{path}: the CSV needs a "question" column')
+        for n, row in enumerate(reader, start=1):
+            items.append((str(row.get("id") or n), row["question"] or ""))
+    elif suffix == ".txt":
+        for n, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                items.append((str(n), line.strip()))
+    else:
+        raise InputError(f"{path}: batch input must be .jsonl, .csv or .txt")
+    ids = [i for i, _ in items]
+    if len(set(ids)) != len(ids):
+        raise InputError(f"{path}: question ids must be unique")
+    return items
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    items = _read_questions(Path(args.input))
+    out_path = Path(args.output)
+    done: set[str] = set()
+    if out_path.exists():
+        # Resume: keep finished answers, drop a half-written last line.
+        lines = out_path.read_text(encoding="utf-8").splitlines()
+        kept = []
+        for line in lines:
+            try:
+                done.add(str(json.loads(line)["id"]))
+                kept.append(line)
+            except (json.JSONDecodeError, KeyError, TypeError):
+                continue
+        out_path.write_text("".join(k + "\n" for k in kept), encoding="utf-8")
+    todo = [(i, q) for i, q in items if i not in done]
+    a = _assistant(args)
+    failures = 0
+    with out_path.open("a", encoding="utf-8") as out:
+        for qid, question in tqdm(todo, desc="answering", unit="q", file=sys.stderr):
+            try:
+                record = {"id": qid, **a.ask(question).to_dict()}
+            except InputError as exc:
+                failures += 1
+                record = {"id": qid, "question": question, "error": str(exc)}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.flush()
+    print(
+        f"{len(todo)} answered ({len(done)} already done, {failures} with errors) -> {out_path}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    docs = _assistant(args).documents()
+    if args.json:
+        print(json.dumps([d.to_dict() for d in docs], ensure_ascii=False, indent=2))
+        return 0
+    if not docs:
+        print("no documents indexed")
+    for d in docs:
+        year = d.year or "-"
+        print(f"{d.doc_id}\t{d.title}\t{d.region or '-'}\t{year}\t{d.paragraphs} paragraphs")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    _assistant(args).delete(args.doc_id)
+    print(f"deleted {args.doc_id}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--store", metavar="DIR", help="index folder (default: $ASSISTANT_STORE_DIR)"
+    )
+    common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser = argparse.ArgumentParser(
+        prog="assistant", description="Ask questions about government work reports, with citations."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", parents=[common], help="index files or folders (idempotent)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", parents=[common], help="answer one question, with citations")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument(
+        "--doc", action="append", metavar="DOC_ID", help="only this document (repeatable)"
+    )
+    p.add_argument("--year", type=int, help="only reports of this year")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("batch", parents=[common], help="answer many questions; resumable")
+    p.add_argument("input", metavar="IN", help="questions: .jsonl, .csv (question column) or .txt")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.jsonl")
+    p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("docs", parents=[common], help="list indexed documents")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("delete", parents=[common], help="remove a document from the index")
+    p.add_argument("doc_id")
+    p.set_defaults(func=cmd_delete)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        return args.func(args)
+    except AssistantError as exc:
+        print(f"assistant: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("assistant: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Ingest: file loaders, text cleaning, metadata detection and report structure."""

@@ -1,0 +1,459 @@
+"""File loaders: bytes of a .txt/.md/.html/.pdf/.docx file -> SourceText (one paragraph a line).
+
+Every failure is raised as `LoadError` (or `UnsupportedFormatError`) carrying the path and a
+one-line reason; no library exception escapes. Loaders do not remove site chrome: that is
+`clean.clean_text`, applied to whatever a loader returns.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import LoadError, UnsupportedFormatError
+from ..types import SourceText
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
+
+log = logging.getLogger("assistant")
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+_FORMATS: dict[str, str] = {
+    ".txt": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
+}
+SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(_FORMATS)
+
+# A text file with more than this share of control or undecodable characters is binary.
+_MAX_BINARY_SHARE = 0.01
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+# Declared charsets that are subsets of GB18030 are decoded as GB18030: pages that declare
+# gb2312 routinely use characters outside it.
+_GB_ALIASES = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "cp936", "euc-cn", "gb18030"}
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def load_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceText:
+    """Read a report file; the extension picks the format."""
+    p = Path(path)
+    source = str(path)
+    fmt = _format_of(p.name, source)
+    try:
+        size = p.stat().st_size
+        if p.is_dir():
+            raise LoadError(source, "is a directory")
+        if size > max_bytes:
+            raise LoadError(source, _too_large(size, max_bytes))
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise LoadError(source, "file not found") from None
+    except PermissionError:
+        raise LoadError(source, "permission denied") from None
+    except OSError as exc:
+        raise LoadError(source, f"cannot read file: {exc.strerror or exc}") from None
+    return _load(data, source, fmt, max_bytes)
+
+
+def load_bytes(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceText:
+    """Read a report given as bytes (an upload, say); `name`'s extension picks the format."""
+    fmt = _format_of(name, name)
+    return _load(data, name, fmt, max_bytes)
+
+
+def _format_of(name: str, source: str) -> str:
+    ext = Path(name).suffix.lower()
+    if ext not in _FORMATS:
+        supported = ", ".join(sorted(SUPPORTED_EXTENSIONS))
+        shown = f"'{ext}'" if ext else "(no extension)"
+        raise UnsupportedFormatError(source, f"unsupported format {shown}; supported: {supported}")
+    return _FORMATS[ext]
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"too large ({size / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB)"
+
+
+def _load(data: bytes, source: str, fmt: str, max_bytes: int) -> SourceText:
+    if len(data) > max_bytes:
+        raise LoadError(source, _too_large(len(data), max_bytes))
+    if not data.strip():
+        raise LoadError(source, "empty")
+    reader = _READERS[fmt]
+    try:
+        text, title, encoding = reader(data, source)
+    except LoadError:
+        raise
+    except Exception as exc:  # a library's parse error: report it as a reason, not a traceback
+        log.debug("loading %s failed", source, exc_info=True)
+        raise LoadError(source, f"cannot read {fmt} file: {_describe(exc)}") from exc
+    text = "\n".join(line.rstrip() for line in text.splitlines())
+    if not text.strip():
+        raise LoadError(source, "empty (no text)")
+    return SourceText(text=text, source=source, format=fmt, title=title, encoding=encoding)
+
+
+def _describe(exc: Exception) -> str:
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+# --- plain text and Markdown ----------------------------------------------------------------
+
+
+def decode_text(data: bytes, source: str = "<bytes>") -> tuple[str, str]:
+    """Decode text bytes: BOM, then strict UTF-8, then GB18030, then charset-normalizer.
+
+    Returns (text, encoding); raises LoadError for binary data.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return _check_textual(data.decode(encoding), source), encoding.removesuffix("-sig")
+            except UnicodeDecodeError:
+                raise LoadError(source, f"invalid {encoding} text despite its BOM") from None
+    if b"\x00" in data:
+        raise LoadError(source, "binary data, not text (contains NUL bytes)")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return _check_textual(data.decode(encoding), source), encoding
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise LoadError(source, "binary data or unknown text encoding")
+    return _check_textual(str(best), source), best.encoding
+
+
+def _check_textual(text: str, source: str) -> str:
+    if text:
+        bad = sum(
+            1
+            for ch in text
+            if ch == "\ufffd" or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
+        )
+        if bad / len(text) > _MAX_BINARY_SHARE:
+            raise LoadError(source, "binary data, not text (control characters)")
+    return text.removeprefix("\ufeff")
+
+
+def _read_txt(data: bytes, source: str) -> tuple[str, str, str]:
+    text, encoding = decode_text(data, source)
+    return text, "", encoding
+
+
+def _read_md(data: bytes, source: str) -> tuple[str, str, str]:
+    text, encoding = decode_text(data, source)
+    lines = markdown_to_lines(text)
+    return "\n".join(lines), "", encoding
+
+
+def markdown_to_lines(text: str) -> list[str]:
+    """Plain text of Markdown: one heading, paragraph, list item or table row a line."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    lines: list[str] = []
+    row: list[str] | None = None
+    for token in md.parse(text):
+        if token.type == "inline":
+            rendered = _render_inline(token.children or [])
+            if row is not None:
+                row.append(" ".join(rendered.split()))
+            else:
+                lines.extend(rendered.split("\n"))
+        elif token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close" and row is not None:
+            lines.append(" ".join(cell for cell in row if cell))
+            row = None
+        elif token.type in ("fence", "code_block"):
+            lines.extend(token.content.split("\n"))
+        elif token.type == "html_block":
+            lines.extend(_html_block_text(token.content))
+    return [line.strip() for line in lines if line.strip()]
+
+
+def _render_inline(children: Iterable[Token]) -> str:
+    out: list[str] = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            out.append(child.content)
+        elif child.type == "image":
+            out.append(_render_inline(child.children or []))
+        elif child.type == "softbreak":
+            out.append("\x00")
+        elif child.type == "hardbreak":
+            out.append("\n")
+    # A soft break joins Chinese lines directly but keeps a space between Latin words.
+    joined = "".join(out)
+    return re.sub(r"(?<=[A-Za-z0-9,.;:!?])\x00(?=[A-Za-z0-9])", " ", joined).replace("\x00", "")
+
+
+def _html_block_text(html: str) -> list[str]:
+    import lxml.html
+
+    try:
+        root = lxml.html.fromstring(html)
+    except Exception:  # not even tag soup: treat as no text
+        return []
+    return _block_lines(root)
+
+
+# --- HTML -------------------------------------------------------------------------------------
+
+
+def _read_html(data: bytes, source: str) -> tuple[str, str, str]:
+    html, encoding = _decode_html(data, source)
+    html = _XML_DECLARATION.sub("", html, count=1)
+    import trafilatura
+
+    text = trafilatura.extract(
+        html,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        deduplicate=False,
+    )
+    if not text or not text.strip():
+        text = "\n".join(_fallback_html_lines(html))
+    return text, _html_title(html), encoding
+
+
+def _decode_html(data: bytes, source: str) -> tuple[str, str]:
+    if not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        match = _META_CHARSET.search(data[:8192])
+        if match:
+            declared = match.group(1).decode("ascii", "replace").lower()
+            encoding = "gb18030" if declared in _GB_ALIASES else declared
+            try:
+                return _check_textual(data.decode(encoding), source), encoding
+            except (LookupError, UnicodeDecodeError):
+                log.debug("%s: declared charset %s does not fit; detecting", source, declared)
+    return decode_text(data, source)
+
+
+def _html_title(html: str) -> str:
+    import trafilatura
+
+    meta = trafilatura.extract_metadata(html)
+    title = (meta.title if meta else "") or ""
+    if not title:
+        import lxml.html
+
+        found = lxml.html.fromstring(html).findtext(".//title")
+        title = found or ""
+    return " ".join(title.split())
+
+
+_BLOCK_TAGS = {
+    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "fieldset",
+    "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+    "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "td", "th",
+    "thead", "tr", "ul", "title", "body",
+}  # fmt: skip
+_SKIP_TAGS = {"script", "style", "noscript", "template", "nav", "header", "footer", "aside"}
+
+
+def _fallback_html_lines(html: str) -> list[str]:
+    import lxml.html
+
+    root = lxml.html.fromstring(html)
+    body = root.find(".//body")
+    return _block_lines(body if body is not None else root)
+
+
+def _block_lines(root: object) -> list[str]:
+    """Text of an lxml tree with a line break around every block element."""
+    parts: list[str] = []
+
+    def walk(el: object) -> None:
+        tag = getattr(el, "tag", None)
+        if not isinstance(tag, str) or tag.lower() in _SKIP_TAGS:
+            parts.append(getattr(el, "tail", None) or "")
+            return
+        block = tag.lower() in _BLOCK_TAGS
+        if block:
+            parts.append("\n")
+        parts.append(getattr(el, "text", None) or "")
+        for child in el:  # type: ignore[attr-defined]
+            walk(child)
+        if block:
+            parts.append("\n")
+        parts.append(getattr(el, "tail", None) or "")
+
+    walk(root)
+    text = "".join(parts)
+    return [" ".join(line.split()) for line in text.split("\n") if line.strip()]
+
+
+# --- PDF --------------------------------------------------------------------------------------
+
+_FINAL_PUNCT = tuple("。！？；：”!?")
+_HEADING = re.compile(
+    r"^(?:第[一二三四五六七八九十百]+部分|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]"
+    r"|\d{1,2}[、．](?!\d)|[（(]\d{1,2}[）)])"
+)
+_PAGE_NUMBER = re.compile(r"^[-—–－\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*/\s*\d{1,4})?[-—–－\s]*$")
+
+
+def _read_pdf(data: bytes, source: str) -> tuple[str, str, str]:
+    import pypdf
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+
+    if b"%PDF-" not in data[:1024]:
+        raise LoadError(source, "not a PDF file (no %PDF header)")
+    if b"%%EOF" not in data[-2048:]:
+        raise LoadError(source, "truncated or damaged PDF (no end-of-file marker)")
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")
+            except DependencyError:
+                raise LoadError(source, "encrypted PDF (AES support is not installed)") from None
+            if not opened:
+                raise LoadError(source, "encrypted PDF (needs a password)")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = _pdf_title(reader)
+    except FileNotDecryptedError:
+        raise LoadError(source, "encrypted PDF (needs a password)") from None
+    except PdfReadError as exc:
+        raise LoadError(source, f"damaged PDF: {_describe(exc)}") from exc
+    if not pages:
+        raise LoadError(source, "empty (PDF has no pages)")
+    if not any(page.strip() for page in pages):
+        raise LoadError(source, "no text layer (scanned PDF?)")
+    return "\n".join(repair_pdf_lines(pages)), title, ""
+
+
+def _pdf_title(reader: object) -> str:
+    meta = getattr(reader, "metadata", None)
+    title = str(getattr(meta, "title", "") or "").strip() if meta else ""
+    title = re.sub(r"^Microsoft Word\s*-\s*", "", title)
+    title = re.sub(r"\.(?:docx?|wps|pdf)$", "", title, flags=re.IGNORECASE).strip()
+    return "" if title.lower() in {"untitled", "无标题", "anonymous"} else title
+
+
+def repair_pdf_lines(pages: list[str]) -> list[str]:
+    """Join lines the page layout broke mid-paragraph; one paragraph or heading a line.
+
+    A line runs on into the next unless it ends with sentence-final punctuation, the next
+    line starts a heading (一、 / （一） / 1.), or the line is short for the page (the last
+    line of a paragraph, a title). A heading runs on only when it fills its line and the
+    next line is a short remainder (a heading wrapped in two).
+    """
+    lines: list[str] = []
+    for page in pages:
+        page_lines = [" ".join(line.split()) for line in page.splitlines()]
+        page_lines = [line for line in page_lines if line]
+        # Page numbers sit on the first or last line of a page.
+        while page_lines and _PAGE_NUMBER.match(page_lines[-1]):
+            page_lines.pop()
+        while page_lines and _PAGE_NUMBER.match(page_lines[0]):
+            page_lines.pop(0)
+        lines.extend(page_lines)
+    if not lines:
+        return []
+    full = _full_width(lines)
+    out: list[str] = [lines[0]]
+    for line in lines[1:]:
+        prev = out[-1]
+        if _runs_on(prev, line, full):
+            sep = (
+                " " if re.search(r"[A-Za-z0-9,]$", prev) and re.match(r"[A-Za-z0-9]", line) else ""
+            )
+            out[-1] = prev + sep + line
+        else:
+            out.append(line)
+    return out
+
+
+def _width(line: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+def _full_width(lines: list[str]) -> int:
+    """The display width of a full line of body text (80th percentile of line widths)."""
+    widths = sorted(_width(line) for line in lines)
+    return widths[min(len(widths) - 1, int(len(widths) * 0.8))]
+
+
+def _runs_on(prev: str, line: str, full: int) -> bool:
+    if prev.endswith(_FINAL_PUNCT) or _HEADING.match(line):
+        return False
+    prev_width = _width(prev)
+    if _HEADING.match(prev):
+        return prev_width >= 0.9 * full and _width(line) < 0.7 * full
+    return prev_width >= 0.7 * full
+
+
+# --- DOCX -------------------------------------------------------------------------------------
+
+
+def _read_docx(data: bytes, source: str) -> tuple[str, str, str]:
+    import zipfile
+
+    import docx
+    from docx.table import Table
+
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise LoadError(source, "not a .docx file (not a zip package; an old .doc?)")
+    document = docx.Document(io.BytesIO(data))
+    lines: list[str] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            lines.extend(_table_lines(block))
+        else:
+            lines.append(block.text)
+    title = (document.core_properties.title or "").strip()
+    return "\n".join(lines), title, ""
+
+
+def _table_lines(table: object) -> list[str]:
+    """Each distinct cell's paragraphs as lines, row by row (merged cells once)."""
+    from docx.table import Table
+
+    lines: list[str] = []
+    seen: set[int] = set()
+    for row in table.rows:  # type: ignore[attr-defined]
+        for cell in row.cells:
+            if id(cell._tc) in seen:
+                continue
+            seen.add(id(cell._tc))
+            for block in cell.iter_inner_content():
+                if isinstance(block, Table):
+                    lines.extend(_table_lines(block))
+                else:
+                    lines.append(block.text)
+    return lines
+
+
+_READERS: dict[str, Callable[[bytes, str], tuple[str, str, str]]] = {
+    "txt": _read_txt,
+    "md": _read_md,
+    "html": _read_html,
+    "pdf": _read_pdf,
+    "docx": _read_docx,
+}

@@ -1,0 +1,181 @@
+"""Chinese text analysis shared by retrieval and answering: jieba with a dictionary of policy
+and statistical terms, stop words, a small thesaurus of what users say for report terms, and
+the time and place constraints a question carries.
+
+jieba's dictionary takes about a second to load, so one tokenizer is built per process.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from .types import PLAN, REVIEW
+
+# What users say -> the wording reports use. Applied to questions before matching.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "gdp": ("地区生产总值",),
+    "经济总量": ("地区生产总值",),
+    "生产总值": ("地区生产总值",),
+    "经济增速": ("地区生产总值", "增长"),
+    "财政收入": ("地方一般公共预算收入",),
+    "一般预算收入": ("地方一般公共预算收入",),
+    "规上工业": ("规模以上工业",),
+    "工业增加值": ("规模以上工业增加值",),
+    "社零": ("社会消费品零售总额",),
+    "消费品零售": ("社会消费品零售总额",),
+    "投资": ("固定资产投资",),
+    "外贸": ("进出口",),
+    "出口": ("进出口",),
+    "就业": ("城镇新增就业", "新增城镇就业"),
+    "收入": ("可支配收入",),
+    "高铁": ("铁路", "高速铁路"),
+    "研发": ("研发投入", "研究与试验发展"),
+    "物价": ("居民消费价格",),
+    "cpi": ("居民消费价格",),
+    "农业": ("第一产业",),
+    "第三产业": ("服务业",),
+    "服务业": ("第三产业",),
+    "失业率": ("城镇调查失业率",),
+}
+
+STOP_WORDS = frozenset(
+    """的 了 是 在 和 与 及 或 等 把 被 对 为 从 到 由 于 以 之 其 这 那 哪 哪些 什么 多少 几 几个
+    如何 怎么 怎样 怎么样 是否 有没有 有 没有 吗 呢 吧 啊 请问 请 告诉 我 我们 你 你们 他们 一下 关于
+    方面 情况 问题 主要 具体 分别 各 各自 多 大 了解 想 知道 报告 政府 工作 提到 提出 说 讲 里 中
+    年 今年 去年 明年 上年 当年 全年 目标 计划 预期 实际 实现 完成 达到 是多少 为多少 有多少 哪个
+    哪里 哪项 一项 项 个 次 第 里面 期间 同比 相比 比 较 更 最 多大 怎 么 ？ ? ， , 。 、 ： : ；
+    “ ” 《 》 （ ） ( ) ！ ! """.split()
+)
+
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
+_PLAN_CUES = re.compile(r"目标|计划|预期|力争|打算|安排|部署|将要|要求|任务")
+_REVIEW_CUES = re.compile(r"实际|完成|实现了|实绩|成绩|成效|取得|回顾|过去一年|达到了")
+_NUMERIC_CUES = re.compile(r"多少|几|多大|比重|占比|增速|增长|增幅|规模|总额|总量|数量|金额|目标是")
+_PUNCT_ONLY = re.compile(r"^[\W_]+$", re.UNICODE)
+_LATIN = re.compile(r"[A-Za-z]+")
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width to half-width), lower case, no whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+class _Jieba:
+    """Process-wide jieba tokenizer with the policy-term dictionary loaded once."""
+
+    _lock = threading.Lock()
+    _tok = None
+
+    @classmethod
+    def get(cls):
+        if cls._tok is None:
+            with cls._lock:
+                if cls._tok is None:
+                    import logging
+
+                    import jieba
+                    import jieba.posseg
+
+                    jieba.setLogLevel(logging.WARNING)
+                    tok = jieba.Tokenizer()
+                    terms = resources.files("assistant.resources").joinpath("policy_terms.txt")
+                    with resources.as_file(terms) as path:
+                        tok.load_userdict(str(path))
+                    tok.initialize()
+                    cls._pos = jieba.posseg.POSTokenizer(tok)
+                    cls._tok = tok
+        return cls._tok
+
+    @classmethod
+    def pos(cls):
+        cls.get()
+        return cls._pos
+
+
+def warm_up() -> None:
+    """Load jieba's dictionary now rather than on the first question."""
+    _Jieba.get()
+
+
+def tokens(text: str) -> list[str]:
+    """Search-mode tokens without stop words and punctuation, NFKC-normalised."""
+    tok = _Jieba.get()
+    out = []
+    for t in tok.lcut_for_search(normalize(text)):
+        if t in STOP_WORDS or _PUNCT_ONLY.match(t):
+            continue
+        out.append(t)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def expand(text: str) -> str:
+    """The question with report wording appended for the user terms it contains."""
+    norm = normalize(text)
+    extra = [w for key, words in SYNONYMS.items() if key in norm for w in words if w not in norm]
+    return norm + (" " + " ".join(extra) if extra else "")
+
+
+@dataclass(frozen=True)
+class QuestionIntent:
+    """What a question pins down beyond its words."""
+
+    years: tuple[int, ...] = ()
+    relative: str = ""  # "last" (去年/上年) | "this" (今年/本年) | ""
+    period: str = ""  # REVIEW | PLAN | "" (from cue words)
+    numeric: bool = False
+    places: tuple[str, ...] = ()
+
+    def wanted(self, report_year: int | None) -> tuple[str, int | None]:
+        """(period, year) the question asks about, relative to a report delivered in report_year."""
+        year = self.years[0] if self.years else None
+        if year is None and report_year:
+            if self.relative == "last":
+                year = report_year - 1
+            elif self.relative == "this" or self.period == PLAN:
+                year = report_year
+        period = self.period
+        if year is not None and report_year:
+            period = REVIEW if year < report_year else PLAN
+        return period, year
+
+
+@lru_cache(maxsize=4096)
+def intent(question: str) -> QuestionIntent:
+    norm = normalize(question)
+    years = tuple(int(y) for y in _YEAR.findall(norm) if 1949 <= int(y) <= 2100)
+    relative = ""
+    if re.search(r"去年|上年|上一年|过去一年", norm):
+        relative = "last"
+    elif re.search(r"今年|本年|明年", norm):
+        relative = "this"
+    period = ""
+    if _PLAN_CUES.search(norm):
+        period = PLAN
+    elif _REVIEW_CUES.search(norm) or relative == "last":
+        period = REVIEW
+    places = tuple(
+        dict.fromkeys(
+            w.word
+            for w in _Jieba.pos().lcut(norm)
+            if w.flag == "ns" and len(w.word) >= 2 and not _LATIN.fullmatch(w.word)
+        )
+    )
+    return QuestionIntent(
+        years=years,
+        relative=relative,
+        period=period,
+        numeric=bool(_NUMERIC_CUES.search(norm)),
+        places=places,
+    )
+
+
+def content_terms(question: str) -> list[str]:
+    """Distinct content tokens of a question (synonyms expanded), longest first."""
+    seen = dict.fromkeys(t for t in tokens(expand(question)) if not t.isdigit())
+    return sorted(seen, key=len, reverse=True)

@@ -1,0 +1,316 @@
+"""Composition root: builds the Assistant from Settings and wires the stages together.
+
+load → clean → structure → embed → store → retrieve → answer → cite
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from . import lexicon
+from .answer.extractive import ExtractiveAnswerer, ExtractiveConfig
+from .config import Settings
+from .embeddings import CachedEmbeddings, LocalE5Embeddings, openai_embeddings
+from .errors import DocumentNotFoundError, EmptyQuestionError, InputError, LoadError
+from .ingest.clean import clean_text
+from .ingest.loaders import SUPPORTED_EXTENSIONS, load_file
+from .ingest.meta import detect_meta
+from .ingest.structure import parse_report
+from .retrieve import RetrievalConfig, Retriever
+from .store import ChromaStore, Unit
+from .types import (
+    Answer,
+    DocumentInfo,
+    Hit,
+    IngestReport,
+    Report,
+    RetrievedParagraph,
+    SourceText,
+)
+
+log = logging.getLogger("assistant")
+
+MAX_QUESTION_CHARS = 500
+# Long sentences are cut into windows of about this many characters at clause boundaries.
+UNIT_CHARS = 120
+
+
+def _windows(sentence: str) -> list[str]:
+    if len(sentence) <= UNIT_CHARS * 1.5:
+        return [sentence]
+    parts, current = [], ""
+    for clause in sentence.replace("，", "，\n").replace(",", ",\n").split("\n"):
+        if current and len(current) + len(clause) > UNIT_CHARS:
+            parts.append(current)
+            current = ""
+        current += clause
+    if current:
+        parts.append(current)
+    return parts
+
+
+def report_units(report: Report) -> list[tuple[int, int, str]]:
+    """(paragraph, sentence index, text) of every retrieval unit of a report."""
+    out = []
+    for p in report.paragraphs:
+        if p.is_heading:
+            continue  # the heading's paragraph record is its unit
+        for i, sentence in enumerate(p.sentences):
+            for window in _windows(sentence):
+                out.append((p.number, i, window))
+    return out
+
+
+def _clean_question(question: str) -> tuple[str, list[str]]:
+    if not isinstance(question, str):
+        raise InputError("the question must be text")
+    notices = []
+    cleaned = "".join(
+        ch for ch in question if unicodedata.category(ch)[0] != "C" or ch in "\n\t"
+    ).strip()
+    if not cleaned or all(unicodedata.category(ch)[0] in "PZS" for ch in cleaned):
+        raise EmptyQuestionError("the question is empty: ask about something in the reports")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        cleaned = cleaned[:MAX_QUESTION_CHARS]
+        notices.append(f"问题过长，只使用了前{MAX_QUESTION_CHARS}个字符。")
+    return cleaned, notices
+
+
+def build_embedder(settings: Settings) -> Embeddings:
+    if settings.embeddings == "openai":
+        inner = openai_embeddings(
+            settings.embedding_model, settings.openai_api_key, settings.openai_base_url
+        )
+    else:
+        inner = LocalE5Embeddings()
+    return CachedEmbeddings(inner, settings.cache_dir / "embeddings.sqlite")
+
+
+class Assistant:
+    """Question answering over government work reports, with citations."""
+
+    def __init__(
+        self,
+        store_dir: str | Path | None = None,
+        settings: Settings | None = None,
+        *,
+        embedder: Embeddings | None = None,
+        retrieval: RetrievalConfig | None = None,
+        extractive: ExtractiveConfig | None = None,
+    ) -> None:
+        settings = settings or Settings.from_env()
+        if store_dir is not None:
+            settings = settings.with_(store_dir=Path(store_dir))
+        self.settings = settings
+        self.embedder = embedder or build_embedder(settings)
+        dim = getattr(self.embedder, "dimension", None) or len(self.embedder.embed_query("维度"))
+        model = getattr(self.embedder, "model_name", type(self.embedder).__name__)
+        self.store = ChromaStore(
+            embedding_model=model,
+            dimension=int(dim),
+            path=None if settings.chroma_host else settings.store_dir,
+            host=settings.chroma_host,
+            port=settings.chroma_port,
+        )
+        self.retriever = Retriever(self.store, self.embedder, retrieval)
+        self.extractive = ExtractiveAnswerer(extractive)
+
+    @property
+    def mode(self) -> str:
+        return "extractive"
+
+    # -- indexing ---------------------------------------------------------------------------
+
+    def ingest(self, paths: Iterable[str | Path] | str | Path, progress=None) -> IngestReport:
+        """Index files and folders (recursively); unchanged documents are skipped."""
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
+        files: list[Path] = []
+        failed: list[tuple[str, str]] = []
+        for raw in paths:
+            path = Path(raw)
+            if path.is_dir():
+                files.extend(
+                    sorted(
+                        f
+                        for f in path.rglob("*")
+                        if f.is_file()
+                        and not f.name.startswith(".")
+                        and f.suffix.lower() in SUPPORTED_EXTENSIONS
+                    )
+                )
+            elif path.exists():
+                files.append(path)
+            else:
+                failed.append((str(path), "no such file or folder"))
+        sources: list[SourceText] = []
+        for f in files:
+            try:
+                sources.append(load_file(f))
+            except LoadError as exc:
+                failed.append((str(f), exc.reason))
+        report = self._index_sources(sources, progress=progress)
+        return IngestReport(
+            added=report.added,
+            updated=report.updated,
+            skipped=report.skipped,
+            failed=tuple(failed) + report.failed,
+        )
+
+    def ingest_texts(self, items: Sequence[dict[str, Any]], progress=None) -> IngestReport:
+        """Index documents given as dicts with `id`, `text` and optional `title`."""
+        sources = []
+        for item in items:
+            if (
+                not isinstance(item, dict)
+                or not item.get("id")
+                or not isinstance(item.get("text"), str)
+            ):
+                raise InputError("each document needs an 'id' and a 'text'")
+            sources.append(
+                SourceText(
+                    text=item["text"],
+                    source=str(item["id"]),
+                    format="text",
+                    title=str(item.get("title") or ""),
+                )
+            )
+        return self._index_sources(sources, progress=progress)
+
+    def _index_sources(self, sources: Sequence[SourceText], progress=None) -> IngestReport:
+        added, updated, skipped, failed = [], [], [], []
+        with self.store.write_lock():
+            self.store.collect_garbage()
+            live = self.store.live_hashes()
+            for n, src in enumerate(sources):
+                doc_id = Path(src.source).name if src.format != "text" else src.source
+                try:
+                    report = self._parse(src, doc_id)
+                except LoadError as exc:
+                    failed.append((src.source, exc.reason))
+                    continue
+                if live.get(doc_id) == report.content_hash:
+                    skipped.append(doc_id)
+                else:
+                    self._write(report)
+                    (updated if doc_id in live else added).append(doc_id)
+                if progress is not None:
+                    progress(n + 1, len(sources), doc_id)
+        return IngestReport(tuple(added), tuple(updated), tuple(skipped), tuple(failed))
+
+    @staticmethod
+    def _parse(src: SourceText, doc_id: str) -> Report:
+        text = clean_text(src.text)
+        if not text.strip():
+            raise LoadError(src.source, "no text left after removing page boilerplate")
+        meta = detect_meta(text, title_hint=src.title, filename=Path(src.source).name)
+        return parse_report(text, doc_id, meta, source=src.source)
+
+    def _write(self, report: Report) -> None:
+        units = report_units(report)
+        headings = [p for p in report.paragraphs if p.is_heading or not p.sentences]
+        texts = [t for _, _, t in units] + [p.text for p in headings] + [report.title]
+        vectors = np.asarray(self.embedder.embed_documents(texts), dtype=np.float32)
+        unit_vectors = vectors[: len(units)]
+        heading_vectors = dict(
+            zip((p.number for p in headings), vectors[len(units) : -1], strict=False)
+        )
+        # A body paragraph's vector is the normalised mean of its units' vectors: as good for
+        # ranking paragraphs and far cheaper than embedding each paragraph again.
+        by_paragraph: dict[int, list[int]] = {}
+        for i, (number, _, _) in enumerate(units):
+            by_paragraph.setdefault(number, []).append(i)
+        paragraph_vectors = []
+        for p in report.paragraphs:
+            if p.number in heading_vectors:
+                paragraph_vectors.append(heading_vectors[p.number])
+            else:
+                mean = unit_vectors[by_paragraph[p.number]].mean(axis=0)
+                paragraph_vectors.append(mean / (np.linalg.norm(mean) or 1.0))
+        self.store.write_report(
+            report,
+            paragraph_vectors=paragraph_vectors,
+            units=[
+                Unit(paragraph=p, sentence=s, text=t, vector=v)
+                for (p, s, t), v in zip(units, unit_vectors, strict=True)
+            ],
+            title_vector=vectors[-1],
+        )
+
+    def documents(self) -> list[DocumentInfo]:
+        return self.store.documents()
+
+    def delete(self, doc_id: str) -> None:
+        if doc_id not in self.store.live_hashes():
+            raise DocumentNotFoundError(f"no indexed document {doc_id!r}")
+        with self.store.write_lock():
+            self.store.delete_document(doc_id)
+
+    # -- answering --------------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        documents: Sequence[str] | None = None,
+        year: int | None = None,
+    ) -> Answer:
+        """Answer one question from the indexed reports, with citations."""
+        t0 = time.perf_counter()
+        question_in = question
+        question, notices = _clean_question(question)
+        if documents:
+            unknown = set(documents) - set(self.store.live_hashes())
+            if unknown:
+                raise DocumentNotFoundError(f"no indexed document {sorted(unknown)[0]!r}")
+        timings: dict[str, float] = {}
+        hits = self.retriever.retrieve(question, k=8, documents=documents, year=year)
+        t1 = time.perf_counter()
+        timings["retrieve"] = t1 - t0
+        regions = {d.doc_id: d.region for d in self.retriever.documents.values()}
+        weights = self.retriever.term_weights(lexicon.content_terms(question))
+        result = self.extractive.answer(question, hits, regions, weights)
+        t2 = time.perf_counter()
+        timings["answer"] = t2 - t1
+        timings["total"] = t2 - t0
+        return Answer(
+            question=question_in,
+            text=result.text,
+            abstained=result.abstained,
+            mode="extractive",
+            citations=result.citations,
+            verified=None,
+            timings=timings,
+            notices=tuple(notices),
+            retrieved=tuple(_hit_ref(h) for h in hits),
+        )
+
+    def ask_batch(
+        self,
+        questions: Sequence[str],
+        documents: Sequence[str] | None = None,
+        year: int | None = None,
+    ) -> list[Answer]:
+        """Answer many questions; answers come back in the order asked."""
+        return list(self.iter_batch(questions, documents=documents, year=year))
+
+    def iter_batch(self, questions: Sequence[str], **filters: Any) -> Iterator[Answer]:
+        for q in questions:
+            yield self.ask(q, **filters)
+
+    def warm_up(self) -> None:
+        """Load the tokenizer and the lexical index before the first question."""
+        lexicon.warm_up()
+        self.retriever.refresh()
+
+
+def _hit_ref(hit: Hit) -> RetrievedParagraph:
+    p = hit.paragraph
+    return RetrievedParagraph(p.doc_id, p.number, round(float(hit.score), 6), p.text)

@@ -1,0 +1,366 @@
+"""The Chroma adapter: the only module that imports chromadb.
+
+One collection holds three kinds of record, each carrying its document's id and content hash:
+
+- ``document``: one per report, written *last* when a report is indexed; its hash marks which
+  generation of that report's units is live. Queries only see units of live generations, so a
+  report is either wholly visible or not at all, even if an ingest is killed half-way.
+- ``paragraph``: one per paragraph (headings included), with the whole text and its structure.
+- ``sentence``: the retrieval units (a sentence, or a window of a long one), citing their
+  paragraph.
+
+The collection's metadata records the embedding model and dimension; opening the store with a
+different embedder raises `EmbeddingMismatchError` instead of mixing vector spaces.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import EmbeddingMismatchError, StoreError, StoreLockedError
+from .types import DocumentInfo, Paragraph, Report
+
+log = logging.getLogger("assistant")
+
+COLLECTION = "report_units"
+SCHEMA_VERSION = 1
+DOCUMENT, PARAGRAPH, SENTENCE = "document", "paragraph", "sentence"
+UNIT_KINDS = (PARAGRAPH, SENTENCE)
+_WRITE_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A retrieval unit to store: text, vector, and where it sits in its report."""
+
+    paragraph: int
+    sentence: int  # index into the paragraph's sentences; -1 for a whole paragraph
+    text: str
+    vector: Sequence[float]
+
+
+@dataclass(frozen=True)
+class UnitMatch:
+    """A stored unit returned by a search."""
+
+    doc_id: str
+    paragraph: int
+    sentence: int
+    text: str
+    similarity: float
+
+
+def _as_vector(vec: Sequence[float]) -> list[float]:
+    return np.asarray(vec, dtype=np.float32).tolist()
+
+
+def _brief(exc: Exception) -> str:
+    """An exception message short enough for a one-line error."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def _client(path: Path | None, host: str, port: int):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if host:
+            return chromadb.HttpClient(host=host, port=port, settings=settings)
+        assert path is not None
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    except Exception as exc:  # chromadb raises many types; turn them into one clear error
+        where = f"Chroma server {host}:{port}" if host else f"store {path}"
+        raise StoreError(f"cannot open {where}: {_brief(exc)}") from exc
+
+
+class ChromaStore:
+    """Documents, paragraphs and retrieval units of indexed reports, in one Chroma collection."""
+
+    def __init__(
+        self,
+        embedding_model: str,
+        dimension: int,
+        path: Path | None = None,
+        host: str = "",
+        port: int = 8000,
+    ) -> None:
+        if not host and path is None:
+            raise StoreError("a store needs a folder or a Chroma server")
+        self.path = path
+        self.location = f"{host}:{port}" if host else str(path)
+        self.embedding_model = embedding_model
+        self.dimension = dimension
+        self._client = _client(path, host, port)
+        self._lock_file = None
+        if path is not None:
+            from filelock import FileLock
+
+            self._lock_file = FileLock(str(path / "write.lock"))
+        self._thread_lock = threading.RLock()
+        try:
+            self._col = self._client.get_or_create_collection(
+                COLLECTION,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={
+                    "embedding_model": embedding_model,
+                    "dimension": dimension,
+                    "schema_version": SCHEMA_VERSION,
+                },
+            )
+        except Exception as exc:
+            raise StoreError(f"cannot open store {self.location}: {_brief(exc)}") from exc
+        self._check_compatible(self._col.metadata or {})
+        self._paragraph_cache: dict[tuple[str, str], tuple[Paragraph, ...]] = {}
+
+    def _check_compatible(self, meta: dict[str, Any]) -> None:
+        schema = int(meta.get("schema_version", SCHEMA_VERSION))
+        if schema > SCHEMA_VERSION:
+            raise StoreError(
+                f"store {self.location} was written by a newer version (schema {schema}); "
+                "upgrade the assistant or use another --store"
+            )
+        model, dim = meta.get("embedding_model"), meta.get("dimension")
+        if model != self.embedding_model or int(dim or 0) != self.dimension:
+            raise EmbeddingMismatchError(
+                f"store {self.location} was built with embeddings {model!r} (dim {dim}), "
+                f"not {self.embedding_model!r} (dim {self.dimension}); use another --store "
+                "or set ASSISTANT_EMBEDDINGS to match"
+            )
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def write_lock(self, timeout: float = 60.0):
+        """Context manager held while writing (across processes for a local store)."""
+        store = self
+
+        class _Guard:
+            def __enter__(self_inner):
+                store._thread_lock.acquire()
+                if store._lock_file is not None:
+                    from filelock import Timeout
+
+                    try:
+                        store._lock_file.acquire(timeout=timeout)
+                    except Timeout:
+                        store._thread_lock.release()
+                        raise StoreLockedError(
+                            f"store {store.location} is being written by another process"
+                        ) from None
+                return store
+
+            def __exit__(self_inner, *exc):
+                if store._lock_file is not None:
+                    store._lock_file.release()
+                store._thread_lock.release()
+
+        return _Guard()
+
+    def _upsert(self, ids, vectors, documents, metadatas) -> None:
+        for i in range(0, len(ids), _WRITE_BATCH):
+            sl = slice(i, i + _WRITE_BATCH)
+            self._col.upsert(
+                ids=ids[sl],
+                embeddings=vectors[sl],
+                documents=documents[sl],
+                metadatas=metadatas[sl],
+            )
+
+    def write_report(
+        self,
+        report: Report,
+        paragraph_vectors: Sequence[Sequence[float]],
+        units: Sequence[Unit],
+        title_vector: Sequence[float],
+    ) -> None:
+        """Store a report's paragraphs and units, then make them live by writing its record."""
+        h = report.content_hash
+        base = {"doc_id": report.doc_id, "doc_hash": h, "doc_year": report.meta.year or 0}
+        ids, vecs, docs, metas = [], [], [], []
+        for p, vec in zip(report.paragraphs, paragraph_vectors, strict=True):
+            ids.append(f"{report.doc_id}::{h[:12]}::p{p.number}")
+            vecs.append(_as_vector(vec))
+            docs.append(p.text)
+            metas.append(
+                {
+                    **base,
+                    "kind": PARAGRAPH,
+                    "paragraph": p.number,
+                    "sentence": -1,
+                    "section": json.dumps(list(p.section), ensure_ascii=False),
+                    "sentences": json.dumps(list(p.sentences), ensure_ascii=False),
+                    "period": p.period,
+                    "period_year": p.period_year or 0,
+                    "is_heading": p.is_heading,
+                }
+            )
+        for n, u in enumerate(units):
+            ids.append(f"{report.doc_id}::{h[:12]}::s{u.paragraph}.{u.sentence}.{n}")
+            vecs.append(_as_vector(u.vector))
+            docs.append(u.text)
+            metas.append(
+                {**base, "kind": SENTENCE, "paragraph": u.paragraph, "sentence": u.sentence}
+            )
+        m = report.meta
+        record = {
+            **base,
+            "kind": DOCUMENT,
+            "title": report.title,
+            "region": m.region,
+            "level": m.level,
+            "date": m.date,
+            "source": report.source,
+            "paragraphs": len(report.paragraphs),
+            "chars": sum(len(p.text) for p in report.paragraphs),
+            "indexed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        try:
+            self._upsert(ids, vecs, docs, metas)
+            # The document record goes last: until it exists, none of the above is visible.
+            self._col.upsert(
+                ids=[f"doc::{report.doc_id}"],
+                embeddings=[_as_vector(title_vector)],
+                documents=[report.title],
+                metadatas=[record],
+            )
+            self._col.delete(where={"$and": [{"doc_id": report.doc_id}, {"doc_hash": {"$ne": h}}]})
+        except Exception as exc:
+            raise StoreError(
+                f"writing {report.doc_id} to {self.location} failed: {_brief(exc)}"
+            ) from exc
+
+    def delete_document(self, doc_id: str) -> None:
+        try:
+            # Record first, so the units vanish from queries at once.
+            self._col.delete(ids=[f"doc::{doc_id}"])
+            self._col.delete(where={"doc_id": doc_id})
+        except Exception as exc:
+            raise StoreError(
+                f"deleting {doc_id} from {self.location} failed: {_brief(exc)}"
+            ) from exc
+
+    def collect_garbage(self) -> int:
+        """Delete units left by an interrupted write (their generation never went live)."""
+        live = set(self.live_hashes().values())
+        got = self._col.get(where={"kind": {"$ne": DOCUMENT}}, include=["metadatas"])
+        orphans = [
+            i
+            for i, m in zip(got["ids"], got["metadatas"], strict=True)
+            if m["doc_hash"] not in live
+        ]
+        for i in range(0, len(orphans), _WRITE_BATCH):
+            self._col.delete(ids=orphans[i : i + _WRITE_BATCH])
+        return len(orphans)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _document_records(self) -> list[dict[str, Any]]:
+        try:
+            got = self._col.get(where={"kind": DOCUMENT}, include=["metadatas"])
+        except Exception as exc:
+            raise StoreError(f"cannot read store {self.location}: {_brief(exc)}") from exc
+        return list(got["metadatas"] or [])
+
+    def live_hashes(self) -> dict[str, str]:
+        """doc_id -> content hash of its live generation."""
+        return {m["doc_id"]: m["doc_hash"] for m in self._document_records()}
+
+    def documents(self) -> list[DocumentInfo]:
+        out = [
+            DocumentInfo(
+                doc_id=m["doc_id"],
+                title=m.get("title", ""),
+                region=m.get("region", ""),
+                level=m.get("level", ""),
+                year=m.get("doc_year") or None,
+                date=m.get("date", ""),
+                source=m.get("source", ""),
+                paragraphs=int(m.get("paragraphs", 0)),
+                chars=int(m.get("chars", 0)),
+                content_hash=m["doc_hash"],
+                indexed_at=m.get("indexed_at", ""),
+            )
+            for m in self._document_records()
+        ]
+        return sorted(out, key=lambda d: d.doc_id)
+
+    def count(self) -> int:
+        return self._col.count()
+
+    def paragraphs(self, doc_id: str, doc_hash: str) -> tuple[Paragraph, ...]:
+        """All paragraphs of one live document, in order (cached per generation)."""
+        key = (doc_id, doc_hash)
+        cached = self._paragraph_cache.get(key)
+        if cached is not None:
+            return cached
+        got = self._col.get(
+            where={"$and": [{"doc_hash": doc_hash}, {"kind": PARAGRAPH}]},
+            include=["documents", "metadatas"],
+        )
+        paras = sorted(
+            (
+                Paragraph(
+                    doc_id=m["doc_id"],
+                    number=int(m["paragraph"]),
+                    text=text,
+                    section=tuple(json.loads(m["section"])),
+                    sentences=tuple(json.loads(m["sentences"])),
+                    period=m["period"],
+                    period_year=m["period_year"] or None,
+                    is_heading=bool(m["is_heading"]),
+                )
+                for text, m in zip(got["documents"], got["metadatas"], strict=True)
+            ),
+            key=lambda p: p.number,
+        )
+        result = tuple(paras)
+        self._paragraph_cache[key] = result
+        return result
+
+    def units(self, hashes: Sequence[str]) -> list[UnitMatch]:
+        """Every retrieval unit (sentences and paragraphs) of the given generations."""
+        if not hashes:
+            return []
+        got = self._col.get(
+            where={
+                "$and": [{"doc_hash": {"$in": list(hashes)}}, {"kind": {"$in": list(UNIT_KINDS)}}]
+            },
+            include=["documents", "metadatas"],
+        )
+        return [
+            UnitMatch(m["doc_id"], int(m["paragraph"]), int(m["sentence"]), text, 0.0)
+            for text, m in zip(got["documents"], got["metadatas"], strict=True)
+        ]
+
+    def search(self, vector: Sequence[float], k: int, hashes: Sequence[str]) -> list[UnitMatch]:
+        """Nearest units to `vector` among the given live generations."""
+        if not hashes:
+            return []
+        where = {"$and": [{"doc_hash": {"$in": list(hashes)}}, {"kind": {"$in": list(UNIT_KINDS)}}]}
+        try:
+            got = self._col.query(
+                query_embeddings=[_as_vector(vector)],
+                n_results=k,
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            )
+        except Exception as exc:
+            raise StoreError(f"search in {self.location} failed: {_brief(exc)}") from exc
+        return [
+            UnitMatch(m["doc_id"], int(m["paragraph"]), int(m["sentence"]), text, 1.0 - float(d))
+            for text, m, d in zip(
+                got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
+            )
+        ]

@@ -1,0 +1,179 @@
+"""Frozen dataclasses shared by every stage: load → structure → store → retrieve → answer."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SECTION_SEP = " › "
+
+# Period of a paragraph, from the headings above it.
+REVIEW = "review"  # review of the past year (e.g. 2023年工作回顾)
+PLAN = "plan"  # plan for the report year (e.g. 2024年工作安排)
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """Report metadata detected from the text (empty when not present)."""
+
+    title: str = ""
+    region: str = ""
+    level: str = ""  # "省" | "市" | "区县" | ""
+    year: int | None = None  # year the report was delivered
+    date: str = ""  # ISO date of delivery, when the text gives one
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """What a loader returns: plain text with paragraphs on separate lines."""
+
+    text: str
+    source: str  # path or caller-given name
+    format: str  # txt | md | html | pdf | docx | text
+    title: str = ""  # title from the file's own metadata, if any
+    encoding: str = ""
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph (or heading) of a report, numbered from 1 within its document."""
+
+    doc_id: str
+    number: int
+    text: str
+    section: tuple[str, ...] = ()
+    sentences: tuple[str, ...] = ()
+    period: str = ""  # REVIEW | PLAN | ""
+    period_year: int | None = None
+    is_heading: bool = False
+
+    @property
+    def section_path(self) -> str:
+        return SECTION_SEP.join(self.section)
+
+    @property
+    def period_label(self) -> str:
+        """Human label such as '2023年工作回顾' or '2024年工作安排'."""
+        if not self.period:
+            return ""
+        year = f"{self.period_year}年" if self.period_year else ""
+        return f"{year}{'工作回顾' if self.period == REVIEW else '工作安排'}"
+
+
+@dataclass(frozen=True)
+class Report:
+    """A parsed report: metadata plus numbered paragraphs."""
+
+    doc_id: str
+    meta: ReportMeta
+    paragraphs: tuple[Paragraph, ...]
+    content_hash: str
+    source: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.meta.title or self.doc_id
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """An indexed document as listed by `Assistant.documents()`."""
+
+    doc_id: str
+    title: str
+    region: str = ""
+    level: str = ""
+    year: int | None = None
+    date: str = ""
+    source: str = ""
+    paragraphs: int = 0
+    chars: int = 0
+    content_hash: str = ""
+    indexed_at: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """Outcome of an ingest: document ids per outcome, and failures with their reasons."""
+
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+    failed: tuple[tuple[str, str], ...] = ()  # (path, reason)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["failed"] = [{"path": p, "reason": r} for p, r in self.failed]
+        return d
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved paragraph with its fused score and the sentences that matched."""
+
+    paragraph: Paragraph
+    title: str
+    score: float
+    matched: tuple[int, ...] = ()  # indexes into paragraph.sentences, best first
+    dense: float = 0.0  # best cosine similarity of its units to the question
+    lexical: float = 0.0  # best BM25 score of its units
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A paragraph an answer relies on, with the sentence(s) that support it."""
+
+    doc_id: str
+    title: str
+    section: str
+    paragraph: int
+    text: str
+    quote: str
+    score: float
+    period: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RetrievedParagraph:
+    """A paragraph the retriever ranked for a question (what the answer was chosen from)."""
+
+    doc_id: str
+    paragraph: int
+    score: float
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one question, with its citations."""
+
+    question: str
+    text: str
+    abstained: bool
+    mode: str  # "extractive" | "llm"
+    citations: tuple[Citation, ...] = ()
+    verified: bool | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    rewritten_question: str = ""  # standalone form of a follow-up question
+    notices: tuple[str, ...] = ()  # e.g. "question truncated", "unsupported figures: ..."
+    retrieved: tuple[RetrievedParagraph, ...] = ()  # ranked candidates, best first
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["citations"] = [c.to_dict() for c in self.citations]
+        d["notices"] = list(self.notices)
+        d["retrieved"] = [r.to_dict() for r in self.retrieved]
+        return d

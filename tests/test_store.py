@@ -1,0 +1,98 @@
+"""Indexing: idempotent by content hash, replacement, deletion, model checks, the cache."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import Assistant, EmbeddingMismatchError, Settings
+from assistant.embeddings import CachedEmbeddings
+
+from .fakes import HashEmbeddings
+
+DOC = {
+    "id": "demo",
+    "title": "示例市人民政府工作报告",
+    "text": "一、2023年工作回顾\n全年实现地区生产总值500亿元。\n二、2024年工作安排\n地区生产总值增长6%以上。",
+}
+
+
+def _unit_count(a: Assistant, doc_id: str) -> int:
+    got = a.store._col.get(where={"doc_id": doc_id}, include=[])
+    return len(got["ids"])
+
+
+def test_reingesting_unchanged_text_embeds_and_adds_nothing(fake_assistant):
+    a, emb = fake_assistant
+    first = a.ingest_texts([DOC])
+    assert first.added == ("demo",)
+    embedded, count = emb.embedded, a.store.count()
+    second = a.ingest_texts([DOC])
+    assert second.skipped == ("demo",) and not second.added and not second.updated
+    assert emb.embedded == embedded
+    assert a.store.count() == count
+
+
+def test_changed_report_replaces_its_old_units(fake_assistant):
+    a, _ = fake_assistant
+    a.ingest_texts([DOC])
+    old_hash = a.store.live_hashes()["demo"]
+    changed = {**DOC, "text": DOC["text"] + "\n三、其他\n新增城镇就业3万人。"}
+    report = a.ingest_texts([changed])
+    assert report.updated == ("demo",)
+    new_hash = a.store.live_hashes()["demo"]
+    assert new_hash != old_hash
+    got = a.store._col.get(where={"doc_id": "demo"}, include=["metadatas"])
+    assert {m["doc_hash"] for m in got["metadatas"]} == {new_hash}
+    assert a.documents()[0].paragraphs == 6
+
+
+def test_delete_removes_every_record_of_the_document(fake_assistant):
+    a, _ = fake_assistant
+    a.ingest_texts([DOC, {**DOC, "id": "other"}])
+    a.delete("demo")
+    assert _unit_count(a, "demo") == 0
+    assert [d.doc_id for d in a.documents()] == ["other"]
+    assert _unit_count(a, "other") > 0
+
+
+def test_opening_a_store_with_another_embedding_model_fails_clearly(fake_assistant, tmp_path):
+    a, _ = fake_assistant
+    a.ingest_texts([DOC])
+    settings = Settings.from_env(env={}, store_dir=a.settings.store_dir, cache_dir=tmp_path)
+    with pytest.raises(EmbeddingMismatchError, match="hash-test"):
+        Assistant(settings=settings, embedder=HashEmbeddings(dimension=32, model_name="other"))
+
+
+def test_units_of_an_unfinished_write_are_invisible_and_collected(fake_assistant):
+    a, emb = fake_assistant
+    a.ingest_texts([DOC])
+    # A write that died before its document record: units of a generation that never went live.
+    a.store._col.upsert(
+        ids=["demo::dead::s1.0.0"],
+        embeddings=[emb.embed_query("地区生产总值")],
+        documents=["地区生产总值999亿元。"],
+        metadatas=[
+            {
+                "doc_id": "demo",
+                "doc_hash": "dead",
+                "doc_year": 0,
+                "kind": "sentence",
+                "paragraph": 2,
+                "sentence": 0,
+            }
+        ],
+    )
+    ans = a.ask("地区生产总值是多少？")
+    assert "999" not in ans.text
+    assert all("999" not in r.text for r in ans.retrieved)
+    assert a.store.collect_garbage() == 1
+
+
+def test_embedding_cache_serves_unchanged_text_without_the_model(tmp_path):
+    inner = HashEmbeddings()
+    cached = CachedEmbeddings(inner, tmp_path / "cache.sqlite")
+    first = cached.embed_documents(["甲", "乙", "甲"])
+    assert inner.embedded == 2  # the repeated text is embedded once
+    again = CachedEmbeddings(inner, tmp_path / "cache.sqlite").embed_documents(["乙", "甲", "丙"])
+    assert inner.embedded == 3  # only 丙 is new
+    assert again[0] == pytest.approx(first[1]) and again[1] == pytest.approx(first[0])
