@@ -28,12 +28,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "工业增加值": ("规模以上工业增加值",),
     "社零": ("社会消费品零售总额",),
     "消费品零售": ("社会消费品零售总额",),
-    "投资": ("固定资产投资",),
     "外贸": ("进出口",),
     "出口": ("进出口",),
     "就业": ("城镇新增就业", "新增城镇就业"),
-    "收入": ("可支配收入",),
     "高铁": ("铁路", "高速铁路"),
+    "技术改造": ("技改",),
     "研发": ("研发投入", "研究与试验发展"),
     "物价": ("居民消费价格",),
     "cpi": ("居民消费价格",),
@@ -56,6 +55,20 @@ _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
 _PLAN_CUES = re.compile(r"目标|计划|预期|力争|打算|安排|部署|将要|要求|任务")
 _REVIEW_CUES = re.compile(r"实际|完成|实现了|实绩|成绩|成效|取得|回顾|过去一年|达到了")
 _NUMERIC_CUES = re.compile(r"多少|几|多大|比重|占比|增速|增长|增幅|规模|总额|总量|数量|金额|目标是")
+# "多少亿元", "几个", "多少万人": the unit the question wants a figure in.
+_ASKED_UNIT = re.compile(
+    r"(?:多少|几)(万亿元|亿元|万元|元|万人次|万人|人次|人|万户|户|万吨|吨|公里|千米|万亩|亩|"
+    r"平方公里|万平方米|平方米|微克|家|所|个|项(?!目)|座|条|张|套|头|辆|台|床|次|倍)"
+)
+_UNIT_FAMILIES = {
+    "元": ("万亿元", "亿元", "万元", "元"),
+    "人": ("万人次", "万人", "人次", "人"),
+    "户": ("万户", "户"),
+    "吨": ("万吨", "吨"),
+    "亩": ("万亩", "亩"),
+    "公里": ("公里", "千米"),
+    "平方米": ("万平方米", "平方米"),
+}
 _PUNCT_ONLY = re.compile(r"^[\W_]+$", re.UNICODE)
 _LATIN = re.compile(r"[A-Za-z]+")
 
@@ -130,6 +143,15 @@ class QuestionIntent:
     period: str = ""  # REVIEW | PLAN | "" (from cue words)
     numeric: bool = False
     places: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()  # units a figure in the answer may carry, when the question asks
+
+    def figure_in(self, text: str) -> bool:
+        """True when `text` holds a number in one of the units the question asks for."""
+        if not self.units:
+            return True
+        return any(
+            re.search(rf"\d\s*(?:余|多)?[万亿千百]?{re.escape(u)}", text) for u in self.units
+        )
 
     def wanted(self, report_year: int | None) -> tuple[str, int | None]:
         """(period, year) the question asks about, relative to a report delivered in report_year."""
@@ -166,7 +188,13 @@ def intent(question: str) -> QuestionIntent:
             if w.flag == "ns" and len(w.word) >= 2 and not _LATIN.fullmatch(w.word)
         )
     )
+    asked = _ASKED_UNIT.search(norm)
+    units: tuple[str, ...] = ()
+    if asked:
+        unit = asked.group(1)
+        units = next((fam for fam in _UNIT_FAMILIES.values() if unit in fam), (unit,))
     return QuestionIntent(
+        units=units,
         years=years,
         relative=relative,
         period=period,

@@ -16,7 +16,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from . import lexicon
-from .answer.extractive import ExtractiveAnswerer, ExtractiveConfig
+from .answer.extractive import ExtractiveAnswerer, ExtractiveConfig, answer_section
 from .config import Settings
 from .embeddings import CachedEmbeddings, LocalE5Embeddings, openai_embeddings
 from .errors import DocumentNotFoundError, EmptyQuestionError, InputError, LoadError
@@ -276,7 +276,13 @@ class Assistant:
         timings["retrieve"] = t1 - t0
         regions = {d.doc_id: d.region for d in self.retriever.documents.values()}
         weights = self.retriever.term_weights(lexicon.content_terms(question))
-        result = self.extractive.answer(question, hits, regions, weights)
+        titles = {d.doc_id: d.title for d in self.retriever.documents.values()}
+        outlines = {
+            h.paragraph.doc_id: self.retriever.outline(h.paragraph.doc_id) for h in hits[:1]
+        }
+        result = answer_section(question, hits, outlines, titles) or self.extractive.answer(
+            question, hits, regions, weights
+        )
         t2 = time.perf_counter()
         timings["answer"] = t2 - t1
         timings["total"] = t2 - t0

@@ -31,6 +31,7 @@ class RetrievalConfig:
 
     pipeline: str = "hybrid"  # hybrid | dense | bm25
     candidates: int = 40  # units taken from each of dense and BM25 before fusion
+    similarity_pool: int = 120  # dense units whose similarity is passed on to the answerer
     period_penalty: float = 0.35  # score factor for a paragraph of the other period
     place_penalty: float = 0.5  # factor for a document of another place than the question's
     heading_factor: float = 0.6  # headings rank below body text unless they match well
@@ -107,6 +108,19 @@ class Retriever:
     def documents(self) -> dict[str, DocumentInfo]:
         return self._docs
 
+    def outline(self, doc_id: str) -> list[Paragraph]:
+        """The paragraphs of a document that open a section (headings, run-in headings included)."""
+        self.refresh()
+        paras = sorted(
+            (p for (d, _), p in self._paragraphs.items() if d == doc_id), key=lambda p: p.number
+        )
+        out, seen = [], set()
+        for p in paras:
+            if p.section and p.section not in seen:
+                seen.add(p.section)
+                out.append(p)
+        return out
+
     def paragraph(self, doc_id: str, number: int) -> Paragraph | None:
         return self._paragraphs.get((doc_id, number))
 
@@ -136,15 +150,22 @@ class Retriever:
         unit_scores: dict[tuple[str, int, int], float] = defaultdict(float)
         dense_best: dict[tuple[str, int], float] = defaultdict(float)
         lexical_best: dict[tuple[str, int], float] = defaultdict(float)
+        sims: dict[tuple[str, int, int], float] = {}
+        floor = 1.0
 
         if cfg.pipeline in ("hybrid", "dense"):
             vector = (
                 query_vector if query_vector is not None else self.embedder.embed_query(question)
             )
-            for rank, m in enumerate(self.store.search(vector, cfg.candidates, hashes)):
-                unit_scores[(m.doc_id, m.paragraph, m.sentence)] += 1.0 / (RRF_K + rank + 1)
+            # A deeper pool than fused gives the answerer sentence similarities to weigh.
+            pool = self.store.search(vector, max(cfg.candidates, cfg.similarity_pool), hashes)
+            for rank, m in enumerate(pool):
                 key = (m.doc_id, m.paragraph)
-                dense_best[key] = max(dense_best[key], m.similarity)
+                sims[(*key, m.sentence)] = max(sims.get((*key, m.sentence), 0.0), m.similarity)
+                floor = min(floor, m.similarity)
+                if rank < cfg.candidates:
+                    unit_scores[(m.doc_id, m.paragraph, m.sentence)] += 1.0 / (RRF_K + rank + 1)
+                    dense_best[key] = max(dense_best[key], m.similarity)
         if cfg.pipeline in ("hybrid", "bm25") and self._index is not None:
             q_tokens = lexicon.tokens(lexicon.expand(question))
             matches = self._index.search(q_tokens, cfg.candidates * 4)
@@ -173,6 +194,9 @@ class Retriever:
             score = scored[0][0] + 0.3 * sum(s for s, _ in scored[1:])
             score *= self._preference(para, intent)
             matched = tuple(dict.fromkeys(i for _, i in scored if i >= 0))
+            sentence_sims = tuple(
+                sims.get((*key, i), floor if sims else 0.0) for i in range(len(para.sentences))
+            )
             hits.append(
                 Hit(
                     paragraph=para,
@@ -181,6 +205,7 @@ class Retriever:
                     matched=matched,
                     dense=dense_best.get(key, 0.0),
                     lexical=lexical_best.get(key, 0.0),
+                    similarities=sentence_sims,
                 )
             )
         hits.sort(key=lambda h: h.score, reverse=True)

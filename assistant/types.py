@@ -124,6 +124,7 @@ class Hit:
     matched: tuple[int, ...] = ()  # indexes into paragraph.sentences, best first
     dense: float = 0.0  # best cosine similarity of its units to the question
     lexical: float = 0.0  # best BM25 score of its units
+    similarities: tuple[float, ...] = ()  # per sentence: cosine similarity to the question
 
 
 @dataclass(frozen=True)
