@@ -16,7 +16,8 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from . import lexicon
-from .answer.extractive import ExtractiveAnswerer, ExtractiveConfig, answer_section
+from .answer.extractive import Extracted, ExtractiveAnswerer, ExtractiveConfig, answer_section
+from .answer.multipart import split_question
 from .config import Settings
 from .embeddings import CachedEmbeddings, LocalE5Embeddings, openai_embeddings
 from .errors import DocumentNotFoundError, EmptyQuestionError, InputError, LoadError
@@ -271,21 +272,29 @@ class Assistant:
             if unknown:
                 raise DocumentNotFoundError(f"no indexed document {sorted(unknown)[0]!r}")
         timings: dict[str, float] = {}
-        hits = self.retriever.retrieve(question, k=8, documents=documents, year=year)
-        t1 = time.perf_counter()
-        timings["retrieve"] = t1 - t0
+        self.retriever.refresh()
         regions = {d.doc_id: d.region for d in self.retriever.documents.values()}
-        weights = self.retriever.term_weights(lexicon.content_terms(question))
-        titles = {d.doc_id: d.title for d in self.retriever.documents.values()}
-        outlines = {
-            h.paragraph.doc_id: self.retriever.outline(h.paragraph.doc_id) for h in hits[:1]
-        }
-        result = answer_section(question, hits, outlines, titles) or self.extractive.answer(
-            question, hits, regions, weights
-        )
-        t2 = time.perf_counter()
-        timings["answer"] = t2 - t1
-        timings["total"] = t2 - t0
+        parts = split_question(question, regions)
+        if documents:
+            parts = [p for p in parts if not p.documents or set(p.documents) <= set(documents)]
+        if len(parts) >= 2:
+            results, per_part = [], []
+            for part in parts:
+                part_hits, part_result = self._answer_one(
+                    part.text, part.documents or documents, year, regions, timings
+                )
+                results.append((part.label, part_result))
+                per_part.append(part_hits)
+            hits = _interleave(per_part)
+            result = Extracted(
+                text="；".join(f"{label}：{r.text.rstrip('。')}" for label, r in results) + "。",
+                abstained=all(r.abstained for _, r in results),
+                citations=tuple(c for _, r in results for c in r.citations),
+                score=min(r.score for _, r in results),
+            )
+        else:
+            hits, result = self._answer_one(question, documents, year, regions, timings)
+        timings["total"] = time.perf_counter() - t0
         return Answer(
             question=question_in,
             text=result.text,
@@ -297,6 +306,29 @@ class Assistant:
             notices=tuple(notices),
             retrieved=tuple(_hit_ref(h) for h in hits),
         )
+
+    def _answer_one(
+        self,
+        question: str,
+        documents: Sequence[str] | None,
+        year: int | None,
+        regions: dict[str, str],
+        timings: dict[str, float],
+    ) -> tuple[list[Hit], Extracted]:
+        t0 = time.perf_counter()
+        hits = self.retriever.retrieve(question, k=8, documents=documents, year=year)
+        t1 = time.perf_counter()
+        weights = self.retriever.term_weights(lexicon.content_terms(question))
+        titles = {d.doc_id: d.title for d in self.retriever.documents.values()}
+        outlines = {
+            h.paragraph.doc_id: self.retriever.outline(h.paragraph.doc_id) for h in hits[:1]
+        }
+        result = answer_section(question, hits, outlines, titles) or self.extractive.answer(
+            question, hits, regions, weights
+        )
+        timings["retrieve"] = timings.get("retrieve", 0.0) + t1 - t0
+        timings["answer"] = timings.get("answer", 0.0) + time.perf_counter() - t1
+        return hits, result
 
     def ask_batch(
         self,
@@ -315,6 +347,20 @@ class Assistant:
         """Load the tokenizer and the lexical index before the first question."""
         lexicon.warm_up()
         self.retriever.refresh()
+
+
+def _interleave(lists: list[list[Hit]]) -> list[Hit]:
+    """Round-robin merge of ranked lists, each paragraph once."""
+    out: list[Hit] = []
+    seen: set[tuple[str, int]] = set()
+    for rank in range(max((len(x) for x in lists), default=0)):
+        for hits in lists:
+            if rank < len(hits):
+                key = (hits[rank].paragraph.doc_id, hits[rank].paragraph.number)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(hits[rank])
+    return out
 
 
 def _hit_ref(hit: Hit) -> RetrievedParagraph:
