@@ -323,9 +323,16 @@ class Assistant:
         outlines = {
             h.paragraph.doc_id: self.retriever.outline(h.paragraph.doc_id) for h in hits[:1]
         }
-        result = answer_section(question, hits, outlines, titles) or self.extractive.answer(
-            question, hits, regions, weights
-        )
+        result = answer_section(question, hits, outlines, titles)
+        if result is not None:
+            # The heading the answer comes from leads the ranked paragraphs.
+            cited = result.citations[0]
+            para = self.retriever.paragraph(cited.doc_id, cited.paragraph)
+            if para is not None:
+                top = Hit(paragraph=para, title=cited.title, score=hits[0].score if hits else 1.0)
+                hits = [top] + [h for h in hits if h.paragraph != para]
+        else:
+            result = self.extractive.answer(question, hits, regions, weights)
         timings["retrieve"] = timings.get("retrieve", 0.0) + t1 - t0
         timings["answer"] = timings.get("answer", 0.0) + time.perf_counter() - t1
         return hits, result
