@@ -7,6 +7,7 @@ and answered on its own and the answer gives both figures side by side with a ci
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -67,7 +68,7 @@ def _segments(question: str, starts: list[int]) -> list[str]:
         cut = max((x for x in seps if x > cuts[-1]), default=s)
         cuts.append(cut)
     cuts.append(len(question))
-    return [question[a:b] for a, b in zip(cuts, cuts[1:]) if question[a:b].strip()]
+    return [question[a:b] for a, b in itertools.pairwise(cuts) if question[a:b].strip()]
 
 
 def _topic(text: str, places: list[str], keep_period: bool = False) -> str:
@@ -90,7 +91,7 @@ def split_question(question: str, regions: dict[str, str]) -> list[SubQuestion]:
         labels = [m[2] for m in firsts]
         all_places = [m[3] for m in mentions]
         out = []
-        for i, (part, (_, doc_id, label, _)) in enumerate(zip(parts, firsts)):
+        for i, (part, (_, doc_id, label, _)) in enumerate(zip(parts, firsts, strict=True)):
             # A part without its own period ("内江市和市中区今年的目标") shares the others'.
             keep = not _PERIOD_WORDS.search(part)
             others = " ".join(_topic(p, all_places, keep) for j, p in enumerate(parts) if j != i)
@@ -106,7 +107,7 @@ def split_question(question: str, regions: dict[str, str]) -> list[SubQuestion]:
             return []
         docs = tuple(docs_in_order)
         out = []
-        for i, (part, (_, kind)) in enumerate(zip(parts, order)):
+        for i, (part, (_, kind)) in enumerate(zip(parts, order, strict=True)):
             other = _topic(parts[1 - i], [m[3] for m in mentions])
             label = "目标" if kind == "plan" else "实绩"
             out.append(SubQuestion(f"{part} {other}".strip(), label, docs))
