@@ -191,8 +191,14 @@ class Assistant:
         with self.store.write_lock():
             self.store.collect_garbage()
             live = self.store.live_hashes()
+            seen: dict[str, str] = {}
             for n, src in enumerate(sources):
                 doc_id = Path(src.source).name if src.format != "text" else src.source
+                if doc_id in seen:
+                    # Document ids are file names: a second file of that name would replace it.
+                    failed.append((src.source, f"same document id {doc_id!r} as {seen[doc_id]}"))
+                    continue
+                seen[doc_id] = src.source
                 try:
                     report = self._parse(src, doc_id)
                 except LoadError as exc:

@@ -96,3 +96,24 @@ def test_embedding_cache_serves_unchanged_text_without_the_model(tmp_path):
     again = CachedEmbeddings(inner, tmp_path / "cache.sqlite").embed_documents(["乙", "甲", "丙"])
     assert inner.embedded == 3  # only 丙 is new
     assert again[0] == pytest.approx(first[1]) and again[1] == pytest.approx(first[0])
+
+
+def test_two_files_with_one_name_in_one_ingest_are_not_merged(fake_assistant, tmp_path):
+    a, _ = fake_assistant
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "report.txt").write_text(
+            f"一、2023年工作回顾\n{folder}地区生产总值500亿元。", encoding="utf-8"
+        )
+    report = a.ingest([tmp_path / "a", tmp_path / "b"])
+    assert report.added == ("report.txt",)
+    assert len(report.failed) == 1 and "same document id" in report.failed[0][1]
+
+
+def test_missing_paths_are_reported_and_the_rest_indexed(fake_assistant, tmp_path):
+    a, _ = fake_assistant
+    good = tmp_path / "good.txt"
+    good.write_text("一、2024年工作安排\n新增城镇就业3万人。", encoding="utf-8")
+    report = a.ingest([good, tmp_path / "missing.txt"])
+    assert report.added == ("good.txt",)
+    assert report.failed == ((str(tmp_path / "missing.txt"), "no such file or folder"),)
