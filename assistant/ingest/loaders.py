@@ -134,15 +134,24 @@ def decode_text(data: bytes, source: str = "<bytes>") -> tuple[str, str]:
         raise LoadError(source, "binary data, not text (contains NUL bytes)")
     for encoding in ("utf-8", "gb18030"):
         try:
-            return _check_textual(data.decode(encoding), source), encoding
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        # GB18030 decodes most double-byte text (Big5, Shift-JIS) without error, mapping
+        # what it does not know into the private use area: that means it was the wrong guess.
+        if encoding == "gb18030" and _private_use_share(text) > _MAX_BINARY_SHARE:
+            continue
+        return _check_textual(text, source), encoding
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None:
         raise LoadError(source, "binary data or unknown text encoding")
     return _check_textual(str(best), source), best.encoding
+
+
+def _private_use_share(text: str) -> float:
+    return sum(1 for ch in text if unicodedata.category(ch) == "Co") / max(1, len(text))
 
 
 def _check_textual(text: str, source: str) -> str:
@@ -406,7 +415,7 @@ def _runs_on(prev: str, line: str, full: int) -> bool:
     prev_width = _width(prev)
     if _HEADING.match(prev):
         return prev_width >= 0.9 * full and _width(line) < 0.7 * full
-    return prev_width >= 0.7 * full
+    return prev_width >= 0.85 * full
 
 
 # --- DOCX -------------------------------------------------------------------------------------
@@ -436,12 +445,13 @@ def _table_lines(table: object) -> list[str]:
     from docx.table import Table
 
     lines: list[str] = []
-    seen: set[int] = set()
+    # Keyed by id but holding the element: lxml proxies that die can hand their id on.
+    seen: dict[int, object] = {}
     for row in table.rows:  # type: ignore[attr-defined]
         for cell in row.cells:
             if id(cell._tc) in seen:
                 continue
-            seen.add(id(cell._tc))
+            seen[id(cell._tc)] = cell._tc
             for block in cell.iter_inner_content():
                 if isinstance(block, Table):
                     lines.extend(_table_lines(block))

@@ -1,0 +1,575 @@
+"""Loaders, cleaning and metadata detection, on fixtures built at test time and the real reports."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import LoadError, UnsupportedFormatError
+from assistant.ingest.clean import clean_text
+from assistant.ingest.loaders import (
+    SUPPORTED_EXTENSIONS,
+    load_bytes,
+    load_file,
+    repair_pdf_lines,
+)
+from assistant.ingest.meta import detect_meta, level_of
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+DISTRICT = DATA / "neijiang-shizhong-2024.txt"
+CITY = DATA / "neijiang-2024.txt"
+
+REVIEW = "一、2023年工作回顾"
+PARA = "2023年，全市实现地区生产总值1800亿元左右，增长7.0%左右，经济运行稳中向好。"
+# 𠀀 (U+20000) is in GB18030 but not in GBK.
+RARE = "全市新建𠀀字号工业园区3个。"
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+# --- plain text ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [("utf-8", "utf-8"), ("gbk", "gb18030"), ("utf-8-sig", "utf-8"), ("utf-16", "utf-16")],
+)
+def test_txt_is_decoded_whatever_its_encoding(tmp_path, encoding, expected):
+    path = tmp_path / "report.txt"
+    path.write_bytes(f"各位代表：\n{REVIEW}\n{PARA}\n".encode(encoding))
+
+    src = load_file(path)
+
+    assert _lines(src.text) == ["各位代表：", REVIEW, PARA]
+    assert src.format == "txt"
+    assert src.encoding == expected
+    assert not src.text.startswith("\ufeff")
+
+
+def test_txt_in_gb18030_keeps_characters_outside_gbk(tmp_path):
+    path = tmp_path / "report.txt"
+    path.write_bytes(f"{REVIEW}\n{RARE}\n".encode("gb18030"))
+
+    src = load_file(path)
+
+    assert RARE in src.text
+    assert src.encoding == "gb18030"
+
+
+def test_txt_in_another_encoding_is_left_to_charset_detection():
+    text = "各位代表，現在我代表市人民政府向大會報告工作。過去一年，全市經濟穩中向好，發展質量持續提升。"
+
+    src = load_bytes(text.encode("big5"), "traditional.txt")
+
+    assert src.text == text
+    assert src.encoding == "big5"
+
+
+def test_txt_crlf_line_endings_become_newlines(tmp_path):
+    path = tmp_path / "report.txt"
+    path.write_bytes(f"{REVIEW}\r\n{PARA}\r\n".encode())
+
+    assert "\r" not in load_file(path).text
+
+
+def test_binary_data_named_txt_is_rejected(tmp_path):
+    path = tmp_path / "image.txt"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
+
+    with pytest.raises(LoadError, match="binary"):
+        load_file(path)
+
+
+def test_control_characters_without_nul_are_rejected_as_binary():
+    data = bytes(b % 32 for b in range(1, 2000) if b % 32 not in (0, 9, 10, 13))
+
+    with pytest.raises(LoadError, match="binary"):
+        load_bytes(data, "x.txt")
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\r\n\t "])
+def test_empty_file_is_rejected_as_empty(tmp_path, content):
+    path = tmp_path / "empty.txt"
+    path.write_bytes(content)
+
+    with pytest.raises(LoadError, match="empty") as info:
+        load_file(path)
+    assert info.value.path == str(path)
+
+
+def test_file_over_the_size_limit_is_rejected_as_too_large(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_bytes(PARA.encode() * 100)
+
+    with pytest.raises(LoadError, match="too large"):
+        load_file(path, max_bytes=1000)
+    with pytest.raises(LoadError, match="too large"):
+        load_bytes(path.read_bytes(), "big.txt", max_bytes=1000)
+
+
+def test_missing_file_is_a_load_error(tmp_path):
+    with pytest.raises(LoadError, match="not found"):
+        load_file(tmp_path / "nope.txt")
+
+
+@pytest.mark.parametrize("name", ["report.doc", "report.xlsx", "report", "scan.png"])
+def test_unsupported_extension_names_the_supported_ones(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(b"whatever")
+
+    with pytest.raises(UnsupportedFormatError) as info:
+        load_file(path)
+    for ext in SUPPORTED_EXTENSIONS:
+        assert ext in info.value.reason
+
+
+def test_extension_match_is_case_insensitive():
+    src = load_bytes(PARA.encode(), "REPORT.TXT")
+
+    assert src.text == PARA
+    assert src.source == "REPORT.TXT"
+
+
+# --- Markdown ------------------------------------------------------------------------------
+
+MARKDOWN = f"""# 内江市人民政府工作报告
+
+各位代表：
+
+## {REVIEW}
+
+2023年，全市实现地区生产总值**1800亿元**左右，
+增长7.0%左右，经济运行稳中向好。
+
+- 新增规上工业企业[100户](https://example.org)。
+- 城镇新增就业3.2万人。
+
+| 指标 | 数值 |
+| --- | --- |
+| 地区生产总值 | 1800亿元 |
+"""
+
+
+def test_markdown_is_stripped_to_one_paragraph_per_line():
+    src = load_bytes(MARKDOWN.encode(), "report.md")
+
+    assert _lines(src.text) == [
+        "内江市人民政府工作报告",
+        "各位代表：",
+        REVIEW,
+        PARA,
+        "新增规上工业企业100户。",
+        "城镇新增就业3.2万人。",
+        "指标 数值",
+        "地区生产总值 1800亿元",
+    ]
+    assert src.format == "md"
+
+
+def test_markdown_extension_is_accepted(tmp_path):
+    path = tmp_path / "report.markdown"
+    path.write_text("# 标题\n\n正文。\n", encoding="utf-8")
+
+    assert _lines(load_file(path).text) == ["标题", "正文。"]
+
+
+# --- HTML ----------------------------------------------------------------------------------
+
+
+def _html_page(charset: str) -> str:
+    body = "".join(f"<p>{PARA}</p>" for _ in range(3))
+    return f"""<!DOCTYPE html>
+<html><head><meta charset="{charset}"><title>内江市政府工作报告_内江市人民政府</title></head>
+<body>
+<div class="nav"><a href="/">首页</a> &gt; <a href="/zw">政务公开</a> &gt; 报告</div>
+<ul class="menu"><li><a href="/">网站首页</a></li><li><a href="/news">新闻中心</a></li></ul>
+<article>
+<h1>内江市人民政府工作报告</h1>
+<p>各位代表：</p>
+<h2>{REVIEW}</h2>
+{body}
+<p>{RARE}</p>
+</article>
+<footer><p>版权所有：内江市人民政府 蜀ICP备12345678号</p><p>网站地图 | 联系我们</p></footer>
+</body></html>"""
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "gb18030"])
+def test_html_keeps_the_article_and_drops_nav_and_footer(tmp_path, charset):
+    path = tmp_path / "report.html"
+    path.write_bytes(_html_page(charset).encode(charset))
+
+    src = load_file(path)
+    lines = _lines(src.text)
+
+    assert REVIEW in lines
+    assert PARA in lines
+    assert RARE in lines
+    assert not any("首页" in line or "ICP" in line or "版权" in line for line in lines)
+    assert "政府工作报告" in src.title
+    assert src.format == "html"
+
+
+def test_html_declared_gbk_is_decoded_as_gb18030(tmp_path):
+    path = tmp_path / "report.htm"
+    path.write_bytes(_html_page("gbk").encode("gb18030"))
+
+    src = load_file(path)
+
+    assert RARE in src.text
+    assert src.encoding == "gb18030"
+
+
+def test_tiny_html_page_keeps_its_text():
+    src = load_bytes(b"<html><body><p>a</p><div>b</div></body></html>", "x.html")
+
+    assert _lines(src.text) == ["a", "b"]
+
+
+def test_html_falls_back_to_block_text_when_trafilatura_finds_nothing(monkeypatch):
+    import trafilatura
+
+    monkeypatch.setattr(trafilatura, "extract", lambda *args, **kwargs: None)
+    html = "<html><body><nav>菜单</nav><h1>标题</h1><p>第一段<b>加粗</b>。</p><div>第二段。</div>"
+    html += "<script>var x = 1;</script><footer>版权</footer></body></html>"
+
+    src = load_bytes(html.encode(), "x.html")
+
+    assert _lines(src.text) == ["标题", "第一段加粗。", "第二段。"]
+
+
+# --- DOCX ----------------------------------------------------------------------------------
+
+
+def test_docx_gives_paragraphs_in_order_then_table_cells_and_title(tmp_path):
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    document.core_properties.title = "内江市政府工作报告"
+    document.add_heading("内江市人民政府工作报告", level=1)
+    document.add_paragraph("各位代表：")
+    document.add_paragraph(REVIEW)
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text = "指标"
+    table.cell(0, 1).text = "数值"
+    table.cell(1, 0).text = "地区生产总值"
+    table.cell(1, 1).text = "1800亿元"
+    document.add_paragraph(PARA)
+    path = tmp_path / "report.docx"
+    document.save(path)
+
+    src = load_file(path)
+
+    assert _lines(src.text) == [
+        "内江市人民政府工作报告",
+        "各位代表：",
+        REVIEW,
+        "指标",
+        "数值",
+        "地区生产总值",
+        "1800亿元",
+        PARA,
+    ]
+    assert src.title == "内江市政府工作报告"
+    assert src.format == "docx"
+
+
+def test_damaged_docx_is_a_load_error():
+    with pytest.raises(LoadError, match="docx"):
+        load_bytes(b"PK\x03\x04 this is not a real package" * 10, "report.docx")
+    with pytest.raises(LoadError, match=r"not a \.docx"):
+        load_bytes(b"\xd0\xcf\x11\xe0 an old word file" * 10, "report.docx")
+
+
+# --- PDF -----------------------------------------------------------------------------------
+
+
+def _pdf(pages: list[list[str]], title: str = "") -> bytes:
+    """A PDF with the given lines per page, in a CJK font that needs no font file."""
+    pytest.importorskip("reportlab")
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    if title:
+        pdf.setTitle(title)
+    for lines in pages:
+        pdf.setFont("STSong-Light", 12)
+        y = 800
+        for line in lines:
+            pdf.drawString(50, y, line)
+            y -= 20
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _wrap(text: str, width: int = 20) -> list[str]:
+    return [text[i : i + width] for i in range(0, len(text), width)]
+
+
+def test_pdf_joins_lines_broken_by_layout_across_pages(tmp_path):
+    second = "坚持稳中求进工作总基调，完整准确全面贯彻新发展理念，推动经济实现质的有效提升和量的合理增长。"
+    pages = [
+        [
+            "内江市人民政府工作报告",
+            "各位代表：",
+            REVIEW,
+            *_wrap(PARA),
+            "（一）强化项目引领",
+            "— 1 —",
+        ],
+        [*_wrap(second), "二、2024年工作安排"],
+    ]
+    path = tmp_path / "report.pdf"
+    path.write_bytes(_pdf(pages, title="内江市政府工作报告"))
+
+    src = load_file(path)
+
+    assert _lines(src.text) == [
+        "内江市人民政府工作报告",
+        "各位代表：",
+        REVIEW,
+        PARA,
+        "（一）强化项目引领",
+        second,
+        "二、2024年工作安排",
+    ]
+    assert src.title == "内江市政府工作报告"
+    assert src.format == "pdf"
+
+
+def test_pdf_ascii_text_is_extracted():
+    data = _pdf([["Government Work Report", "The economy grew by 6 percent."]])
+
+    assert _lines(load_bytes(data, "r.pdf").text) == [
+        "Government Work Report",
+        "The economy grew by 6 percent.",
+    ]
+
+
+def test_pdf_line_repair_does_not_join_headings_or_finished_sentences():
+    page = "\n".join([REVIEW, *_wrap(PARA), "（一）坚持稳中求进", *_wrap(PARA)])
+
+    assert repair_pdf_lines([page]) == [REVIEW, PARA, "（一）坚持稳中求进", PARA]
+
+
+def _encrypted(user_password: str) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_pdf([[PARA]]))))
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="AES-256")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def test_encrypted_pdf_is_rejected_as_encrypted():
+    with pytest.raises(LoadError, match="encrypted PDF"):
+        load_bytes(_encrypted("secret"), "locked.pdf")
+
+
+def test_pdf_encrypted_with_empty_user_password_is_opened():
+    assert _lines(load_bytes(_encrypted(""), "restricted.pdf").text) == [PARA]
+
+
+def test_truncated_pdf_is_rejected_with_a_reason():
+    data = _pdf([[PARA]])
+
+    with pytest.raises(LoadError, match="truncated or damaged PDF"):
+        load_bytes(data[: len(data) // 2], "cut.pdf")
+
+
+def test_damaged_pdf_body_is_a_load_error_not_a_traceback():
+    data = b"%PDF-1.4\n" + b"garbage " * 200 + b"\n%%EOF\n"
+
+    with pytest.raises(LoadError):
+        load_bytes(data, "broken.pdf")
+
+
+def test_pdf_without_text_layer_is_reported_as_scanned():
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+
+    with pytest.raises(LoadError, match=r"no text layer \(scanned PDF\?\)"):
+        load_bytes(buffer.getvalue(), "scan.pdf")
+
+
+def test_non_pdf_bytes_named_pdf_are_rejected():
+    with pytest.raises(LoadError, match="not a PDF"):
+        load_bytes(PARA.encode(), "report.pdf")
+
+
+# --- clean_text ----------------------------------------------------------------------------
+
+
+def test_clean_text_strips_lines_and_drops_empty_ones():
+    raw = f"\ufeff\u3000\u3000{REVIEW}\r\n\r\n\xa0 {PARA}\u3000\r\n\n"
+
+    assert clean_text(raw) == f"{REVIEW}\n{PARA}"
+
+
+def test_district_report_loses_nav_and_footer_but_keeps_title_and_body():
+    raw = DISTRICT.read_text(encoding="utf-8")
+    lines = clean_text(raw).split("\n")
+
+    assert lines[0] == "(四川省)内江市市中区人民政府工作报告(2024年1月18日)"
+    assert lines[1].startswith("全域开展开放合作")
+    assert lines[-1].startswith("大力发展文教事业")
+    assert "本文地址" not in clean_text(raw)
+    assert not any(
+        line.startswith(("导航菜单", "本文仅代表", "留言与评论", "验证码")) for line in lines
+    )
+    raw_lines = [line.strip() for line in raw.splitlines() if line.strip()]
+    # Exactly the nav line and the four footer lines go.
+    assert lines == raw_lines[1:-4]
+
+
+def test_city_report_comes_through_unchanged():
+    raw = CITY.read_text(encoding="utf-8")
+    raw_lines = [line.strip() for line in raw.splitlines() if line.strip()]
+
+    assert clean_text(raw).split("\n") == raw_lines
+    assert len(raw_lines) == 76
+
+
+@pytest.mark.parametrize("path", [DISTRICT, CITY])
+def test_clean_text_is_idempotent_on_real_reports(path):
+    once = clean_text(path.read_text(encoding="utf-8"))
+
+    assert clean_text(once) == once
+
+
+WEB_COPY = f"""首页 > 政务公开 > 政府工作报告
+当前位置：网站首页 » 报告
+2024-01-20 10:30
+来源：内江日报  浏览次数：1234
+内江市人民政府工作报告
+——2024年1月18日在内江市第八届人民代表大会第四次会议上
+各位代表：
+{PARA}
+要加强网络评论引导，未经批准不得转载涉密文件的做法要坚持。
+{PARA}
+责任编辑：张三
+分享到：微信 微博
+上一篇：内江市2023年统计公报
+下一篇：隆昌市政府工作报告
+版权所有 © 内江市人民政府  蜀ICP备12345678号
+https://www.neijiang.gov.cn/zwgk/2024/report.html
+"""
+
+
+def test_clean_text_removes_generic_site_chrome_from_head_and_tail():
+    lines = clean_text(WEB_COPY).split("\n")
+
+    assert lines == [
+        "内江市人民政府工作报告",
+        "——2024年1月18日在内江市第八届人民代表大会第四次会议上",
+        "各位代表：",
+        PARA,
+        "要加强网络评论引导，未经批准不得转载涉密文件的做法要坚持。",
+        PARA,
+    ]
+
+
+def test_clean_text_never_drops_chrome_words_inside_the_body():
+    body = [PARA, "发表评论的平台要加强管理，分享到基层的经验要总结。", "来源：统计局", PARA]
+
+    assert clean_text("\n".join(body)).split("\n") == body
+
+
+def test_clean_text_is_idempotent_on_a_web_copy():
+    once = clean_text(WEB_COPY)
+
+    assert clean_text(once) == once
+
+
+# --- detect_meta ---------------------------------------------------------------------------
+
+
+def test_meta_of_district_report_comes_from_its_title_line():
+    meta = detect_meta(clean_text(DISTRICT.read_text(encoding="utf-8")))
+
+    assert meta.title == "内江市市中区人民政府工作报告"
+    assert meta.region == "内江市市中区"
+    assert meta.level == "区县"
+    assert meta.year == 2024
+    assert meta.date == "2024-01-18"
+
+
+def test_meta_of_city_report_without_title_comes_from_the_text():
+    text = clean_text(CITY.read_text(encoding="utf-8"))
+
+    meta = detect_meta(text, filename="neijiang-2024.txt")
+
+    assert meta.region == "内江市"
+    assert meta.level == "市"
+    assert meta.year == 2024
+    assert meta.date == ""
+    assert meta.title == "内江市人民政府工作报告（2024）"
+
+
+def test_meta_year_of_untitled_report_comes_from_its_review_heading():
+    assert detect_meta(clean_text(CITY.read_text(encoding="utf-8"))).year == 2024
+    assert detect_meta(f"各位代表：\n{REVIEW}\n{PARA}").year == 2024
+    assert detect_meta("各位代表：\n二、2025年工作安排\n内容。").year == 2025
+
+
+def test_meta_from_title_block_with_dateline_and_congress():
+    text = "政府工作报告\n——2024年1月18日在内江市第八届人民代表大会第四次会议上\n各位代表："
+
+    meta = detect_meta(text)
+
+    assert (meta.region, meta.level, meta.year, meta.date) == ("内江市", "市", 2024, "2024-01-18")
+    assert meta.title == "内江市人民政府工作报告（2024）"
+
+
+def test_meta_from_title_hint_when_text_has_no_title():
+    meta = detect_meta(
+        "各位代表：\n现在报告工作。", title_hint="2024年四川省政府工作报告_四川省人民政府"
+    )
+
+    assert (meta.title, meta.region, meta.level, meta.year) == (
+        "2024年四川省政府工作报告",
+        "四川省",
+        "省",
+        2024,
+    )
+
+
+def test_meta_year_falls_back_to_the_filename():
+    assert detect_meta("各位代表：\n现在报告工作。", filename="neijiang-2023.txt").year == 2023
+
+
+def test_meta_stays_empty_when_nothing_supports_it():
+    meta = detect_meta("各位代表：\n现在报告工作。")
+
+    assert (meta.title, meta.region, meta.level, meta.year, meta.date) == ("", "", "", None, "")
+
+
+@pytest.mark.parametrize(
+    ("region", "level"),
+    [
+        ("四川省", "省"),
+        ("广西壮族自治区", "省"),
+        ("内江市", "市"),
+        ("杭州市", "市"),
+        ("凉山彝族自治州", "市"),
+        ("内江市市中区", "区县"),
+        ("威远县", "区县"),
+        ("内江市隆昌市", "区县"),
+        ("", ""),
+    ],
+)
+def test_level_follows_the_last_administrative_unit(region, level):
+    assert level_of(region) == level
