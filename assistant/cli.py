@@ -165,6 +165,64 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    import time
+
+    from tqdm import tqdm
+
+    from .evaluation import comparison_table, llm_skip_reason, parse_pipelines, run_eval
+
+    pipelines = parse_pipelines(args.compare or args.pipeline)
+    if args.llm and "llm" not in pipelines:
+        pipelines = [*pipelines, "llm"] if args.compare else ["llm"]
+    if "llm" in pipelines:
+        reason = llm_skip_reason(Settings.from_env())
+        if reason:
+            print(f"assistant eval: {reason}", file=sys.stderr)
+            pipelines = [p for p in pipelines if p != "llm"]
+            if not pipelines:
+                return 0
+    bars: dict[str, tqdm] = {}
+
+    def progress(name: str, done: int, total: int) -> None:
+        if name not in bars:
+            bars[name] = tqdm(
+                total=total, desc=name, unit="q", file=sys.stderr, leave=False, disable=None
+            )
+        bars[name].update(1)
+        if done == total:
+            bars[name].close()
+
+    t0 = time.perf_counter()
+    result = run_eval(
+        qa=args.qa,
+        corpus=args.corpus,
+        pipelines=pipelines,
+        report_dir=args.report,
+        gate=args.gate,
+        thresholds=args.thresholds,
+        progress=progress,
+    )
+    print(comparison_table(result.runs))
+    questions = len(result.runs[0].results)
+    print(
+        f"{questions} questions x {len(result.runs)} pipeline(s) in "
+        f"{time.perf_counter() - t0:.1f} s -> {result.report_md}, {result.report_json}",
+        file=sys.stderr,
+    )
+    if result.gate is not None:
+        if result.gate_failed:
+            print(
+                f"gate FAILED: {result.gate['pipeline']} below {result.gate['thresholds']}:",
+                file=sys.stderr,
+            )
+            for line in result.gate["failures"]:
+                print(f"  {line}", file=sys.stderr)
+            return 1
+        print(f"gate passed: {len(result.gate['minimum'])} thresholds met", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -201,6 +259,38 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("delete", parents=[common], help="remove a document from the index")
     p.add_argument("doc_id")
     p.set_defaults(func=cmd_delete)
+
+    p = sub.add_parser(
+        "eval",
+        help="score the assistant on a QA set (indexes the corpus into a temporary store)",
+        description="Ask every question of a QA set through the API, score the answers and write "
+        "report.md and report.json. Pipelines: default (hybrid), dense, bm25, naive (a LangChain "
+        "tutorial baseline), llm (needs OPENAI_API_KEY).",
+    )
+    p.add_argument("--qa", metavar="FILE", help="QA set, JSON lines (default: eval/qa.jsonl)")
+    p.add_argument("--corpus", metavar="DIR", help="reports to index (default: data/)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "--pipeline", default="default", metavar="NAME", help="what answers (default: default)"
+    )
+    which.add_argument(
+        "--compare", metavar="LIST", help="run these pipelines and compare, e.g. default,naive"
+    )
+    p.add_argument("--report", metavar="DIR", help="report folder (default: eval/out/)")
+    p.add_argument(
+        "--gate",
+        action="store_true",
+        help="exit 1 if a figure of the default pipeline (or of the one --pipeline names) is "
+        "below its minimum in the thresholds file",
+    )
+    p.add_argument(
+        "--thresholds", metavar="FILE", help="minimums for --gate (default: eval/thresholds.json)"
+    )
+    p.add_argument(
+        "--llm", action="store_true", help="evaluate LLM answers (skipped without OPENAI_API_KEY)"
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    p.set_defaults(func=cmd_eval)
     return parser
 
 

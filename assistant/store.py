@@ -113,7 +113,16 @@ class ChromaStore:
             self._col = self._client.get_or_create_collection(
                 COLLECTION,
                 embedding_function=None,
-                configuration={"hnsw": {"space": "cosine"}},
+                configuration={
+                    # One build thread and a wide search beam: the same corpus gives the same
+                    # neighbours on every build, so eval figures are reproducible.
+                    "hnsw": {
+                        "space": "cosine",
+                        "num_threads": 1,
+                        "ef_construction": 200,
+                        "ef_search": 200,
+                    }
+                },
                 metadata={
                     "embedding_model": embedding_model,
                     "dimension": dimension,

@@ -1,0 +1,862 @@
+"""Evaluation harness: asks every question of a QA set through the public API and scores it.
+
+It lives in the package (not only under the repository's `eval/` folder) so that
+`assistant eval` works wherever the package is installed; `python -m eval` from the repository
+root is a thin wrapper over the same code.
+
+Scoring (the design contract; text matching is after NFKC and with all whitespace removed):
+
+- answer correct: answerable, not abstained and every `must_include` element matched (an
+  element may be a list of alternatives); unanswerable: correct = abstained.
+- a retrieved or cited paragraph "hits" when it contains a gold `evidence` string;
+  recall@k and MRR come from `Answer.retrieved` (answerable questions only).
+- citation precision: cited paragraphs that hit / all cited paragraphs, over answerable
+  questions that were answered; citation recall: answerable questions with a citation that
+  hits / answerable questions.
+- abstention precision: abstentions on unanswerable questions / all abstentions; recall:
+  abstentions on unanswerable questions / unanswerable questions.
+
+The `naive` pipeline is the baseline a LangChain tutorial builds (see `NaiveRAG`); it returns
+the same `Answer` objects, so one scorer scores every pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import tempfile
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from .config import Settings
+from .errors import ConfigError, InputError, LoadError
+from .types import Answer, Citation, IngestReport, RetrievedParagraph
+
+log = logging.getLogger("assistant")
+
+QA_TYPES = (
+    "numeric",
+    "fact",
+    "list",
+    "temporal",
+    "cross_doc",
+    "unanswerable",
+    "section",
+    "paraphrase",
+)
+QA_FIELDS = ("id", "question", "answer", "must_include", "evidence", "source", "type", "answerable")
+
+# Pipeline name -> RetrievalConfig.pipeline; `naive` is the tutorial baseline, `llm` the
+# default retrieval with LLM answers (needs OPENAI_API_KEY and an LLM answer mode).
+RETRIEVAL_OF = {"default": "hybrid", "dense": "dense", "bm25": "bm25", "llm": "hybrid"}
+PIPELINES = ("default", "naive", "dense", "bm25", "llm")
+RECALL_KS = (1, 3, 5)
+
+# Headline figures, in report order, with their table labels.
+HEADLINE = {
+    "accuracy": "accuracy",
+    "answerable_accuracy": "answerable acc.",
+    "recall@1": "R@1",
+    "recall@3": "R@3",
+    "recall@5": "R@5",
+    "mrr": "MRR",
+    "citation_precision": "cite P",
+    "citation_recall": "cite R",
+    "abstention_precision": "abstain P",
+    "abstention_recall": "abstain R",
+    "answered_rate": "answered",
+    "accuracy_when_answered": "acc. when answered",
+    "false_abstentions": "false abstentions",
+    "latency_p50_ms": "p50 ms",
+    "latency_p95_ms": "p95 ms",
+}
+# Figures --gate may hold to a minimum (higher is better).
+GATED = tuple(k for k in HEADLINE if not k.startswith(("latency", "false_")))
+
+LLM_SKIPPED = "LLM evaluation skipped: OPENAI_API_KEY is not set"
+
+
+# -- the QA set -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QAItem:
+    """One question of a QA set (see the schema in DESIGN.md)."""
+
+    id: str
+    question: str
+    answer: str
+    must_include: tuple[tuple[str, ...], ...]  # each element: its alternatives
+    evidence: tuple[str, ...]
+    source: tuple[str, ...]
+    type: str
+    answerable: bool
+
+
+def _str_list(value: Any, name: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(s, str) and s.strip() for s in value):
+        raise ValueError(f'"{name}" must be a list of non-empty strings')
+    return tuple(value)
+
+
+def parse_qa_record(obj: Any) -> QAItem:
+    """Validate one decoded QA record; raises ValueError saying what is wrong."""
+    if not isinstance(obj, dict):
+        raise ValueError("expected a JSON object")
+    missing = [k for k in QA_FIELDS if k not in obj]
+    if missing:
+        raise ValueError(f"missing field(s): {', '.join(missing)}")
+    for key in ("id", "question"):
+        if not isinstance(obj[key], str) or not obj[key].strip():
+            raise ValueError(f'"{key}" must be a non-empty string')
+    if not isinstance(obj["answer"], str):
+        raise ValueError('"answer" must be a string')
+    if obj["type"] not in QA_TYPES:
+        raise ValueError(f'"type" must be one of {", ".join(QA_TYPES)}, not {obj["type"]!r}')
+    if not isinstance(obj["answerable"], bool):
+        raise ValueError('"answerable" must be true or false')
+    evidence = _str_list(obj["evidence"], "evidence")
+    source = _str_list(obj["source"], "source")
+    if not isinstance(obj["must_include"], list):
+        raise ValueError('"must_include" must be a list')
+    must_include = []
+    for element in obj["must_include"]:
+        alternatives = [element] if isinstance(element, str) else element
+        if (
+            not isinstance(alternatives, list)
+            or not alternatives
+            or not all(isinstance(a, str) and a.strip() for a in alternatives)
+        ):
+            raise ValueError(
+                '"must_include" elements must be non-empty strings or non-empty lists of them'
+            )
+        must_include.append(tuple(alternatives))
+    if obj["answerable"] and not (must_include and evidence):
+        raise ValueError("an answerable question needs non-empty must_include and evidence")
+    if not obj["answerable"] and must_include:
+        raise ValueError("an unanswerable question must have an empty must_include")
+    return QAItem(
+        id=obj["id"],
+        question=obj["question"],
+        answer=obj["answer"],
+        must_include=tuple(must_include),
+        evidence=evidence,
+        source=source,
+        type=obj["type"],
+        answerable=obj["answerable"],
+    )
+
+
+def load_qa(path: str | Path) -> list[QAItem]:
+    """Read and validate a QA file (JSON lines); InputError names the file and line at fault."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such QA file")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    items: list[QAItem] = []
+    first_line: dict[str, int] = {}
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = parse_qa_record(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{n}: not JSON ({exc.msg})") from None
+        except ValueError as exc:
+            raise InputError(f"{path}:{n}: {exc}") from None
+        if item.id in first_line:
+            raise InputError(
+                f"{path}:{n}: duplicate id {item.id!r} (first on line {first_line[item.id]})"
+            )
+        first_line[item.id] = n
+        items.append(item)
+    if not items:
+        raise InputError(f"{path}: no questions")
+    return items
+
+
+# -- scoring ----------------------------------------------------------------------------------
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width to half-width) with all whitespace removed."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def includes_all(text: str, must_include: Iterable[Sequence[str]]) -> bool:
+    """Every element matched in `text` (any one of its alternatives), after normalising."""
+    norm = normalise(text)
+    return all(any(normalise(a) in norm for a in element) for element in must_include)
+
+
+def has_evidence(text: str, evidence: Iterable[str]) -> bool:
+    """`text` contains one of the gold evidence strings (after normalising both)."""
+    norm = normalise(text)
+    return any(normalise(e) in norm for e in evidence)
+
+
+def evidence_rank(retrieved: Sequence[RetrievedParagraph], evidence: Sequence[str]) -> int | None:
+    """1-based rank of the first retrieved paragraph holding gold evidence, or None."""
+    for rank, paragraph in enumerate(retrieved, start=1):
+        if has_evidence(paragraph.text, evidence):
+            return rank
+    return None
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One question, the answer given, and how it scored."""
+
+    item: QAItem
+    answer: Answer
+    latency_ms: float
+    rank: int | None  # of the first retrieved paragraph with gold evidence
+    correct: bool
+    cited: int  # citations given
+    cited_with_evidence: int  # citations whose paragraph contains gold evidence
+
+    def to_dict(self) -> dict[str, Any]:
+        top = self.answer.citations[0] if self.answer.citations else None
+        return {
+            "id": self.item.id,
+            "type": self.item.type,
+            "answerable": self.item.answerable,
+            "question": self.item.question,
+            "gold": self.item.answer,
+            "must_include": [list(e) for e in self.item.must_include],
+            "answer": self.answer.text,
+            "abstained": self.answer.abstained,
+            "correct": self.correct,
+            "evidence_rank": self.rank,
+            "cited": self.cited,
+            "cited_with_evidence": self.cited_with_evidence,
+            "top_citation": (
+                {"doc_id": top.doc_id, "paragraph": top.paragraph, "quote": top.quote}
+                if top
+                else None
+            ),
+            "latency_ms": round(self.latency_ms, 1),
+        }
+
+
+def score(item: QAItem, answer: Answer, latency_ms: float = 0.0) -> Scored:
+    """Score one answer against its QA item."""
+    if item.answerable:
+        correct = not answer.abstained and includes_all(answer.text, item.must_include)
+        rank = evidence_rank(answer.retrieved, item.evidence)
+        cited_with_evidence = sum(has_evidence(c.text, item.evidence) for c in answer.citations)
+    else:
+        correct, rank, cited_with_evidence = answer.abstained, None, 0
+    return Scored(
+        item=item,
+        answer=answer,
+        latency_ms=latency_ms,
+        rank=rank,
+        correct=correct,
+        cited=len(answer.citations),
+        cited_with_evidence=cited_with_evidence,
+    )
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def summarise(results: Sequence[Scored]) -> dict[str, Any]:
+    """Headline figures of a set of scored questions (None where a figure has no denominator)."""
+    answerable = [r for r in results if r.item.answerable]
+    unanswerable = [r for r in results if not r.item.answerable]
+    answered = [r for r in answerable if not r.answer.abstained]
+    abstained = [r for r in results if r.answer.abstained]
+    latencies = [r.latency_ms for r in results]
+    figures: dict[str, Any] = {
+        "questions": len(results),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "accuracy": _ratio(sum(r.correct for r in results), len(results)),
+        "answerable_accuracy": _ratio(sum(r.correct for r in answerable), len(answerable)),
+    }
+    for k in RECALL_KS:
+        hits = sum(r.rank is not None and r.rank <= k for r in answerable)
+        figures[f"recall@{k}"] = _ratio(hits, len(answerable))
+    figures["mrr"] = _ratio(sum(1 / r.rank for r in answerable if r.rank), len(answerable))
+    figures["citation_precision"] = _ratio(
+        sum(r.cited_with_evidence for r in answered), sum(r.cited for r in answered)
+    )
+    figures["citation_recall"] = _ratio(
+        sum(r.cited_with_evidence > 0 for r in answerable), len(answerable)
+    )
+    figures["abstention_precision"] = _ratio(
+        sum(not r.item.answerable for r in abstained), len(abstained)
+    )
+    figures["abstention_recall"] = _ratio(
+        sum(r.answer.abstained for r in unanswerable), len(unanswerable)
+    )
+    # What abstention costs on answerable questions: how many went unanswered, and how many
+    # of those had the gold evidence within the top 5 paragraphs retrieved.
+    figures["answered_rate"] = _ratio(len(answered), len(answerable))
+    figures["accuracy_when_answered"] = _ratio(sum(r.correct for r in answered), len(answered))
+    figures["false_abstentions"] = len(answerable) - len(answered)
+    figures["false_abstentions_evidence_in_top5"] = sum(
+        r.answer.abstained and r.rank is not None and r.rank <= 5 for r in answerable
+    )
+    figures["latency_p50_ms"] = round(float(np.percentile(latencies, 50)), 1) if results else None
+    figures["latency_p95_ms"] = round(float(np.percentile(latencies, 95)), 1) if results else None
+    return figures
+
+
+def summarise_by_type(results: Sequence[Scored]) -> dict[str, dict[str, Any]]:
+    """`summarise` per question type, types in schema order."""
+    types = [t for t in QA_TYPES if any(r.item.type == t for r in results)]
+    return {t: summarise([r for r in results if r.item.type == t]) for t in types}
+
+
+# -- the naive baseline -----------------------------------------------------------------------
+
+
+class QuestionAnswerer(Protocol):
+    """What the harness asks: the `Assistant` and the naive baseline both fit."""
+
+    def ask(self, question: str) -> Answer: ...
+
+
+_SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n")
+
+
+def corpus_files(corpus: str | Path) -> list[Path]:
+    """Report files of a corpus (a file, or a folder searched recursively), as ingest finds them."""
+    from .ingest.loaders import SUPPORTED_EXTENSIONS
+
+    path = Path(corpus)
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise InputError(f"{path}: no such corpus file or folder")
+    return sorted(
+        f
+        for f in path.rglob("*")
+        if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in SUPPORTED_EXTENSIONS
+    )
+
+
+class NaiveRAG:
+    """The baseline a LangChain tutorial builds, behind the assistant's `ask()`.
+
+    `RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)` over each report's raw
+    text (as loaded, without cleaning or structure), an `InMemoryVectorStore` over the given
+    embedder, top-4 similarity search. The answer is the sentence of the first retrieved chunk
+    that is most similar to the question by embedding cosine similarity; it never abstains.
+    Its "paragraphs" (retrieved, cited) are the chunks, numbered from 1 within each report.
+    """
+
+    chunk_size = 1000
+    chunk_overlap = 200
+    k = 4
+
+    def __init__(self, embedder: Embeddings) -> None:
+        from langchain_core.vectorstores import InMemoryVectorStore
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+        self.embedder = embedder
+        self.splitter = RecursiveCharacterTextSplitter(
+            chunk_size=self.chunk_size, chunk_overlap=self.chunk_overlap
+        )
+        self.store = InMemoryVectorStore(embedder)
+
+    def ingest(self, paths: Iterable[str | Path]) -> IngestReport:
+        from .ingest.loaders import load_file
+
+        added: list[str] = []
+        failed: list[tuple[str, str]] = []
+        for path in (f for p in paths for f in corpus_files(p)):
+            try:
+                source = load_file(path)
+            except LoadError as exc:
+                failed.append((str(path), exc.reason))
+                continue
+            chunks = self.splitter.split_text(source.text)
+            meta = [
+                {"doc_id": path.name, "title": source.title or path.name, "chunk": n}
+                for n in range(1, len(chunks) + 1)
+            ]
+            self.store.add_texts(chunks, metadatas=meta)
+            added.append(path.name)
+        return IngestReport(added=tuple(added), failed=tuple(failed))
+
+    def ask(self, question: str) -> Answer:
+        t0 = time.perf_counter()
+        query = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
+        found = self.store.similarity_search_with_score_by_vector(query.tolist(), k=self.k)
+        t1 = time.perf_counter()
+        retrieved = tuple(
+            RetrievedParagraph(
+                d.metadata["doc_id"], d.metadata["chunk"], round(float(s), 6), d.page_content
+            )
+            for d, s in found
+        )
+        citations: tuple[Citation, ...] = ()
+        text = ""
+        if found:
+            first, first_score = found[0]
+            sentences = [s.strip() for s in _SENTENCE_END.split(first.page_content) if s.strip()]
+            vectors = np.asarray(self.embedder.embed_documents(sentences), dtype=np.float32)
+            norms = np.linalg.norm(vectors, axis=1) * (np.linalg.norm(query) or 1.0)
+            similarity = vectors @ query / np.where(norms > 0, norms, 1.0)
+            text = sentences[int(np.argmax(similarity))]
+            citations = (
+                Citation(
+                    doc_id=first.metadata["doc_id"],
+                    title=first.metadata["title"],
+                    section="",
+                    paragraph=first.metadata["chunk"],
+                    text=first.page_content,
+                    quote=text,
+                    score=round(float(first_score), 6),
+                ),
+            )
+        t2 = time.perf_counter()
+        return Answer(
+            question=question,
+            text=text,
+            abstained=False,
+            mode="naive",
+            citations=citations,
+            timings={"retrieve": t1 - t0, "answer": t2 - t1, "total": t2 - t0},
+            retrieved=retrieved,
+        )
+
+
+# -- running pipelines ------------------------------------------------------------------------
+
+
+@dataclass
+class PipelineRun:
+    """The scored answers of one pipeline over a QA set."""
+
+    name: str
+    results: list[Scored]
+    index_seconds: float
+    ask_seconds: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def figures(self) -> dict[str, Any]:
+        return summarise(self.results)
+
+    @property
+    def per_type(self) -> dict[str, dict[str, Any]]:
+        return summarise_by_type(self.results)
+
+    @property
+    def failures(self) -> list[Scored]:
+        return [r for r in self.results if not r.correct]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pipeline": self.name,
+            "index_seconds": round(self.index_seconds, 2),
+            "ask_seconds": round(self.ask_seconds, 2),
+            "notes": self.notes,
+            "figures": self.figures,
+            "per_type": self.per_type,
+            "questions": [r.to_dict() for r in self.results],
+        }
+
+
+Progress = Callable[[str, int, int], None]  # (pipeline, done, total)
+
+
+def parse_pipelines(spec: str | Sequence[str]) -> list[str]:
+    """Pipeline names from `default,naive` or a list; InputError for an unknown or empty one."""
+    names = [n.strip() for n in spec.split(",")] if isinstance(spec, str) else list(spec)
+    names = [n for n in names if n]
+    if not names:
+        raise InputError("no pipeline named: choose from " + ", ".join(PIPELINES))
+    for n in names:
+        if n not in PIPELINES:
+            raise InputError(f"unknown pipeline {n!r}: choose from {', '.join(PIPELINES)}")
+    if len(set(names)) != len(names):
+        raise InputError("each pipeline may be named once")
+    return names
+
+
+def llm_skip_reason(settings: Settings) -> str | None:
+    """Why LLM evaluation cannot run (no key set), or None."""
+    return None if settings.llm_enabled else LLM_SKIPPED
+
+
+def _extractive_settings(settings: Settings) -> Settings:
+    # The default, dense and bm25 pipelines are scored extractively even when a key is set,
+    # so their figures (and the gate) do not depend on the environment. OpenAI embeddings
+    # need the key, so it stays in that case.
+    if settings.embeddings == "openai":
+        return settings
+    return settings.with_(openai_api_key="")
+
+
+def evaluate(
+    items: Sequence[QAItem],
+    corpus: str | Path,
+    pipelines: Sequence[str] = ("default",),
+    *,
+    settings: Settings | None = None,
+    embedder: Embeddings | None = None,
+    retrieval: Mapping[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> list[PipelineRun]:
+    """Index `corpus` into a fresh temporary store and ask every question of each pipeline.
+
+    All pipelines share one embedder; `retrieval` may give a `RetrievalConfig` per pipeline
+    name to replace its default one (e.g. a weakened configuration).
+    """
+    from .pipeline import Assistant, build_embedder
+    from .retrieve import RetrievalConfig
+
+    names = parse_pipelines(pipelines)
+    files = corpus_files(corpus)
+    if not files:
+        raise InputError(f"{corpus}: no report files in the corpus")
+    settings = settings or Settings.from_env()
+    runs: list[PipelineRun] = []
+    with tempfile.TemporaryDirectory(prefix="assistant-eval-", ignore_cleanup_errors=True) as tmp:
+        # A fresh local store, even when CHROMA_HOST points at a server.
+        settings = settings.with_(store_dir=Path(tmp) / "store", chroma_host="")
+        embedder = embedder or build_embedder(settings)
+        notes = _source_notes(items, files)
+        indexed: IngestReport | None = None
+        for name in names:
+            t0 = time.perf_counter()
+            answerer: QuestionAnswerer
+            if name == "naive":
+                answerer = NaiveRAG(embedder)
+                report = answerer.ingest([corpus])
+            else:
+                config = (retrieval or {}).get(name) or RetrievalConfig(pipeline=RETRIEVAL_OF[name])
+                run_settings = settings if name == "llm" else _extractive_settings(settings)
+                assistant = Assistant(settings=run_settings, embedder=embedder, retrieval=config)
+                if name == "llm" and assistant.mode != "llm":
+                    raise ConfigError(
+                        "LLM evaluation unavailable: this version of the assistant has no LLM "
+                        "answer mode yet"
+                    )
+                # The assistant pipelines share the store: index it once.
+                if indexed is None:
+                    indexed = assistant.ingest([corpus])
+                report = indexed
+                assistant.warm_up()
+                answerer = assistant
+            if not (report.added or report.updated or report.skipped):
+                reasons = "; ".join(f"{p}: {r}" for p, r in report.failed) or "nothing indexed"
+                raise InputError(f"{corpus}: no report could be indexed ({reasons})")
+            run_notes = notes + [f"not indexed: {p}: {r}" for p, r in report.failed]
+            t1 = time.perf_counter()
+            results = _ask_all(name, answerer, items, progress)
+            runs.append(PipelineRun(name, results, t1 - t0, time.perf_counter() - t1, run_notes))
+    return runs
+
+
+def _source_notes(items: Sequence[QAItem], files: Sequence[Path]) -> list[str]:
+    names = {f.name for f in files}
+    absent = sorted({s for i in items if i.answerable for s in i.source} - names)
+    if not absent:
+        return []
+    return [f"sources named in the QA set but not in the corpus: {', '.join(absent)}"]
+
+
+def _ask_all(
+    name: str, answerer: QuestionAnswerer, items: Sequence[QAItem], progress: Progress | None
+) -> list[Scored]:
+    results = []
+    for n, item in enumerate(items, start=1):
+        t0 = time.perf_counter()
+        try:
+            answer = answerer.ask(item.question)
+        except InputError as exc:
+            # A question the assistant refuses counts as an abstention, with the reason kept.
+            answer = Answer(item.question, "", True, "error", notices=(str(exc),))
+        results.append(score(item, answer, (time.perf_counter() - t0) * 1000))
+        if progress is not None:
+            progress(name, n, len(items))
+    return results
+
+
+# -- the gate ---------------------------------------------------------------------------------
+
+
+def load_thresholds(path: str | Path) -> dict[str, float]:
+    """The `minimum` figures of a thresholds file; InputError if it is missing or malformed."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such thresholds file")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not a JSON file ({exc})") from None
+    minimum = data.get("minimum") if isinstance(data, dict) else None
+    if not isinstance(minimum, dict) or not minimum:
+        raise InputError(f'{path}: expected an object with a non-empty "minimum" object')
+    for key, value in minimum.items():
+        if key not in GATED:
+            raise InputError(f"{path}: unknown figure {key!r}: choose from {', '.join(GATED)}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InputError(f"{path}: the minimum of {key} must be a number")
+    return {k: float(v) for k, v in minimum.items()}
+
+
+def check_thresholds(figures: Mapping[str, Any], minimum: Mapping[str, float]) -> list[str]:
+    """One line per figure below its minimum (or not measured); empty when all are met."""
+    failures = []
+    for key, floor in minimum.items():
+        value = figures.get(key)
+        if value is None:
+            failures.append(f"{key}: not measured (minimum {floor:.3f})")
+        elif value < floor:
+            failures.append(f"{key}: {value:.3f} < minimum {floor:.3f}")
+    return failures
+
+
+# -- reports ----------------------------------------------------------------------------------
+
+
+def _fmt(key: str, value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.1f}" if key.endswith("_ms") else f"{value:.3f}"
+    return str(value)
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" for _ in header) + "|",
+    ]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def comparison_table(runs: Sequence[PipelineRun]) -> str:
+    """The headline figures of each pipeline, one row each (markdown)."""
+    return _table(
+        ["pipeline", *HEADLINE.values()],
+        ([run.name, *(_fmt(k, run.figures[k]) for k in HEADLINE)] for run in runs),
+    )
+
+
+PER_TYPE_COLUMNS = {
+    "questions": "n",
+    "accuracy": "accuracy",
+    "recall@1": "R@1",
+    "recall@5": "R@5",
+    "mrr": "MRR",
+    "citation_precision": "cite P",
+    "citation_recall": "cite R",
+    "answered_rate": "answered",
+    "abstention_recall": "abstain R",
+    "latency_p50_ms": "p50 ms",
+}
+
+
+def per_type_table(run: PipelineRun) -> str:
+    """Figures per question type (markdown)."""
+    return _table(
+        ["type", *PER_TYPE_COLUMNS.values()],
+        ([t, *(_fmt(k, f[k]) for k in PER_TYPE_COLUMNS)] for t, f in run.per_type.items()),
+    )
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def failures_markdown(run: PipelineRun) -> str:
+    """Every failed question: question, answer given, gold answer and top citation."""
+    out = []
+    for r in run.failures:
+        item, answer = r.item, r.answer
+        rank = f"evidence at rank {r.rank}" if r.rank else "evidence not retrieved"
+        head = f"**{item.id}** · {item.type} · " + (rank if item.answerable else "unanswerable")
+        given = "(abstained) " if answer.abstained else ""
+        gold = item.answer if item.answerable else "(should abstain)"
+        must = " + ".join("|".join(e) for e in item.must_include)
+        lines = [
+            head,
+            f"- question: {item.question}",
+            f"- answer given: {given}{_one_line(answer.text) or '—'}",
+            f"- gold: {gold}" + (f" (must include: {must})" if must else ""),
+        ]
+        if answer.citations:
+            c = answer.citations[0]
+            lines.append(f"- top citation: {c.doc_id} ¶{c.paragraph}: “{_one_line(c.quote)}”")
+        else:
+            lines.append("- top citation: —")
+        out.append("\n".join(lines))
+    return "\n\n".join(out) if out else "None."
+
+
+def render_markdown(
+    runs: Sequence[PipelineRun], meta: Mapping[str, Any], gate: Mapping[str, Any] | None = None
+) -> str:
+    parts = [
+        "# Evaluation report",
+        "",
+        f"QA set `{meta['qa']}` ({meta['questions']} questions) over `{meta['corpus']}`; "
+        f"{meta['created']}; {meta['seconds']:.1f} s.",
+        "",
+        "Figures are fractions (latency in ms). Accuracy: answerable questions answered with every "
+        "must_include matched, unanswerable ones abstained. R@k/MRR: a top-k retrieved paragraph "
+        "contains gold evidence. cite P/R: citation precision and recall. abstain P/R: "
+        "abstention precision and recall on unanswerable questions. answered / acc. when "
+        "answered / false abstentions: what abstention costs on answerable questions.",
+        "",
+    ]
+    if gate is not None:
+        status = "passed" if not gate["failures"] else "FAILED"
+        parts += [f"**Gate ({gate['pipeline']} vs `{gate['thresholds']}`): {status}**", ""]
+        parts += [f"- {line}" for line in gate["failures"]]
+        parts += [""] if gate["failures"] else []
+    if len(runs) > 1:
+        parts += ["## Comparison", "", comparison_table(runs), ""]
+    for run in runs:
+        f = run.figures
+        parts += [
+            f"## Pipeline `{run.name}`",
+            "",
+            f"Indexing {run.index_seconds:.1f} s, asking {run.ask_seconds:.1f} s. "
+            f"{f['false_abstentions']} of {f['answerable']} answerable questions abstained "
+            f"({f['false_abstentions_evidence_in_top5']} of them with gold evidence in the top 5).",
+            "",
+        ]
+        parts += [f"Note: {n}" for n in run.notes] + ([""] if run.notes else [])
+        parts += [_table(["figure", "value"], ((k, _fmt(k, f[k])) for k in HEADLINE)), ""]
+        parts += ["### By question type", "", per_type_table(run), ""]
+        parts += [f"### Failed questions ({len(run.failures)})", "", failures_markdown(run), ""]
+    return "\n".join(parts)
+
+
+def write_report(
+    runs: Sequence[PipelineRun],
+    out_dir: str | Path,
+    meta: Mapping[str, Any],
+    gate: Mapping[str, Any] | None = None,
+) -> tuple[Path, Path]:
+    """Write report.json and report.md into `out_dir`; returns their paths."""
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot create the report folder ({exc.strerror})") from None
+    data = {
+        **meta,
+        "comparison": {run.name: {k: run.figures[k] for k in HEADLINE} for run in runs},
+        "gate": gate,
+        "runs": [run.to_dict() for run in runs],
+    }
+    json_path, md_path = out / "report.json", out / "report.md"
+    json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    md_path.write_text(render_markdown(runs, meta, gate), encoding="utf-8")
+    return md_path, json_path
+
+
+# -- one evaluation, end to end ---------------------------------------------------------------
+
+
+def default_path(relative: str) -> Path:
+    """`relative` under the working directory, else under the repository holding this package."""
+    for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
+        if (base / relative).exists():
+            return base / relative
+    raise InputError(
+        f"{relative} not found here or in the repository: run from the repository root "
+        "or give its path"
+    )
+
+
+@dataclass
+class EvalResult:
+    runs: list[PipelineRun]
+    report_md: Path
+    report_json: Path
+    seconds: float
+    gate: dict[str, Any] | None = None  # pipeline, thresholds, failures
+
+    @property
+    def gate_failed(self) -> bool:
+        return bool(self.gate and self.gate["failures"])
+
+
+def run_eval(
+    qa: str | Path | None = None,
+    corpus: str | Path | None = None,
+    pipelines: str | Sequence[str] = ("default",),
+    report_dir: str | Path | None = None,
+    *,
+    gate: bool = False,
+    thresholds: str | Path | None = None,
+    settings: Settings | None = None,
+    embedder: Embeddings | None = None,
+    retrieval: Mapping[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> EvalResult:
+    """Evaluate, write the report, and (with `gate`) check the thresholds.
+
+    Defaults: eval/qa.jsonl, data/, eval/out/ and eval/thresholds.json, looked up in the
+    working directory and then in the repository. The gate checks the `default` pipeline, or
+    the only pipeline run when it is not among them.
+    """
+    t0 = time.perf_counter()
+    names = parse_pipelines(pipelines)
+    qa_path = Path(qa) if qa else default_path("eval/qa.jsonl")
+    corpus_path = Path(corpus) if corpus else default_path("data")
+    out_dir = Path(report_dir) if report_dir else default_path("eval") / "out"
+    minimum: dict[str, float] = {}
+    gated = ""
+    if gate:
+        if "default" not in names and len(names) > 1:
+            raise InputError("--gate checks the default pipeline: include it in --compare")
+        gated = "default" if "default" in names else names[0]
+        thresholds_path = Path(thresholds) if thresholds else default_path("eval/thresholds.json")
+        minimum = load_thresholds(thresholds_path)
+    items = load_qa(qa_path)
+    runs = evaluate(
+        items,
+        corpus_path,
+        names,
+        settings=settings,
+        embedder=embedder,
+        retrieval=retrieval,
+        progress=progress,
+    )
+    gate_report = None
+    if gate:
+        run = next(r for r in runs if r.name == gated)
+        gate_report = {
+            "pipeline": gated,
+            "thresholds": str(thresholds_path),
+            "minimum": minimum,
+            "failures": check_thresholds(run.figures, minimum),
+        }
+    seconds = time.perf_counter() - t0
+    meta = {
+        "qa": str(qa_path),
+        "corpus": str(corpus_path),
+        "questions": len(items),
+        "pipelines": names,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "seconds": round(seconds, 1),
+    }
+    md, js = write_report(runs, out_dir, meta, gate_report)
+    return EvalResult(runs, md, js, seconds, gate_report)

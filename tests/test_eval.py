@@ -1,0 +1,351 @@
+"""The evaluation harness: scoring rules, QA-file validation, the naive baseline and the gate."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant import Answer, Citation, InputError, RetrievedParagraph, Settings
+from assistant.cli import main
+from assistant.evaluation import (
+    NaiveRAG,
+    QAItem,
+    check_thresholds,
+    includes_all,
+    load_qa,
+    load_thresholds,
+    run_eval,
+    score,
+    summarise,
+)
+
+from .conftest import ROOT
+from .fakes import HashEmbeddings
+
+REPORT = """示例市人民政府工作报告
+
+一、2023年工作回顾
+
+全年实现地区生产总值1800亿元左右、增长7.0%左右。
+城乡居民人均可支配收入分别增长5.1%、7.2%。
+新建5G基站2100个，建成千兆光网城市。
+
+二、2024年工作安排
+
+地区生产总值增长6.0%以上。
+扎实推进乡村振兴，新建高标准农田20万亩。
+"""
+
+QA = [
+    {
+        "id": "q1",
+        "question": "2023年示例市地区生产总值是多少？",
+        "answer": "1800亿元左右",
+        "must_include": ["1800亿元"],
+        "evidence": ["全年实现地区生产总值1800亿元左右"],
+        "source": ["sample-2024.txt"],
+        "type": "numeric",
+        "answerable": True,
+    },
+    {
+        "id": "q2",
+        "question": "2024年高标准农田建设目标是多少亩？",
+        "answer": "20万亩",
+        "must_include": ["20万亩"],
+        "evidence": ["新建高标准农田20万亩"],
+        "source": ["sample-2024.txt"],
+        "type": "temporal",
+        "answerable": True,
+    },
+    {
+        # No word in common with its evidence: BM25 alone cannot retrieve it.
+        "id": "q3",
+        "question": "去年修了多少个信号塔？",
+        "answer": "新建5G基站2100个",
+        "must_include": ["2100个"],
+        "evidence": ["新建5G基站2100个"],
+        "source": ["sample-2024.txt"],
+        "type": "paraphrase",
+        "answerable": True,
+    },
+    {
+        "id": "q4",
+        "question": "示例市的火星基地投资是多少？",
+        "answer": "报告未提及",
+        "must_include": [],
+        "evidence": [],
+        "source": ["sample-2024.txt"],
+        "type": "unanswerable",
+        "answerable": False,
+    },
+]
+
+
+def item(**changes) -> QAItem:
+    fields = {
+        "id": "q",
+        "question": "问题？",
+        "answer": "答案",
+        "must_include": (("1800亿元",),),
+        "evidence": ("地区生产总值1800亿元",),
+        "source": ("a.txt",),
+        "type": "numeric",
+        "answerable": True,
+    }
+    return QAItem(**{**fields, **changes})
+
+
+def para(text: str, number: int = 1) -> RetrievedParagraph:
+    return RetrievedParagraph("a.txt", number, 1.0, text)
+
+
+def cite(text: str, number: int = 1) -> Citation:
+    return Citation("a.txt", "A", "", number, text, text, 1.0)
+
+
+def answer(text="", abstained=False, retrieved=(), citations=()) -> Answer:
+    return Answer(
+        "问题？", text, abstained, "extractive", tuple(citations), retrieved=tuple(retrieved)
+    )
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    """A one-report corpus, its QA file, and a settings object that reads no environment."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "sample-2024.txt").write_text(REPORT, encoding="utf-8")
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in QA), encoding="utf-8")
+    settings = Settings.from_env(env={}, cache_dir=tmp_path / "cache")
+    return corpus, qa, settings
+
+
+def thresholds_file(path, minimum: dict) -> str:
+    path.write_text(json.dumps({"minimum": minimum}), encoding="utf-8")
+    return str(path)
+
+
+# -- scoring ----------------------------------------------------------------------------------
+
+
+def test_must_include_matches_any_alternative_ignoring_width_and_spaces():
+    must = (("7.0%", "7%"), ("1800亿元",))
+    assert includes_all("增长７％，总量１８００ 亿元", must)
+    assert includes_all("增长7.0%，总量1800亿元", must)
+    assert not includes_all("增长7.0%", must)  # every element is required
+
+
+def test_answerable_question_is_correct_only_when_answered_with_every_element():
+    q = item(must_include=(("1800亿元",), ("7.0%", "7%")))
+    assert score(q, answer("1800亿元，增长7%")).correct
+    assert not score(q, answer("1800亿元")).correct
+    assert not score(q, answer("1800亿元，增长7%", abstained=True)).correct
+
+
+def test_unanswerable_question_is_correct_only_when_abstained():
+    q = item(must_include=(), evidence=(), type="unanswerable", answerable=False)
+    assert score(q, answer("报告中未找到", abstained=True)).correct
+    assert not score(q, answer("火星基地投资10亿元")).correct
+
+
+def test_recall_at_k_and_mrr_use_the_rank_of_the_first_paragraph_with_evidence():
+    q = item()
+    at_1 = score(q, answer("x", retrieved=[para("全年地区生产总值1800亿元左右")]))
+    at_3 = score(
+        q, answer("x", retrieved=[para("无关"), para("无关"), para("地区生产总值 1800亿元")])
+    )
+    missed = score(q, answer("x", retrieved=[para("无关")] * 6))
+    assert (at_1.rank, at_3.rank, missed.rank) == (1, 3, None)
+    figures = summarise([at_1, at_3, missed])
+    assert figures["recall@1"] == pytest.approx(1 / 3, abs=1e-3)
+    assert figures["recall@3"] == pytest.approx(2 / 3, abs=1e-3)
+    assert figures["recall@5"] == pytest.approx(2 / 3, abs=1e-3)
+    assert figures["mrr"] == pytest.approx((1 + 1 / 3) / 3, abs=1e-3)
+
+
+def test_citation_precision_counts_cited_paragraphs_holding_evidence_over_answered_questions():
+    q = item()
+    two_of_three = score(
+        q,
+        answer(
+            "1800亿元",
+            citations=[
+                cite("地区生产总值1800亿元"),
+                cite("无关", 2),
+                cite("地区生产总值1800亿元", 3),
+            ],
+        ),
+    )
+    none_right = score(q, answer("6.0%", citations=[cite("无关")]))
+    abstained = score(q, answer("未找到", abstained=True, citations=[cite("无关")]))
+    figures = summarise([two_of_three, none_right, abstained])
+    assert figures["citation_precision"] == pytest.approx(2 / 4)  # abstained one not counted
+    assert figures["citation_recall"] == pytest.approx(1 / 3, abs=1e-3)
+
+
+def test_abstention_precision_and_recall_and_the_cost_on_answerable_questions():
+    answerable = item()
+    unanswerable = item(must_include=(), evidence=(), type="unanswerable", answerable=False)
+    results = [
+        score(unanswerable, answer("", abstained=True)),
+        score(unanswerable, answer("编造的答案")),
+        score(answerable, answer("", abstained=True, retrieved=[para("地区生产总值1800亿元")])),
+        score(answerable, answer("1800亿元")),
+    ]
+    figures = summarise(results)
+    assert figures["abstention_precision"] == pytest.approx(1 / 2)
+    assert figures["abstention_recall"] == pytest.approx(1 / 2)
+    assert figures["answered_rate"] == pytest.approx(1 / 2)
+    assert figures["false_abstentions"] == 1
+    assert figures["false_abstentions_evidence_in_top5"] == 1
+    assert figures["accuracy"] == pytest.approx(2 / 4)
+
+
+def test_figures_without_a_denominator_are_none_not_zero():
+    figures = summarise([score(item(), answer("1800亿元"))])
+    assert figures["abstention_precision"] is None
+    assert figures["abstention_recall"] is None
+
+
+# -- the QA file ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "not JSON"),
+        ('["a list"]', "expected a JSON object"),
+        ({k: v for k, v in QA[0].items() if k != "evidence"}, "missing field(s): evidence"),
+        ({**QA[0], "type": "trivia"}, '"type" must be one of'),
+        ({**QA[0], "must_include": [[]]}, '"must_include" elements'),
+        ({**QA[0], "answerable": "yes"}, '"answerable" must be true or false'),
+        ({**QA[0], "must_include": []}, "an answerable question needs"),
+        ({**QA[3], "must_include": ["x"]}, "unanswerable question must have an empty"),
+        ({**QA[1], "id": "q1"}, "duplicate id 'q1' (first on line 1)"),
+    ],
+)
+def test_qa_validator_names_the_file_line_and_fault(tmp_path, line, message):
+    bad = line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)
+    path = tmp_path / "qa.jsonl"
+    path.write_text(json.dumps(QA[0], ensure_ascii=False) + "\n" + bad + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_qa(path)
+    assert str(err.value).startswith(f"{path}:2: ")
+    assert message in str(err.value)
+
+
+def test_qa_loader_reads_the_schema_with_alternatives_as_tuples(tiny):
+    _, qa, _ = tiny
+    items = load_qa(qa)
+    assert [i.id for i in items] == ["q1", "q2", "q3", "q4"]
+    assert items[0].must_include == (("1800亿元",),)
+    assert not items[3].answerable
+
+
+# -- the naive baseline -----------------------------------------------------------------------
+
+
+def test_naive_pipeline_answers_with_a_sentence_of_its_first_chunk_and_never_abstains(tiny):
+    corpus, qa, _ = tiny
+    rag = NaiveRAG(HashEmbeddings())
+    assert rag.ingest([corpus]).added == ("sample-2024.txt",)
+    ans = rag.ask("2024年高标准农田建设目标是多少亩？")
+    assert not ans.abstained
+    assert "20万亩" in ans.text
+    assert ans.text in ans.retrieved[0].text
+    assert len(ans.retrieved) <= NaiveRAG.k
+    (c,) = ans.citations
+    assert (c.doc_id, c.paragraph, c.text) == (
+        "sample-2024.txt",
+        ans.retrieved[0].paragraph,
+        ans.retrieved[0].text,
+    )
+    assert score(load_qa(qa)[1], ans).correct
+
+
+# -- running, reports and the gate ------------------------------------------------------------
+
+
+def test_gate_fails_on_bm25_only_retrieval_and_passes_on_the_default_pipeline(tiny, tmp_path):
+    corpus, qa, settings = tiny
+    minimum = thresholds_file(tmp_path / "t.json", {"recall@5": 0.9, "citation_precision": 0.9})
+    common = dict(gate=True, thresholds=minimum, settings=settings, embedder=HashEmbeddings())
+    weak = run_eval(qa, corpus, "bm25", tmp_path / "weak", **common)
+    assert weak.gate_failed
+    assert weak.gate["failures"] == ["recall@5: 0.667 < minimum 0.900"]
+    strong = run_eval(qa, corpus, "default", tmp_path / "strong", **common)
+    assert not strong.gate_failed
+
+
+def test_compare_scores_every_pipeline_in_one_run_and_writes_both_reports(tiny, tmp_path):
+    corpus, qa, settings = tiny
+    out = tmp_path / "out"
+    result = run_eval(
+        qa, corpus, "default,naive,dense,bm25", out, settings=settings, embedder=HashEmbeddings()
+    )
+    assert [r.name for r in result.runs] == ["default", "naive", "dense", "bm25"]
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert set(data["comparison"]) == {"default", "naive", "dense", "bm25"}
+    assert data["runs"][0]["per_type"]["numeric"]["questions"] == 1
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Comparison" in md and "### By question type" in md
+    # The naive pipeline never abstains, so the unanswerable question is listed as failed.
+    naive_section = md.split("## Pipeline `naive`")[1].split("## Pipeline")[0]
+    assert "**q4** · unanswerable" in naive_section
+    assert "示例市的火星基地投资是多少？" in naive_section
+
+
+def test_thresholds_file_rejects_an_unknown_figure(tmp_path):
+    with pytest.raises(InputError, match="unknown figure 'speed'"):
+        load_thresholds(thresholds_file(tmp_path / "t.json", {"speed": 1.0}))
+
+
+def test_check_thresholds_lists_each_figure_below_its_minimum_or_not_measured():
+    failures = check_thresholds(
+        {"recall@5": 0.8, "accuracy": 0.9, "abstention_recall": None},
+        {"recall@5": 0.85, "accuracy": 0.9, "abstention_recall": 0.5},
+    )
+    assert failures == [
+        "recall@5: 0.800 < minimum 0.850",
+        "abstention_recall: not measured (minimum 0.500)",
+    ]
+
+
+def test_repository_thresholds_file_is_valid():
+    assert load_thresholds(ROOT / "eval" / "thresholds.json")
+
+
+def test_cli_gate_exits_1_and_lists_the_failed_figure(tiny, tmp_path, cache_dir, capsys):
+    corpus, qa, _ = tiny
+    minimum = thresholds_file(tmp_path / "t.json", {"recall@5": 0.9})
+    args = ["eval", "--qa", str(qa), "--corpus", str(corpus), "--report", str(tmp_path / "o")]
+    assert main([*args, "--pipeline", "bm25", "--gate", "--thresholds", minimum]) == 1
+    captured = capsys.readouterr()
+    assert "| bm25 |" in captured.out
+    assert "recall@5: 0.667 < minimum 0.900" in captured.err
+    assert main([*args, "--gate", "--thresholds", minimum]) == 0
+
+
+def test_cli_eval_user_errors_exit_2_with_one_line(tiny, tmp_path, capsys):
+    corpus, qa, _ = tiny
+    assert main(["eval", "--qa", str(qa), "--corpus", str(corpus), "--pipeline", "nope"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "assistant: error: unknown pipeline 'nope': choose from default, naive, dense, bm25, llm"
+    )
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{oops\n", encoding="utf-8")
+    assert main(["eval", "--qa", str(bad), "--corpus", str(corpus)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"assistant: error: {bad}:1: not JSON") and "\n" not in err
+
+
+def test_llm_eval_is_skipped_with_one_line_when_no_key_is_set(monkeypatch, capsys):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    assert main(["eval", "--llm"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.strip() == (
+        "assistant eval: LLM evaluation skipped: OPENAI_API_KEY is not set"
+    )
+    assert captured.out == ""
