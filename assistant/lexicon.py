@@ -167,8 +167,27 @@ class QuestionIntent:
         return period, year
 
 
+_ADMIN_SUFFIXES = ("省", "市", "区", "县", "州", "旗", "盟")
+
+
+def _is_place(word: str) -> bool:
+    """A region name: ends in an administrative unit, or is one without it (内江 for 内江市).
+
+    jieba tags some ordinary words as places (上市, 海关); requiring a known 'word+市/县/区/省'
+    keeps them from becoming constraints the answer must meet.
+    """
+    if _LATIN.fullmatch(word):
+        return False
+    if word.endswith(_ADMIN_SUFFIXES) and len(word) >= 3:
+        return True
+    freq = _Jieba.get().FREQ
+    return any(freq.get(word + s, 0) > 0 for s in _ADMIN_SUFFIXES)
+
+
 @lru_cache(maxsize=4096)
-def intent(question: str) -> QuestionIntent:
+def intent(question: str, regions: tuple[str, ...] = ()) -> QuestionIntent:
+    """What the question pins down; `regions` are the places of the indexed reports, which
+    count as places when named even if jieba does not know them (测试市, 某某县)."""
     norm = normalize(question)
     years = tuple(int(y) for y in _YEAR.findall(norm) if 1949 <= int(y) <= 2100)
     relative = ""
@@ -185,9 +204,11 @@ def intent(question: str) -> QuestionIntent:
         dict.fromkeys(
             w.word
             for w in _Jieba.pos().lcut(norm)
-            if w.flag == "ns" and len(w.word) >= 2 and not _LATIN.fullmatch(w.word)
+            if w.flag == "ns" and len(w.word) >= 2 and _is_place(w.word)
         )
     )
+    named = tuple(r for r in regions if r and r in norm and not any(r in p for p in places))
+    places = tuple(dict.fromkeys(places + named))
     asked = _ASKED_UNIT.search(norm)
     units: tuple[str, ...] = ()
     if asked:

@@ -105,6 +105,11 @@ class Retriever:
         }
 
     @property
+    def regions(self) -> tuple[str, ...]:
+        """Distinct regions of the live documents."""
+        return tuple(sorted({d.region for d in self._docs.values() if d.region}))
+
+    @property
     def documents(self) -> dict[str, DocumentInfo]:
         return self._docs
 
@@ -184,7 +189,7 @@ class Retriever:
         per_para: dict[tuple[str, int], list[tuple[float, int]]] = defaultdict(list)
         for (doc_id, number, sentence), s in unit_scores.items():
             per_para[(doc_id, number)].append((s, sentence))
-        intent = lexicon.intent(question)
+        intent = lexicon.intent(question, self.regions)
         hits = []
         for key, scored in per_para.items():
             para = self._paragraphs.get(key)

@@ -87,3 +87,23 @@ def test_batch_keeps_the_order_of_the_questions(assistant):
     answers = assistant.ask_batch(qs)
     assert [a.question for a in answers] == qs
     assert "5800" in answers[0].text and "1800" in answers[1].text
+
+
+def test_a_new_reports_region_is_honoured_even_if_the_tokenizer_does_not_know_it(
+    store_copy, cache_dir
+):
+    from assistant import Assistant, Settings
+
+    a = Assistant(settings=Settings.from_env(store_dir=store_copy, cache_dir=cache_dir))
+    a.ingest_texts(
+        [
+            {
+                "id": "test-city-2025",
+                "text": "测试市人民政府工作报告\n一、2024年工作回顾\n全年实现地区生产总值500亿元，增长5.5%。\n"
+                "二、2025年工作安排\n地区生产总值增长6%左右。",
+            }
+        ]
+    )
+    ans = a.ask("测试市2024年地区生产总值是多少？")
+    assert "500亿元" in ans.text
+    assert ans.citations[0].doc_id == "test-city-2025"

@@ -85,7 +85,7 @@ class ExtractiveAnswerer:
         `weights` maps the question's content terms to their weight (e.g. IDF over the corpus).
         """
         cfg = self.config
-        intent = lexicon.intent(question)
+        intent = lexicon.intent(question, tuple(sorted(set(regions.values()) - {""})))
         scored = []
         for rank, hit in enumerate(hits[: cfg.candidates]):
             para = hit.paragraph
