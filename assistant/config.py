@@ -17,6 +17,9 @@ ASSISTANT_ON_UNVERIFIED    ``warn`` or ``fallback``                 warn
 ASSISTANT_LLM_CONCURRENCY  parallel LLM calls in ask_batch          4
 ASSISTANT_LLM_TIMEOUT      seconds per LLM call                     60
 CHROMA_HOST / CHROMA_PORT  use a Chroma server instead of a folder  (unset) / 8000
+ASSISTANT_UI_HOST          address the web UI binds                 127.0.0.1
+ASSISTANT_UI_PORT          port of the web UI                       7860
+ASSISTANT_UI_AUTH          ``user:password`` login for the web UI   (unset: no login)
 =========================  =======================================  ===================
 """
 
@@ -59,6 +62,9 @@ class Settings:
     llm_timeout: float = 60.0
     chroma_host: str = ""
     chroma_port: int = 8000
+    ui_host: str = "127.0.0.1"
+    ui_port: int = 7860
+    ui_auth: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         if self.embeddings not in EMBEDDING_BACKENDS:
@@ -114,5 +120,8 @@ class Settings:
         take("ASSISTANT_LLM_TIMEOUT", "llm_timeout", float)
         take("CHROMA_HOST", "chroma_host")
         take("CHROMA_PORT", "chroma_port", int)
+        take("ASSISTANT_UI_HOST", "ui_host")
+        take("ASSISTANT_UI_PORT", "ui_port", int)
+        take("ASSISTANT_UI_AUTH", "ui_auth")
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

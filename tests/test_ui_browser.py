@@ -1,0 +1,186 @@
+"""The web UI in a real headless Chromium driven by Playwright, against the app on loopback.
+
+Needs Debian's Chromium (`apt-get install chromium`) and the `playwright` Python package; no
+browser download (`playwright install`) is used. Screenshots go to artifacts/ui/.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.ui import ChatApp, serve
+
+from .conftest import DATA, ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(
+        "browser tests need Chromium at /usr/bin/chromium (apt-get install chromium)",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip(
+    "playwright.sync_api",
+    reason="browser tests need the playwright package (pip install playwright)",
+)
+
+ARTIFACTS = ROOT / "artifacts" / "ui"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+TIMEOUT_MS = 60_000
+INJECTION = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+UPLOADED = f"""测试市人民政府工作报告
+
+一、2024年工作回顾
+
+2024年，全市经济稳中向好。全年实现地区生产总值321.5亿元、增长6.1%。
+
+二、2025年工作安排
+
+2025年全市新增城镇就业1.2万人以上，城镇调查失业率控制在5.5%以内。{INJECTION}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(real_store, cache_dir, assistant, tmp_path_factory):
+    """The app over a private copy of the bundled-report store, on a free loopback port."""
+    store = tmp_path_factory.mktemp("ui-browser") / "store"
+    shutil.copytree(real_store, store)
+    settings = Settings.from_env(store_dir=store, cache_dir=cache_dir)
+    app = ChatApp(Assistant(settings=settings, embedder=assistant.embedder), bundled=[DATA])
+    app.startup.start()
+    port = free_port()
+    demo = serve(app, host="127.0.0.1", port=port, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Session:
+    """A page on the app, recording any JavaScript dialog (an injected script would open one)."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.dialogs: list[str] = []
+        page.on("dialog", self._on_dialog)
+
+    def _on_dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def ask(self, question: str):
+        """Type a question, send it with Enter, and return the locator of its answer."""
+        answers = self.page.locator(".qa-answer")
+        before = answers.count()
+        self.page.fill("#question textarea", question)
+        # Gradio ignores a submit while the previous answer's event is still closing: retry.
+        for _ in range(5):
+            self.page.press("#question textarea", "Enter")
+            try:
+                self.page.wait_for_function(
+                    "n => document.querySelectorAll('.qa-answer').length > n",
+                    arg=before,
+                    timeout=2000,
+                )
+                break
+            except sync_api.TimeoutError:
+                continue
+        self.page.wait_for_function(
+            "n => document.querySelectorAll('.qa-answer').length > n"
+            " && !document.querySelector('.qa-pending')",
+            arg=before,
+            timeout=TIMEOUT_MS,
+        )
+        return answers.last
+
+    def screenshot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / name))
+
+
+@pytest.fixture
+def session(browser, app_url):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(app_url)
+    page.wait_for_selector(".doc-table")
+    yield Session(page)
+    context.close()
+
+
+def test_bundled_report_question_shows_answer_and_highlighted_citation(session):
+    page = session.page
+    assert "内江市人民政府工作报告（2024）" in page.inner_text("#doc-table")
+    answer = session.ask("2023年内江市地区生产总值是多少？")
+    assert "1800亿元" in answer.locator(".qa-text").inner_text()
+    card = answer.locator(".cite-card").first
+    assert "内江市人民政府工作报告（2024）" in card.locator(".cite-title").inner_text()
+    assert "第4段" in card.locator(".cite-loc").inner_text()
+    assert "1800亿元" in card.locator("mark").first.inner_text()
+    session.ask("2024年内江市规模以上工业增加值增长目标是多少？")
+    session.screenshot("chat.png")
+
+    link = answer.locator("a.cite-ref").first
+    target = link.get_attribute("href")
+    assert target == f"#{card.get_attribute('id')}"
+    link.click()
+    page.wait_for_function("h => location.hash === h", arg=target)
+    assert card.evaluate(
+        "el => { const r = el.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; }"
+    ), "the [n] link scrolls its citation card into view"
+
+
+def test_uploaded_report_is_listed_answerable_and_its_markup_stays_text(session, tmp_path):
+    page = session.page
+    report = tmp_path / "测试市政府工作报告2025.txt"
+    report.write_text(UPLOADED, encoding="utf-8")
+    page.set_input_files("#upload-row input[type=file]", str(report))
+    page.wait_for_selector("#upload-result .up-ok")
+    assert "测试市政府工作报告2025.txt" in page.inner_text("#upload-result")
+    assert "测试市人民政府工作报告" in page.inner_text("#doc-table")
+    session.screenshot("documents.png")
+
+    answer = session.ask("测试市2025年新增城镇就业目标是多少？")
+    assert "1.2万人" in answer.locator(".qa-text").inner_text()
+    card = answer.locator(".cite-card").first
+    assert "测试市人民政府工作报告" in card.inner_text()
+    assert INJECTION in card.inner_text(), "markup from a report is shown as text"
+    assert answer.locator("script, img").count() == 0
+    assert session.dialogs == []
+    session.screenshot("upload-answer.png")
+
+
+def test_empty_question_warns_and_the_chat_keeps_working(session):
+    page = session.page
+    page.fill("#question textarea", "   ")
+    page.get_by_role("button", name="提问", exact=True).click()
+    page.get_by_text("请先输入问题。").first.wait_for()
+    assert page.locator(".qa-answer").count() == 0
+    answer = session.ask("市中区2024年新增城镇就业目标？")
+    assert "5800人" in answer.inner_text()
