@@ -28,6 +28,11 @@ def _assistant(args: argparse.Namespace):
     return Assistant(settings=settings)
 
 
+def _mode_notice(a) -> None:
+    if a.mode == "extractive":
+        print("assistant: no OPENAI_API_KEY set: answering extractively", file=sys.stderr)
+
+
 def _print_answer(ans: Answer, out=None) -> None:
     out = out or sys.stdout
     if ans.rewritten_question:
@@ -61,6 +66,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     a = _assistant(args)
     if not a.documents():
         raise InputError("the store is empty: run `assistant ingest data/` first")
+    _mode_notice(a)
     ans = a.ask(args.question, documents=args.doc or None, year=args.year)
     if args.json:
         print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
@@ -129,6 +135,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         out_path.write_text("".join(k + "\n" for k in kept), encoding="utf-8")
     todo = [(i, q) for i, q in items if i not in done]
     a = _assistant(args)
+    _mode_notice(a)
     failures = 0
     with out_path.open("a", encoding="utf-8") as out:
         for qid, question in tqdm(todo, desc="answering", unit="q", file=sys.stderr):

@@ -9,14 +9,18 @@ import logging
 import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
 
 from . import lexicon
 from .answer.extractive import Extracted, ExtractiveAnswerer, ExtractiveConfig, answer_section
+from .answer.followup import rewrite_followup
+from .answer.llm import LLMAnswerer, LLMResult, answerer_from_settings
 from .answer.multipart import split_question
 from .config import Settings
 from .embeddings import CachedEmbeddings, LocalE5Embeddings, openai_embeddings
@@ -85,6 +89,23 @@ def _clean_question(question: str) -> tuple[str, list[str]]:
     return cleaned, notices
 
 
+History = Sequence[Sequence[str]]  # (question, answer) turns, oldest first
+
+
+@dataclass
+class _Prepared:
+    """A question after rewriting and retrieval, with its extractive answer (the fallback)."""
+
+    question_in: str  # as asked
+    question: str  # standalone form used for retrieval and answering
+    rewritten: str  # the standalone form when it differs from the question, else ""
+    notices: list[str]
+    hits: list[Hit]
+    extracted: Extracted
+    timings: dict[str, float]
+    started: float
+
+
 def build_embedder(settings: Settings) -> Embeddings:
     if settings.embeddings == "openai":
         inner = openai_embeddings(
@@ -106,6 +127,7 @@ class Assistant:
         embedder: Embeddings | None = None,
         retrieval: RetrievalConfig | None = None,
         extractive: ExtractiveConfig | None = None,
+        chat_model: BaseChatModel | None = None,
     ) -> None:
         settings = settings or Settings.from_env()
         if store_dir is not None:
@@ -123,10 +145,14 @@ class Assistant:
         )
         self.retriever = Retriever(self.store, self.embedder, retrieval)
         self.extractive = ExtractiveAnswerer(extractive)
+        # LLM mode when a key is configured (or a chat model is given, e.g. in tests).
+        self.llm: LLMAnswerer | None = None
+        if chat_model is not None or settings.llm_enabled:
+            self.llm = answerer_from_settings(settings, chat_model)
 
     @property
     def mode(self) -> str:
-        return "extractive"
+        return "llm" if self.llm is not None else "extractive"
 
     # -- indexing ---------------------------------------------------------------------------
 
@@ -268,8 +294,55 @@ class Assistant:
         question: str,
         documents: Sequence[str] | None = None,
         year: int | None = None,
+        history: History | None = None,
     ) -> Answer:
-        """Answer one question from the indexed reports, with citations."""
+        """Answer one question from the indexed reports, with citations.
+
+        `history` holds the earlier (question, answer) turns of a conversation; a follow-up
+        such as "那2024年的目标呢？" is first rewritten into a standalone question.
+        """
+        prepared = self._prepare(question, documents, year, history)
+        if self.llm is None:
+            return self._answer_from(prepared, None)
+        t0 = time.perf_counter()
+        result = self.llm.answer(prepared.question, prepared.hits, lambda: prepared.extracted)
+        prepared.timings["llm"] = time.perf_counter() - t0
+        return self._answer_from(prepared, result)
+
+    def stream(
+        self,
+        question: str,
+        documents: Sequence[str] | None = None,
+        year: int | None = None,
+        history: History | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yield the answer text in chunks as it is generated, then the final `Answer`.
+
+        The chunks are the raw text; the `Answer` (always the last item) holds the final
+        text, which may differ (citation markers renumbered, or the extractive fallback).
+        """
+        prepared = self._prepare(question, documents, year, history)
+        if self.llm is None:
+            answer = self._answer_from(prepared, None)
+            yield answer.text
+            yield answer
+            return
+        t0 = time.perf_counter()
+        for item in self.llm.stream(prepared.question, prepared.hits, lambda: prepared.extracted):
+            if isinstance(item, LLMResult):
+                prepared.timings["llm"] = time.perf_counter() - t0
+                yield self._answer_from(prepared, item)
+            else:
+                yield item
+
+    def _prepare(
+        self,
+        question: str,
+        documents: Sequence[str] | None,
+        year: int | None,
+        history: History | None,
+    ) -> _Prepared:
+        """Clean and rewrite the question, retrieve, and compute the extractive answer."""
         t0 = time.perf_counter()
         question_in = question
         question, notices = _clean_question(question)
@@ -278,6 +351,16 @@ class Assistant:
             if unknown:
                 raise DocumentNotFoundError(f"no indexed document {sorted(unknown)[0]!r}")
         timings: dict[str, float] = {}
+        rewritten = ""
+        if history:
+            if self.llm is not None:
+                standalone = self.llm.rewrite(question, history)
+            else:
+                standalone = rewrite_followup(question, history)
+            standalone = standalone.strip()[:MAX_QUESTION_CHARS]
+            if standalone and standalone != question:
+                rewritten = question = standalone
+            timings["rewrite"] = time.perf_counter() - t0
         self.retriever.refresh()
         regions = {d.doc_id: d.region for d in self.retriever.documents.values()}
         parts = split_question(question, regions)
@@ -300,17 +383,37 @@ class Assistant:
             )
         else:
             hits, result = self._answer_one(question, documents, year, regions, timings)
-        timings["total"] = time.perf_counter() - t0
+        return _Prepared(question_in, question, rewritten, notices, hits, result, timings, t0)
+
+    def _answer_from(self, prepared: _Prepared, result: LLMResult | None) -> Answer:
+        """The Answer for a prepared question: extractive (result None) or from the LLM."""
+        prepared.timings["total"] = time.perf_counter() - prepared.started
+        common = {
+            "question": prepared.question_in,
+            "timings": prepared.timings,
+            "rewritten_question": prepared.rewritten,
+            "retrieved": tuple(_hit_ref(h) for h in prepared.hits),
+        }
+        if result is None:
+            ex = prepared.extracted
+            return Answer(
+                text=ex.text,
+                abstained=ex.abstained,
+                mode="extractive",
+                citations=ex.citations,
+                verified=None,
+                notices=tuple(prepared.notices),
+                **common,
+            )
         return Answer(
-            question=question_in,
             text=result.text,
             abstained=result.abstained,
-            mode="extractive",
+            # An unverified LLM answer replaced by the extractive one is an extractive answer.
+            mode="extractive" if result.fallback else "llm",
             citations=result.citations,
-            verified=None,
-            timings=timings,
-            notices=tuple(notices),
-            retrieved=tuple(_hit_ref(h) for h in hits),
+            verified=result.verified,
+            notices=(*prepared.notices, *result.notices),
+            **common,
         )
 
     def _answer_one(
@@ -353,8 +456,27 @@ class Assistant:
         return list(self.iter_batch(questions, documents=documents, year=year))
 
     def iter_batch(self, questions: Sequence[str], **filters: Any) -> Iterator[Answer]:
-        for q in questions:
-            yield self.ask(q, **filters)
+        """Answers in the order asked, one at a time (LLM calls of a window run concurrently)."""
+        if self.llm is None:
+            for q in questions:
+                yield self.ask(q, **filters)
+            return
+        questions = list(questions)
+        window = self.llm.concurrency * 2
+        for start in range(0, len(questions), window):
+            # Retrieval runs one question at a time; the window's LLM calls run concurrently.
+            prepared = [
+                self._prepare(q, filters.get("documents"), filters.get("year"), None)
+                for q in questions[start : start + window]
+            ]
+            t0 = time.perf_counter()
+            results = self.llm.answer_many(
+                [(p.question, p.hits, lambda p=p: p.extracted) for p in prepared]
+            )
+            elapsed = time.perf_counter() - t0
+            for p, result in zip(prepared, results, strict=True):
+                p.timings["llm"] = elapsed  # wall time of the window's concurrent calls
+                yield self._answer_from(p, result)  # type: ignore[arg-type]
 
     def warm_up(self) -> None:
         """Load the tokenizer and the lexical index before the first question."""

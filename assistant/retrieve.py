@@ -47,6 +47,8 @@ class _LexicalIndex:
     def __init__(self, units: list[UnitMatch]) -> None:
         import bm25s
 
+        # bm25s pins its logger to DEBUG on import; let it inherit the application's level.
+        logging.getLogger("bm25s").setLevel(logging.NOTSET)
         self.units = units
         corpus = [lexicon.tokens(u.text) or ["\u2205"] for u in units]
         self.df: Counter[str] = Counter(t for toks in corpus for t in set(toks))

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
+from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import Field, PrivateAttr, SecretStr
 
 
 class HashEmbeddings(Embeddings):
@@ -32,3 +40,69 @@ class HashEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._vec(text)
+
+
+class ScriptedChatModel(BaseChatModel):
+    """A chat model that replays queued replies and records the messages it was sent.
+
+    A reply is a string, an exception to raise, or a callable that takes the messages and
+    returns a string (or raises). When the queue is empty `default` answers the same way;
+    with no default the call fails, so a test notices an unexpected extra call.
+    `stream()` yields each reply in pieces of `chunk_size` characters. Thread-safe.
+    """
+
+    replies: list[Any] = Field(default_factory=list)
+    default: Any = None
+    chunk_size: int = 3
+    model_name: str = "scripted"
+    api_key: SecretStr | None = None  # lets tests check that errors never show the key
+    sent: list[list[BaseMessage]] = Field(default_factory=list)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    @property
+    def calls(self) -> int:
+        return len(self.sent)
+
+    def _next(self, messages: list[BaseMessage]) -> str:
+        with self._lock:
+            self.sent.append(list(messages))
+            reply = self.replies.pop(0) if self.replies else self.default
+        if reply is None:
+            raise AssertionError("ScriptedChatModel: no reply queued")
+        if callable(reply) and not isinstance(reply, BaseException):
+            reply = reply(messages)
+        if isinstance(reply, BaseException) or (
+            isinstance(reply, type) and issubclass(reply, BaseException)
+        ):
+            raise reply
+        return str(reply)
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        text = self._next(messages)
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        text = self._next(messages)
+        size = max(1, self.chunk_size)
+        for start in range(0, len(text), size):
+            piece = text[start : start + size]
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            if run_manager is not None:
+                run_manager.on_llm_new_token(piece, chunk=chunk)
+            yield chunk

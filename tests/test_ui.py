@@ -313,6 +313,12 @@ class FailingLLMAssistant(Assistant):
             raise LLMError("connection refused")
         return super().ask(question, documents=documents, year=year)
 
+    def stream(self, question, documents=None, year=None, history=None):
+        if self.failures:
+            self.failures -= 1
+            raise LLMError("connection refused")
+        yield from super().stream(question, documents=documents, year=year, history=history)
+
 
 class StreamingAssistant(Assistant):
     """Stands in for the LLM mode: streams the answer in chunks, then yields the Answer."""
