@@ -137,15 +137,29 @@ def cmd_batch(args: argparse.Namespace) -> int:
     a = _assistant(args)
     _mode_notice(a)
     failures = 0
-    with out_path.open("a", encoding="utf-8") as out:
-        for qid, question in tqdm(todo, desc="answering", unit="q", file=sys.stderr):
+    # Windows of questions go through ask_batch (concurrent LLM calls in LLM mode); each
+    # finished window is flushed, so an interruption loses at most the window in flight.
+    window = a.settings.llm_concurrency * 2 if a.mode == "llm" else 1
+    with (
+        out_path.open("a", encoding="utf-8") as out,
+        tqdm(total=len(todo), desc="answering", unit="q", file=sys.stderr) as bar,
+    ):
+        for start in range(0, len(todo), window):
+            part = todo[start : start + window]
             try:
-                record = {"id": qid, **a.ask(question).to_dict()}
-            except InputError as exc:
-                failures += 1
-                record = {"id": qid, "question": question, "error": str(exc)}
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                answers = a.ask_batch([q for _, q in part])
+            except InputError:
+                answers = None  # one bad question: answer this window one by one
+            for n, (qid, question) in enumerate(part):
+                try:
+                    answer = answers[n] if answers is not None else a.ask(question)
+                    record = {"id": qid, **answer.to_dict()}
+                except InputError as exc:
+                    failures += 1
+                    record = {"id": qid, "question": question, "error": str(exc)}
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
             out.flush()
+            bar.update(len(part))
     print(
         f"{len(todo)} answered ({len(done)} already done, {failures} with errors) -> {out_path}",
         file=sys.stderr,
