@@ -191,18 +191,30 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from .evaluation import comparison_table, llm_skip_reason, parse_pipelines, run_eval
+    from .evaluation import (
+        comparison_table,
+        judge_skip_reason,
+        llm_skip_reason,
+        parse_pipelines,
+        run_eval,
+    )
 
+    settings = Settings.from_env()
     pipelines = parse_pipelines(args.compare or args.pipeline)
     if args.llm and "llm" not in pipelines:
         pipelines = [*pipelines, "llm"] if args.compare else ["llm"]
     if "llm" in pipelines:
-        reason = llm_skip_reason(Settings.from_env())
+        reason = llm_skip_reason(settings)
         if reason:
             print(f"assistant eval: {reason}", file=sys.stderr)
             pipelines = [p for p in pipelines if p != "llm"]
             if not pipelines:
                 return 0
+    if args.judge:
+        reason = judge_skip_reason(settings)
+        if reason:
+            # Said before the run starts; run_eval skips the judge for the same reason.
+            print(f"assistant eval: {reason}", file=sys.stderr)
     bars: dict[str, tqdm] = {}
 
     def progress(name: str, done: int, total: int) -> None:
@@ -222,7 +234,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         report_dir=args.report,
         gate=args.gate,
         thresholds=args.thresholds,
+        settings=settings,
         progress=progress,
+        judge=args.judge,
     )
     print(comparison_table(result.runs))
     questions = len(result.runs[0].results)
@@ -309,6 +323,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--llm", action="store_true", help="evaluate LLM answers (skipped without OPENAI_API_KEY)"
+    )
+    p.add_argument(
+        "--judge",
+        action="store_true",
+        help="ask the LLM whether answers that miss must_include state the same fact as the gold "
+        "answer; adds judged accuracy to the report, the gate stays strict (skipped without "
+        "OPENAI_API_KEY)",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     p.set_defaults(func=cmd_eval)

@@ -18,6 +18,15 @@ Scoring (the design contract; text matching is after NFKC and with all whitespac
 
 The `naive` pipeline is the baseline a LangChain tutorial builds (see `NaiveRAG`); it returns
 the same `Answer` objects, so one scorer scores every pipeline.
+
+Optional LLM judge (`judge=True`, `assistant eval --judge`): string matching misses a correct
+answer worded differently from `must_include` (一千八百亿元 for 1800亿元). The judge asks the
+chat model (prompt `prompts/judge_v1.yaml`) whether such an answer states the same fact and
+figures as the gold answer, for answerable questions that were answered but failed
+`must_include`, and for those only. `judged_accuracy` = strict correct or judged the same, over
+all questions. It is reported next to the strict figures and never replaces them: the gate
+checks strict figures only. Without OPENAI_API_KEY (and no chat model given) the judge is
+skipped, never guessed.
 """
 
 from __future__ import annotations
@@ -29,13 +38,15 @@ import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
 
 from .config import Settings
 from .errors import ConfigError, InputError, LoadError
@@ -56,7 +67,7 @@ QA_TYPES = (
 QA_FIELDS = ("id", "question", "answer", "must_include", "evidence", "source", "type", "answerable")
 
 # Pipeline name -> RetrievalConfig.pipeline; `naive` is the tutorial baseline, `llm` the
-# default retrieval with LLM answers (needs OPENAI_API_KEY and an LLM answer mode).
+# default retrieval with the assistant's LLM answer mode (needs OPENAI_API_KEY).
 RETRIEVAL_OF = {"default": "hybrid", "dense": "dense", "bm25": "bm25", "llm": "hybrid"}
 PIPELINES = ("default", "naive", "dense", "bm25", "llm")
 RECALL_KS = (1, 3, 5)
@@ -79,10 +90,14 @@ HEADLINE = {
     "latency_p50_ms": "p50 ms",
     "latency_p95_ms": "p95 ms",
 }
-# Figures --gate may hold to a minimum (higher is better).
+# Figures --gate may hold to a minimum (higher is better): strict figures only, never the
+# judge's `judged_accuracy`.
 GATED = tuple(k for k in HEADLINE if not k.startswith(("latency", "false_")))
+JUDGED = {"judged_accuracy": "judged acc."}  # shown after `accuracy` when a judge ran
 
 LLM_SKIPPED = "LLM evaluation skipped: OPENAI_API_KEY is not set"
+JUDGE_SKIPPED = "LLM judge skipped: OPENAI_API_KEY is not set; scoring strictly"
+JUDGE_YES = "是"
 
 
 # -- the QA set -------------------------------------------------------------------------------
@@ -216,6 +231,14 @@ def evidence_rank(retrieved: Sequence[RetrievedParagraph], evidence: Sequence[st
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """What the LLM judge said of one answer."""
+
+    same: bool | None  # None: the judge could not be asked (the call failed)
+    reply: str  # the model's reply (one line), or why the call failed
+
+
+@dataclass(frozen=True)
 class Scored:
     """One question, the answer given, and how it scored."""
 
@@ -226,6 +249,12 @@ class Scored:
     correct: bool
     cited: int  # citations given
     cited_with_evidence: int  # citations whose paragraph contains gold evidence
+    judge: Verdict | None = None  # None: the LLM judge was not consulted
+
+    @property
+    def judged_correct(self) -> bool:
+        """Strictly correct, or judged to state the same fact as the gold answer."""
+        return self.correct or (self.judge is not None and self.judge.same is True)
 
     def to_dict(self) -> dict[str, Any]:
         top = self.answer.citations[0] if self.answer.citations else None
@@ -248,6 +277,7 @@ class Scored:
                 else None
             ),
             "latency_ms": round(self.latency_ms, 1),
+            "judge": ({"same": self.judge.same, "reply": self.judge.reply} if self.judge else None),
         }
 
 
@@ -274,8 +304,12 @@ def _ratio(part: float, whole: float) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def summarise(results: Sequence[Scored]) -> dict[str, Any]:
-    """Headline figures of a set of scored questions (None where a figure has no denominator)."""
+def summarise(results: Sequence[Scored], judged: bool = False) -> dict[str, Any]:
+    """Headline figures of a set of scored questions (None where a figure has no denominator).
+
+    `judged`: the LLM judge ran over these results, so `judged_accuracy` is measured (it is
+    None otherwise).
+    """
     answerable = [r for r in results if r.item.answerable]
     unanswerable = [r for r in results if not r.item.answerable]
     answered = [r for r in answerable if not r.answer.abstained]
@@ -287,6 +321,9 @@ def summarise(results: Sequence[Scored]) -> dict[str, Any]:
         "unanswerable": len(unanswerable),
         "accuracy": _ratio(sum(r.correct for r in results), len(results)),
         "answerable_accuracy": _ratio(sum(r.correct for r in answerable), len(answerable)),
+        "judged_accuracy": (
+            _ratio(sum(r.judged_correct for r in results), len(results)) if judged else None
+        ),
     }
     for k in RECALL_KS:
         hits = sum(r.rank is not None and r.rank <= k for r in answerable)
@@ -317,10 +354,123 @@ def summarise(results: Sequence[Scored]) -> dict[str, Any]:
     return figures
 
 
-def summarise_by_type(results: Sequence[Scored]) -> dict[str, dict[str, Any]]:
+def summarise_by_type(results: Sequence[Scored], judged: bool = False) -> dict[str, dict[str, Any]]:
     """`summarise` per question type, types in schema order."""
     types = [t for t in QA_TYPES if any(r.item.type == t for r in results)]
-    return {t: summarise([r for r in results if r.item.type == t]) for t in types}
+    return {t: summarise([r for r in results if r.item.type == t], judged) for t in types}
+
+
+# -- the LLM judge ----------------------------------------------------------------------------
+
+
+def needs_judge(result: Scored) -> bool:
+    """The judge is asked only about answerable questions answered but failing must_include."""
+    return result.item.answerable and not result.answer.abstained and not result.correct
+
+
+def parse_verdict(reply: str) -> bool:
+    """True only when the reply is 是, ignoring width, whitespace, punctuation and markup.
+
+    Anything else (否, an explanation, 是的, an empty reply) counts as not the same fact.
+    """
+    kept = "".join(
+        ch
+        for ch in unicodedata.normalize("NFKC", reply)
+        if not ch.isspace() and unicodedata.category(ch)[0] not in "PS"
+    )
+    return kept == JUDGE_YES
+
+
+def judge_skip_reason(settings: Settings, chat_model: BaseChatModel | None = None) -> str | None:
+    """Why the LLM judge cannot run (no key set and no chat model given), or None."""
+    return None if chat_model is not None or settings.llm_enabled else JUDGE_SKIPPED
+
+
+class Judge:
+    """Asks a chat model whether an answer states the same fact and figures as the gold answer.
+
+    A failed call is retried when transient (rate limit, 5xx, timeout) and otherwise recorded
+    as no verdict, which counts as not correct.
+    """
+
+    transient = ("rate_limit", "server", "timeout")
+
+    def __init__(
+        self,
+        chat_model: BaseChatModel,
+        *,
+        concurrency: int = 4,
+        retries: int = 2,
+        backoff: float = 1.0,
+    ) -> None:
+        from langchain_core.output_parsers import StrOutputParser
+
+        from .prompts import JUDGE, load_prompt
+
+        if concurrency < 1 or retries < 0 or backoff < 0:
+            raise ConfigError("judge: concurrency must be >= 1, retries and backoff >= 0")
+        self.chat_model = chat_model
+        self.chain = chat_model | StrOutputParser()
+        self.concurrency = concurrency
+        self.retries = retries
+        self.backoff = backoff
+        self.prompt_version = load_prompt(JUDGE).version
+
+    @classmethod
+    def from_settings(cls, settings: Settings, chat_model: BaseChatModel | None = None) -> Judge:
+        """A judge over `chat_model`, else the chat model `settings` configure (needs a key)."""
+        from .answer.llm import make_chat_model
+
+        return cls(chat_model or make_chat_model(settings), concurrency=settings.llm_concurrency)
+
+    @property
+    def label(self) -> str:
+        """Model and prompt version, as the report names the judge."""
+        model = getattr(self.chat_model, "model_name", None) or type(self.chat_model).__name__
+        return f"{model}, {self.prompt_version}"
+
+    def verdict(self, item: QAItem, answer_text: str) -> Verdict:
+        """Ask whether `answer_text` states the same fact and figures as `item.answer`."""
+        from .answer.llm import classify
+        from .prompts import render_judge_messages
+
+        messages = render_judge_messages(item.question, item.answer, answer_text)
+        attempt = 0
+        while True:
+            try:
+                reply = self.chain.invoke(messages)
+                break
+            except Exception as exc:
+                kind = classify(exc)
+                if kind not in self.transient or attempt >= self.retries:
+                    # The kind only: an exception's text may echo request details.
+                    log.warning("LLM judge failed on %s (%s)", item.id, kind)
+                    return Verdict(None, f"judge call failed ({kind})")
+                time.sleep(self.backoff * 2**attempt)
+                attempt += 1
+        return Verdict(parse_verdict(reply), _one_line(reply))
+
+    def judge_run(self, run: PipelineRun, progress: Progress | None = None) -> PipelineRun:
+        """`run` with a verdict on each question that `needs_judge`."""
+        results = list(run.results)
+        todo = [n for n, r in enumerate(results) if needs_judge(r)]
+        if todo:
+            with ThreadPoolExecutor(min(self.concurrency, len(todo))) as pool:
+                verdicts = pool.map(
+                    lambda n: self.verdict(results[n].item, results[n].answer.text), todo
+                )
+                for done, (n, verdict) in enumerate(zip(todo, verdicts, strict=True), start=1):
+                    results[n] = replace(results[n], judge=verdict)
+                    if progress is not None:
+                        progress(f"{run.name} (judge)", done, len(todo))
+        failed = sum(results[n].judge.same is None for n in todo)  # type: ignore[union-attr]
+        notes = list(run.notes)
+        if failed:
+            notes.append(
+                f"the LLM judge failed on {failed} of {len(todo)} questions; "
+                "they count as not correct in judged accuracy"
+            )
+        return replace(run, results=results, notes=notes, judge=self.label)
 
 
 # -- the naive baseline -----------------------------------------------------------------------
@@ -450,14 +600,15 @@ class PipelineRun:
     index_seconds: float
     ask_seconds: float
     notes: list[str] = field(default_factory=list)
+    judge: str | None = None  # the LLM judge that ran over the results (model, prompt)
 
     @property
     def figures(self) -> dict[str, Any]:
-        return summarise(self.results)
+        return summarise(self.results, judged=self.judge is not None)
 
     @property
     def per_type(self) -> dict[str, dict[str, Any]]:
-        return summarise_by_type(self.results)
+        return summarise_by_type(self.results, judged=self.judge is not None)
 
     @property
     def failures(self) -> list[Scored]:
@@ -469,6 +620,7 @@ class PipelineRun:
             "index_seconds": round(self.index_seconds, 2),
             "ask_seconds": round(self.ask_seconds, 2),
             "notes": self.notes,
+            "judge": self.judge,
             "figures": self.figures,
             "per_type": self.per_type,
             "questions": [r.to_dict() for r in self.results],
@@ -515,11 +667,13 @@ def evaluate(
     embedder: Embeddings | None = None,
     retrieval: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
+    chat_model: BaseChatModel | None = None,
 ) -> list[PipelineRun]:
     """Index `corpus` into a fresh temporary store and ask every question of each pipeline.
 
     All pipelines share one embedder; `retrieval` may give a `RetrievalConfig` per pipeline
-    name to replace its default one (e.g. a weakened configuration).
+    name to replace its default one (e.g. a weakened configuration). The `llm` pipeline
+    answers with `chat_model`, else with the one `settings` configure (needs a key).
     """
     from .pipeline import Assistant, build_embedder
     from .retrieve import RetrievalConfig
@@ -545,11 +699,16 @@ def evaluate(
             else:
                 config = (retrieval or {}).get(name) or RetrievalConfig(pipeline=RETRIEVAL_OF[name])
                 run_settings = settings if name == "llm" else _extractive_settings(settings)
-                assistant = Assistant(settings=run_settings, embedder=embedder, retrieval=config)
+                assistant = Assistant(
+                    settings=run_settings,
+                    embedder=embedder,
+                    retrieval=config,
+                    chat_model=chat_model if name == "llm" else None,
+                )
                 if name == "llm" and assistant.mode != "llm":
                     raise ConfigError(
-                        "LLM evaluation unavailable: this version of the assistant has no LLM "
-                        "answer mode yet"
+                        "the llm pipeline needs OPENAI_API_KEY: without it the assistant "
+                        "answers extractively"
                     )
                 # The assistant pipelines share the store: index it once.
                 if indexed is None:
@@ -647,11 +806,27 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def _with_judged(columns: Mapping[str, str], judged: bool) -> dict[str, str]:
+    """`columns`, with judged accuracy after accuracy when a judge ran."""
+    out: dict[str, str] = {}
+    for key, label in columns.items():
+        out[key] = label
+        if judged and key == "accuracy":
+            out.update(JUDGED)
+    return out
+
+
+def headline(runs: Sequence[PipelineRun]) -> dict[str, str]:
+    """The headline figures of `runs` and their labels: HEADLINE, plus judged accuracy."""
+    return _with_judged(HEADLINE, any(run.judge for run in runs))
+
+
 def comparison_table(runs: Sequence[PipelineRun]) -> str:
     """The headline figures of each pipeline, one row each (markdown)."""
+    columns = headline(runs)
     return _table(
-        ["pipeline", *HEADLINE.values()],
-        ([run.name, *(_fmt(k, run.figures[k]) for k in HEADLINE)] for run in runs),
+        ["pipeline", *columns.values()],
+        ([run.name, *(_fmt(k, run.figures[k]) for k in columns)] for run in runs),
     )
 
 
@@ -671,9 +846,10 @@ PER_TYPE_COLUMNS = {
 
 def per_type_table(run: PipelineRun) -> str:
     """Figures per question type (markdown)."""
+    columns = _with_judged(PER_TYPE_COLUMNS, run.judge is not None)
     return _table(
-        ["type", *PER_TYPE_COLUMNS.values()],
-        ([t, *(_fmt(k, f[k]) for k in PER_TYPE_COLUMNS)] for t, f in run.per_type.items()),
+        ["type", *columns.values()],
+        ([t, *(_fmt(k, f[k]) for k in columns)] for t, f in run.per_type.items()),
     )
 
 
@@ -683,12 +859,14 @@ def _one_line(text: str, limit: int = 200) -> str:
 
 
 def failures_markdown(run: PipelineRun) -> str:
-    """Every failed question: question, answer given, gold answer and top citation."""
+    """Every failed question: question, answer given, gold answer, top citation, judge verdict."""
     out = []
     for r in run.failures:
         item, answer = r.item, r.answer
         rank = f"evidence at rank {r.rank}" if r.rank else "evidence not retrieved"
         head = f"**{item.id}** · {item.type} · " + (rank if item.answerable else "unanswerable")
+        if r.judge is not None and r.judge.same is not None:
+            head += " · **judged correct**" if r.judge.same else " · judged wrong"
         given = "(abstained) " if answer.abstained else ""
         gold = item.answer if item.answerable else "(should abstain)"
         must = " + ".join("|".join(e) for e in item.must_include)
@@ -703,6 +881,12 @@ def failures_markdown(run: PipelineRun) -> str:
             lines.append(f"- top citation: {c.doc_id} ¶{c.paragraph}: “{_one_line(c.quote)}”")
         else:
             lines.append("- top citation: —")
+        if r.judge is not None:
+            if r.judge.same is None:
+                lines.append(f"- LLM judge: no verdict, {r.judge.reply}")
+            else:
+                outcome = "same fact: counted in judged acc." if r.judge.same else "not the same"
+                lines.append(f"- LLM judge: “{r.judge.reply}” ({outcome})")
         out.append("\n".join(lines))
     return "\n\n".join(out) if out else "None."
 
@@ -723,6 +907,16 @@ def render_markdown(
         "answered / false abstentions: what abstention costs on answerable questions.",
         "",
     ]
+    judge = meta.get("judge") or {}
+    if judge.get("skipped"):
+        parts += [f"{judge['skipped']}.", ""]
+    elif judge:
+        parts += [
+            f"LLM judge ({judge['label']}): judged acc. also counts answered questions that "
+            "missed must_include but that the judge found to state the same fact and figures "
+            "as the gold answer. All other figures, and the gate, are strict.",
+            "",
+        ]
     if gate is not None:
         status = "passed" if not gate["failures"] else "FAILED"
         parts += [f"**Gate ({gate['pipeline']} vs `{gate['thresholds']}`): {status}**", ""]
@@ -741,9 +935,13 @@ def render_markdown(
             "",
         ]
         parts += [f"Note: {n}" for n in run.notes] + ([""] if run.notes else [])
-        parts += [_table(["figure", "value"], ((k, _fmt(k, f[k])) for k in HEADLINE)), ""]
+        figures = headline([run])
+        parts += [_table(["figure", "value"], ((k, _fmt(k, f[k])) for k in figures)), ""]
         parts += ["### By question type", "", per_type_table(run), ""]
-        parts += [f"### Failed questions ({len(run.failures)})", "", failures_markdown(run), ""]
+        failed = f"{len(run.failures)}"
+        if run.judge is not None:
+            failed += f"; {sum(r.judged_correct for r in run.failures)} judged correct"
+        parts += [f"### Failed questions ({failed})", "", failures_markdown(run), ""]
     return "\n".join(parts)
 
 
@@ -761,7 +959,7 @@ def write_report(
         raise InputError(f"{out}: cannot create the report folder ({exc.strerror})") from None
     data = {
         **meta,
-        "comparison": {run.name: {k: run.figures[k] for k in HEADLINE} for run in runs},
+        "comparison": {run.name: {k: run.figures[k] for k in headline(runs)} for run in runs},
         "gate": gate,
         "runs": [run.to_dict() for run in runs],
     }
@@ -792,6 +990,7 @@ class EvalResult:
     report_json: Path
     seconds: float
     gate: dict[str, Any] | None = None  # pipeline, thresholds, failures
+    judge_skipped: str | None = None  # why the LLM judge asked for did not run
 
     @property
     def gate_failed(self) -> bool:
@@ -810,14 +1009,23 @@ def run_eval(
     embedder: Embeddings | None = None,
     retrieval: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
+    judge: bool = False,
+    judge_model: BaseChatModel | None = None,
+    chat_model: BaseChatModel | None = None,
 ) -> EvalResult:
     """Evaluate, write the report, and (with `gate`) check the thresholds.
 
     Defaults: eval/qa.jsonl, data/, eval/out/ and eval/thresholds.json, looked up in the
     working directory and then in the repository. The gate checks the `default` pipeline, or
     the only pipeline run when it is not among them.
+
+    `judge`: also ask the LLM judge (over `judge_model`, else the chat model of `settings`)
+    about answered questions that failed must_include. Without a key or a model it is skipped
+    and `EvalResult.judge_skipped` says why. `chat_model` answers the `llm` pipeline.
     """
     t0 = time.perf_counter()
+    settings = settings or Settings.from_env()
+    judge_skipped = judge_skip_reason(settings, judge_model) if judge else None
     names = parse_pipelines(pipelines)
     qa_path = Path(qa) if qa else default_path("eval/qa.jsonl")
     corpus_path = Path(corpus) if corpus else default_path("data")
@@ -839,7 +1047,15 @@ def run_eval(
         embedder=embedder,
         retrieval=retrieval,
         progress=progress,
+        chat_model=chat_model,
     )
+    judge_meta: dict[str, Any] | None = None
+    if judge_skipped:
+        judge_meta = {"skipped": judge_skipped}
+    elif judge:
+        llm_judge = Judge.from_settings(settings, judge_model)
+        runs = [llm_judge.judge_run(run, progress) for run in runs]
+        judge_meta = {"label": llm_judge.label}
     gate_report = None
     if gate:
         run = next(r for r in runs if r.name == gated)
@@ -855,8 +1071,9 @@ def run_eval(
         "corpus": str(corpus_path),
         "questions": len(items),
         "pipelines": names,
+        "judge": judge_meta,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(seconds, 1),
     }
     md, js = write_report(runs, out_dir, meta, gate_report)
-    return EvalResult(runs, md, js, seconds, gate_report)
+    return EvalResult(runs, md, js, seconds, gate_report, judge_skipped)

@@ -33,6 +33,7 @@ from .types import Hit
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 ANSWER = "answer_v1"
 REWRITE = "rewrite_v1"
+JUDGE = "judge_v1"
 HISTORY_TURNS = 3  # past turns shown to the rewriter
 HISTORY_ANSWER_CHARS = 200  # a past answer is cut to this many characters
 
@@ -216,3 +217,14 @@ def rewrite_variables(question: str, history: Sequence[Sequence[str]]) -> dict[s
 def render_rewrite_messages(question: str, history: Sequence[Sequence[str]]) -> list[BaseMessage]:
     """The chat messages asking the model to make `question` standalone."""
     return rewrite_template().format_messages(**rewrite_variables(question, history))
+
+
+# -- eval judge ---------------------------------------------------------------------------
+
+
+def render_judge_messages(question: str, gold: str, answer: str) -> list[BaseMessage]:
+    """The chat messages asking the model whether `answer` states the same fact as `gold`."""
+    chat = load_prompt(JUDGE).chat
+    return chat.format_messages(  # type: ignore[union-attr]
+        question=escape(question), gold=escape(gold), answer=escape(answer)
+    )
