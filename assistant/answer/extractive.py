@@ -237,8 +237,6 @@ def asks_for_section(question: str) -> bool:
 
 
 def _heading_citation(hit_title: str, para: Paragraph, score: float) -> Citation:
-    from ..types import Hit
-
     heading = para.section[-1] if para.section else para.text
     idx = next((i for i, s in enumerate(para.sentences) if heading in s), 0)
     return citation(Hit(paragraph=para, title=hit_title, score=score), [idx])
