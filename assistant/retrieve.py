@@ -98,8 +98,8 @@ class Retriever:
             self._live = live
 
     def term_weights(self, terms: Sequence[str]) -> dict[str, float]:
-        """IDF of each term over the live units; a term no report contains weighs most."""
-        self.refresh()
+        """IDF of each term over the live units (as of the last refresh); a term no report
+        contains weighs most."""
         index = self._index
         n = len(index.units) if index else 0
         return {
@@ -116,8 +116,8 @@ class Retriever:
         return self._docs
 
     def outline(self, doc_id: str) -> list[Paragraph]:
-        """The paragraphs of a document that open a section (headings, run-in headings included)."""
-        self.refresh()
+        """The paragraphs of a document that open a section (headings, run-in headings
+        included), as of the last refresh."""
         paras = sorted(
             (p for (d, _), p in self._paragraphs.items() if d == doc_id), key=lambda p: p.number
         )
