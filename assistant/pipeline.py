@@ -18,7 +18,13 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
 from . import lexicon
-from .answer.extractive import Extracted, ExtractiveAnswerer, ExtractiveConfig, answer_section
+from .answer.extractive import (
+    Extracted,
+    ExtractiveAnswerer,
+    ExtractiveConfig,
+    answer_section,
+    asks_for_section,
+)
 from .answer.followup import rewrite_followup
 from .answer.llm import LLMAnswerer, LLMResult, answerer_from_settings
 from .answer.multipart import split_question
@@ -428,11 +434,13 @@ class Assistant:
         hits = self.retriever.retrieve(question, k=8, documents=documents, year=year)
         t1 = time.perf_counter()
         weights = self.retriever.term_weights(lexicon.content_terms(question))
-        titles = {d.doc_id: d.title for d in self.retriever.documents.values()}
-        outlines = {
-            h.paragraph.doc_id: self.retriever.outline(h.paragraph.doc_id) for h in hits[:1]
-        }
-        result = answer_section(question, hits, outlines, titles)
+        result = None
+        if asks_for_section(question):
+            # Only section questions need the outline; other questions skip building it.
+            titles = {d.doc_id: d.title for d in self.retriever.documents.values()}
+            top_doc = hits[0].paragraph.doc_id if hits else ""
+            outlines = {top_doc: self.retriever.outline(top_doc)} if hits else {}
+            result = answer_section(question, hits, outlines, titles)
         if result is not None:
             # The heading the answer comes from leads the ranked paragraphs.
             cited = result.citations[0]
