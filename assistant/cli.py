@@ -25,7 +25,7 @@ def _assistant(args: argparse.Namespace):
     from .pipeline import Assistant
 
     settings = Settings.from_env(store_dir=args.store)
-    return Assistant(settings=settings)
+    return Assistant(settings=settings, rebuild=getattr(args, "rebuild", False))
 
 
 def _mode_notice(a) -> None:
@@ -271,6 +271,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", parents=[common], help="index files or folders (idempotent)")
     p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="drop every indexed report first, then index PATH (e.g. after changing the "
+        "embedding model, or for a store written by a newer version)",
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("ask", parents=[common], help="answer one question, with citations")

@@ -32,7 +32,7 @@ from .config import Settings
 from .embeddings import CachedEmbeddings, LocalE5Embeddings, openai_embeddings
 from .errors import DocumentNotFoundError, EmptyQuestionError, InputError, LoadError
 from .ingest.clean import clean_text
-from .ingest.loaders import SUPPORTED_EXTENSIONS, load_file
+from .ingest.loaders import load_file
 from .ingest.meta import detect_meta
 from .ingest.structure import parse_report
 from .retrieve import RetrievalConfig, Retriever
@@ -134,7 +134,9 @@ class Assistant:
         retrieval: RetrievalConfig | None = None,
         extractive: ExtractiveConfig | None = None,
         chat_model: BaseChatModel | None = None,
+        rebuild: bool = False,
     ) -> None:
+        """`rebuild=True` drops every indexed report first (e.g. to change embedding model)."""
         settings = settings or Settings.from_env()
         if store_dir is not None:
             settings = settings.with_(store_dir=Path(store_dir))
@@ -148,6 +150,7 @@ class Assistant:
             path=None if settings.chroma_host else settings.store_dir,
             host=settings.chroma_host,
             port=settings.chroma_port,
+            rebuild=rebuild,
         )
         self.retriever = Retriever(self.store, self.embedder, retrieval)
         self.extractive = ExtractiveAnswerer(extractive)
@@ -171,13 +174,13 @@ class Assistant:
         for raw in paths:
             path = Path(raw)
             if path.is_dir():
+                # Unsupported files are passed on too, so the report names them with the reason.
                 files.extend(
                     sorted(
                         f
                         for f in path.rglob("*")
                         if f.is_file()
-                        and not f.name.startswith(".")
-                        and f.suffix.lower() in SUPPORTED_EXTENSIONS
+                        and not any(part.startswith(".") for part in f.relative_to(path).parts)
                     )
                 )
             elif path.exists():

@@ -74,7 +74,7 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.config = config or RetrievalConfig()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._live: dict[str, str] = {}
         self._docs: dict[str, DocumentInfo] = {}
         self._index: _LexicalIndex | None = None
@@ -147,7 +147,22 @@ class Retriever:
         year: int | None = None,
         query_vector: Sequence[float] | None = None,
     ) -> list[Hit]:
-        """The k paragraphs most likely to answer `question`, best first."""
+        """The k paragraphs most likely to answer `question`, best first. Thread-safe."""
+        if query_vector is None and self.config.pipeline != "bm25":
+            query_vector = self.embedder.embed_query(question)  # outside the lock: the slow part
+        # Under the lock a refresh by another thread (after an ingest) cannot swap the live
+        # documents, paragraphs and lexical index half-way through this search.
+        with self._lock:
+            return self._retrieve(question, k, documents, year, query_vector)
+
+    def _retrieve(
+        self,
+        question: str,
+        k: int = 5,
+        documents: Sequence[str] | None = None,
+        year: int | None = None,
+        query_vector: Sequence[float] | None = None,
+    ) -> list[Hit]:
         self.refresh()
         cfg = self.config
         hashes = self._hashes(documents, year)

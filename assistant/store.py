@@ -18,7 +18,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -69,20 +70,47 @@ def _brief(exc: Exception) -> str:
     return text if len(text) <= 200 else text[:200] + "…"
 
 
+REBUILD_HINT = (
+    "rebuild it with `assistant ingest --rebuild PATH...` "
+    "(drops every indexed report, then indexes PATH)"
+)
+
+
+@contextmanager
+def _store_errors(what: str, hint: str = "") -> Iterator[None]:
+    """Turn whatever chromadb raises (a dead server, a damaged file) into one StoreError."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except Exception as exc:
+        raise StoreError(f"{what} failed: {_brief(exc)}{hint}") from exc
+
+
 def _client(path: Path | None, host: str, port: int):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     settings = ChromaSettings(anonymized_telemetry=False)
-    try:
-        if host:
+    if host:
+        try:
             return chromadb.HttpClient(host=host, port=port, settings=settings)
-        assert path is not None
+        except Exception as exc:  # chromadb raises many types; turn them into one clear error
+            raise StoreError(
+                f"cannot reach the Chroma server at {host}:{port} ({_brief(exc)}): start it "
+                "(`chroma run --path DIR --port PORT`) or fix CHROMA_HOST/CHROMA_PORT"
+            ) from exc
+    assert path is not None
+    if path.exists() and not path.is_dir():
+        raise StoreError(f"store {path} is a file, not a folder: pass another --store")
+    try:
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=settings)
-    except Exception as exc:  # chromadb raises many types; turn them into one clear error
-        where = f"Chroma server {host}:{port}" if host else f"store {path}"
-        raise StoreError(f"cannot open {where}: {_brief(exc)}") from exc
+    except Exception as exc:
+        raise StoreError(
+            f"cannot open store {path}: {_brief(exc)}; if it is damaged, move the folder away "
+            "(or pass another --store) and index the reports again"
+        ) from exc
 
 
 class ChromaStore:
@@ -95,11 +123,16 @@ class ChromaStore:
         path: Path | None = None,
         host: str = "",
         port: int = 8000,
+        rebuild: bool = False,
+        lock_timeout: float = 60.0,
     ) -> None:
+        """Open (or create) the store; `rebuild` first drops every indexed report."""
         if not host and path is None:
             raise StoreError("a store needs a folder or a Chroma server")
         self.path = path
         self.location = f"{host}:{port}" if host else str(path)
+        # What to check when a request fails half-way through a session.
+        self._hint = f"; is the Chroma server at {host}:{port} running?" if host else ""
         self.embedding_model = embedding_model
         self.dimension = dimension
         self._client = _client(path, host, port)
@@ -109,6 +142,9 @@ class ChromaStore:
 
             self._lock_file = FileLock(str(path / "write.lock"))
         self._thread_lock = threading.RLock()
+        self.lock_timeout = lock_timeout
+        if rebuild:
+            self._drop_collection()
         try:
             self._col = self._client.get_or_create_collection(
                 COLLECTION,
@@ -134,26 +170,37 @@ class ChromaStore:
         self._check_compatible(self._col.metadata or {})
         self._paragraph_cache: dict[tuple[str, str], tuple[Paragraph, ...]] = {}
 
+    def _drop_collection(self) -> None:
+        with self.write_lock():
+            try:
+                names = [getattr(c, "name", c) for c in self._client.list_collections()]
+                if COLLECTION in names:
+                    self._client.delete_collection(COLLECTION)
+                    log.info("dropped the index in %s to rebuild it", self.location)
+            except Exception as exc:
+                raise StoreError(f"cannot rebuild store {self.location}: {_brief(exc)}") from exc
+
     def _check_compatible(self, meta: dict[str, Any]) -> None:
         schema = int(meta.get("schema_version", SCHEMA_VERSION))
         if schema > SCHEMA_VERSION:
             raise StoreError(
                 f"store {self.location} was written by a newer version (schema {schema}); "
-                "upgrade the assistant or use another --store"
+                f"upgrade the assistant, use another --store, or {REBUILD_HINT}"
             )
         model, dim = meta.get("embedding_model"), meta.get("dimension")
         if model != self.embedding_model or int(dim or 0) != self.dimension:
             raise EmbeddingMismatchError(
                 f"store {self.location} was built with embeddings {model!r} (dim {dim}), "
-                f"not {self.embedding_model!r} (dim {self.dimension}); use another --store "
-                "or set ASSISTANT_EMBEDDINGS to match"
+                f"not {self.embedding_model!r} (dim {self.dimension}); use another --store, "
+                f"set ASSISTANT_EMBEDDINGS to match, or {REBUILD_HINT}"
             )
 
     # -- writing ---------------------------------------------------------------------------
 
-    def write_lock(self, timeout: float = 60.0):
+    def write_lock(self, timeout: float | None = None):
         """Context manager held while writing (across processes for a local store)."""
         store = self
+        timeout = self.lock_timeout if timeout is None else timeout
 
         class _Guard:
             def __enter__(self_inner):
@@ -166,7 +213,8 @@ class ChromaStore:
                     except Timeout:
                         store._thread_lock.release()
                         raise StoreLockedError(
-                            f"store {store.location} is being written by another process"
+                            f"store {store.location} is being written by another process "
+                            f"(waited {timeout:g} s): try again when that indexing has finished"
                         ) from None
                 return store
 
@@ -247,7 +295,7 @@ class ChromaStore:
             self._col.delete(where={"$and": [{"doc_id": report.doc_id}, {"doc_hash": {"$ne": h}}]})
         except Exception as exc:
             raise StoreError(
-                f"writing {report.doc_id} to {self.location} failed: {_brief(exc)}"
+                f"writing {report.doc_id} to {self.location} failed: {_brief(exc)}{self._hint}"
             ) from exc
 
     def delete_document(self, doc_id: str) -> None:
@@ -257,20 +305,21 @@ class ChromaStore:
             self._col.delete(where={"doc_id": doc_id})
         except Exception as exc:
             raise StoreError(
-                f"deleting {doc_id} from {self.location} failed: {_brief(exc)}"
+                f"deleting {doc_id} from {self.location} failed: {_brief(exc)}{self._hint}"
             ) from exc
 
     def collect_garbage(self) -> int:
         """Delete units left by an interrupted write (their generation never went live)."""
         live = set(self.live_hashes().values())
-        got = self._col.get(where={"kind": {"$ne": DOCUMENT}}, include=["metadatas"])
-        orphans = [
-            i
-            for i, m in zip(got["ids"], got["metadatas"], strict=True)
-            if m["doc_hash"] not in live
-        ]
-        for i in range(0, len(orphans), _WRITE_BATCH):
-            self._col.delete(ids=orphans[i : i + _WRITE_BATCH])
+        with _store_errors(f"cleaning up {self.location}", self._hint):
+            got = self._col.get(where={"kind": {"$ne": DOCUMENT}}, include=["metadatas"])
+            orphans = [
+                i
+                for i, m in zip(got["ids"], got["metadatas"], strict=True)
+                if m["doc_hash"] not in live
+            ]
+            for i in range(0, len(orphans), _WRITE_BATCH):
+                self._col.delete(ids=orphans[i : i + _WRITE_BATCH])
         return len(orphans)
 
     # -- reading ---------------------------------------------------------------------------
@@ -279,7 +328,9 @@ class ChromaStore:
         try:
             got = self._col.get(where={"kind": DOCUMENT}, include=["metadatas"])
         except Exception as exc:
-            raise StoreError(f"cannot read store {self.location}: {_brief(exc)}") from exc
+            raise StoreError(
+                f"cannot read store {self.location}: {_brief(exc)}{self._hint}"
+            ) from exc
         return list(got["metadatas"] or [])
 
     def live_hashes(self) -> dict[str, str]:
@@ -306,7 +357,8 @@ class ChromaStore:
         return sorted(out, key=lambda d: d.doc_id)
 
     def count(self) -> int:
-        return self._col.count()
+        with _store_errors(f"counting records in {self.location}", self._hint):
+            return self._col.count()
 
     def paragraphs(self, doc_id: str, doc_hash: str) -> tuple[Paragraph, ...]:
         """All paragraphs of one live document, in order (cached per generation)."""
@@ -314,10 +366,11 @@ class ChromaStore:
         cached = self._paragraph_cache.get(key)
         if cached is not None:
             return cached
-        got = self._col.get(
-            where={"$and": [{"doc_hash": doc_hash}, {"kind": PARAGRAPH}]},
-            include=["documents", "metadatas"],
-        )
+        with _store_errors(f"reading {doc_id} from {self.location}", self._hint):
+            got = self._col.get(
+                where={"$and": [{"doc_hash": doc_hash}, {"kind": PARAGRAPH}]},
+                include=["documents", "metadatas"],
+            )
         paras = sorted(
             (
                 Paragraph(
@@ -342,12 +395,16 @@ class ChromaStore:
         """Every retrieval unit (sentences and paragraphs) of the given generations."""
         if not hashes:
             return []
-        got = self._col.get(
-            where={
-                "$and": [{"doc_hash": {"$in": list(hashes)}}, {"kind": {"$in": list(UNIT_KINDS)}}]
-            },
-            include=["documents", "metadatas"],
-        )
+        with _store_errors(f"reading {self.location}", self._hint):
+            got = self._col.get(
+                where={
+                    "$and": [
+                        {"doc_hash": {"$in": list(hashes)}},
+                        {"kind": {"$in": list(UNIT_KINDS)}},
+                    ]
+                },
+                include=["documents", "metadatas"],
+            )
         return [
             UnitMatch(m["doc_id"], int(m["paragraph"]), int(m["sentence"]), text, 0.0)
             for text, m in zip(got["documents"], got["metadatas"], strict=True)
@@ -366,7 +423,9 @@ class ChromaStore:
                 include=["documents", "metadatas", "distances"],
             )
         except Exception as exc:
-            raise StoreError(f"search in {self.location} failed: {_brief(exc)}") from exc
+            raise StoreError(
+                f"search in {self.location} failed: {_brief(exc)}{self._hint}"
+            ) from exc
         return [
             UnitMatch(m["doc_id"], int(m["paragraph"]), int(m["sentence"]), text, 1.0 - float(d))
             for text, m, d in zip(

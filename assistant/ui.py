@@ -47,6 +47,9 @@ UPLOAD_TYPES = (".pdf", ".docx", ".txt", ".md", ".html", ".htm")
 MAX_UPLOAD_MB = 20
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 HISTORY_TURNS = 6  # earlier turns passed to follow-up rewriting
+# Questions answered at the same time (Assistant.ask is thread-safe, also during an upload);
+# more wait in Gradio's queue.
+CHAT_CONCURRENCY = 16
 ALL_YEARS = 0  # value of the year filter's "all years" choice
 NOT_FOUND = "报告中未找到"
 
@@ -719,8 +722,9 @@ class ChatApp:
                 "inputs": [question, chatbot, history, doc_filter, year_filter],
                 "outputs": [chatbot, history, question],
                 "show_progress": "hidden",
-                # One queue for every way of asking, so questions are answered in order.
+                # One queue for every way of asking, answering many users' questions at once.
                 "concurrency_id": "chat",
+                "concurrency_limit": CHAT_CONCURRENCY,
             }
             question.submit(**chat_io, api_name="chat")
             send.click(**chat_io, api_visibility="private")

@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("assistant")
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+# The longest work reports run to about 50,000 characters; a file with far more text than this
+# is not one report, and embedding it would take hours.
+MAX_TEXT_CHARS = 1_000_000
+_TEXT_FORMATS = ("txt", "md")
+# A character takes at most 4 bytes in every encoding we decode.
+_MAX_CHAR_BYTES = 4
 
 _FORMATS: dict[str, str] = {
     ".txt": "txt",
@@ -92,11 +98,19 @@ def _too_large(size: int, limit: int) -> str:
     return f"too large ({size / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB)"
 
 
+def _too_much_text(chars: int, at_least: bool = False) -> str:
+    amount = f"{'over ' if at_least else ''}{chars / 1e6:.1f} million characters"
+    return f"too much text for one report ({amount}; the limit is {MAX_TEXT_CHARS / 1e6:g} million)"
+
+
 def _load(data: bytes, source: str, fmt: str, max_bytes: int) -> SourceText:
     if len(data) > max_bytes:
         raise LoadError(source, _too_large(len(data), max_bytes))
     if not data.strip():
         raise LoadError(source, "empty")
+    if fmt in _TEXT_FORMATS and len(data) > MAX_TEXT_CHARS * _MAX_CHAR_BYTES:
+        # Certainly too much text: say so without decoding it all.
+        raise LoadError(source, _too_much_text(len(data) // _MAX_CHAR_BYTES, at_least=True))
     reader = _READERS[fmt]
     try:
         text, title, encoding = reader(data, source)
@@ -108,6 +122,8 @@ def _load(data: bytes, source: str, fmt: str, max_bytes: int) -> SourceText:
     text = "\n".join(line.rstrip() for line in text.splitlines())
     if not text.strip():
         raise LoadError(source, "empty (no text)")
+    if len(text) > MAX_TEXT_CHARS:
+        raise LoadError(source, _too_much_text(len(text)))
     return SourceText(text=text, source=source, format=fmt, title=title, encoding=encoding)
 
 
