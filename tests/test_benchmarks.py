@@ -86,3 +86,12 @@ def test_one_thread_query_embedding_gives_the_same_vector():
     # Passages are still embedded in batches across all threads, with the same result.
     batch = one.embed_documents(["地区生产总值增长6%。", "新增城镇就业3万人。"])
     assert np.allclose(batch[1], two.embed_documents(["新增城镇就业3万人。"])[0], atol=1e-5)
+
+
+@pytest.mark.slow
+def test_the_local_model_is_loaded_once_per_process_and_shared():
+    from assistant.embeddings import LocalE5Embeddings
+
+    first, second = LocalE5Embeddings(), LocalE5Embeddings(query_threads=1)
+    assert first._model is second._model
+    assert first._lock is second._lock  # calls into the shared engine stay one at a time
