@@ -394,11 +394,11 @@ class Retriever:
         if len(hashes) == len(state.live):
             fetch = k + len(state.live) + DENSE_SLACK
             got = self.store.nearest(vector, fetch)
-            matches = [replace(state.units[i], similarity=s) for i, s in got if i in state.units]
+            matches = [_with_similarity(state.units[i], s) for i, s in got if i in state.units]
             if len(matches) >= min(k, len(state.units)) or len(got) < fetch:
                 return matches[:k]
         got = self.store.nearest(vector, k, hashes)
-        return [replace(state.units[i], similarity=s) for i, s in got if i in state.units]
+        return [_with_similarity(state.units[i], s) for i, s in got if i in state.units]
 
     def retrieve(
         self,
@@ -529,6 +529,11 @@ class _PlaceContext:
 
     def names(self, doc: DocumentInfo) -> bool:
         return doc.region in self._named
+
+
+def _with_similarity(u: UnitMatch, similarity: float) -> UnitMatch:
+    # The constructor, not dataclasses.replace: this runs for ~160 units per question.
+    return UnitMatch(u.doc_id, u.paragraph, u.sentence, u.text, similarity, u.uid)
 
 
 def _same_place(place: str, region: str) -> bool:

@@ -414,7 +414,7 @@ class ChromaStore:
         HNSW query. With `hashes`, only units of those generations. Only ids and distances
         are read, no texts or metadata.
         """
-        k = min(k, self.count())
+        # Chroma returns fewer than k when the collection (or the filtered part) is smaller.
         if k <= 0 or (hashes is not None and not hashes):
             return []
         where = None
