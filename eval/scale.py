@@ -99,6 +99,11 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
     left.grid(alpha=0.3)
     right.plot(sizes, [r["ask"]["latency_ms"]["p50"] for r in rows], "o-", label="p50")
     right.plot(sizes, [r["ask"]["latency_ms"]["p95"] for r in rows], "o-", label="p95")
+    for stage, label in (("embed", "embed question p50"), ("dense", "dense search p50"),
+                         ("lexical", "BM25 p50")):  # fmt: skip
+        values = [r["ask"]["stages_ms"].get(stage, {}).get("p50") for r in rows]
+        if all(v is not None for v in values):
+            right.plot(sizes, values, ".--", label=label, alpha=0.8)
     base = rows[0]["ask"]["latency_ms"]["p50"]
     right.plot(
         sizes, [base * s / sizes[0] for s in sizes], ":", color="grey", label="linear from p50 at 1"
@@ -110,7 +115,7 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
     right.set_xlabel("reports in the store")
     right.set_ylabel("ms")
     right.set_title("Warm ask latency (extractive)")
-    right.legend()
+    right.legend(fontsize=8)
     right.grid(alpha=0.3, which="both")
     fig.suptitle("Scale curve on a synthetic corpus (2-core machine, shared: timings are noisy)")
     fig.tight_layout()
