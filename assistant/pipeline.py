@@ -434,7 +434,9 @@ class Assistant:
         timings: dict[str, float],
     ) -> tuple[list[Hit], Extracted]:
         t0 = time.perf_counter()
-        hits = self.retriever.retrieve(question, k=8, documents=documents, year=year)
+        hits = self.retriever.retrieve(
+            question, k=8, documents=documents, year=year, timings=timings
+        )
         t1 = time.perf_counter()
         weights = self.retriever.term_weights(lexicon.content_terms(question))
         result = None

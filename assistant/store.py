@@ -11,13 +11,19 @@ One collection holds three kinds of record, each carrying its document's id and 
 
 The collection's metadata records the embedding model and dimension; opening the store with a
 different embedder raises `EmbeddingMismatchError` instead of mixing vector spaces.
+
+A local store also keeps a ``generation`` file beside the Chroma files, rewritten whenever a
+document record is written or deleted, so readers can tell in one small file read whether the
+set of live documents may have changed (see `ChromaStore.generation`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +43,7 @@ SCHEMA_VERSION = 1
 DOCUMENT, PARAGRAPH, SENTENCE = "document", "paragraph", "sentence"
 UNIT_KINDS = (PARAGRAPH, SENTENCE)
 _WRITE_BATCH = 500
+GENERATION_FILE = "generation"
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class UnitMatch:
     sentence: int
     text: str
     similarity: float
+    uid: str = ""  # the record's id in the store
 
 
 def _as_vector(vec: Sequence[float]) -> list[float]:
@@ -169,6 +177,9 @@ class ChromaStore:
             raise StoreError(f"cannot open store {self.location}: {_brief(exc)}") from exc
         self._check_compatible(self._col.metadata or {})
         self._paragraph_cache: dict[tuple[str, str], tuple[Paragraph, ...]] = {}
+        self._generation_path = path / GENERATION_FILE if path is not None else None
+        if self._generation_path is not None and not self._generation_path.exists():
+            self._bump_generation()
 
     def _drop_collection(self) -> None:
         with self.write_lock():
@@ -224,6 +235,36 @@ class ChromaStore:
                 store._thread_lock.release()
 
         return _Guard()
+
+    def _bump_generation(self) -> None:
+        """Mark a change of the live documents (atomically, for readers in other processes)."""
+        if self._generation_path is None:
+            return
+        tmp = self._generation_path.with_name(f".{GENERATION_FILE}.{uuid.uuid4().hex}")
+        try:
+            tmp.write_text(uuid.uuid4().hex, encoding="ascii")
+            os.replace(tmp, self._generation_path)
+        except OSError as exc:
+            # Readers then see no marker and fall back to reading the document records.
+            log.warning("could not update %s: %s", self._generation_path, exc)
+            try:
+                self._generation_path.unlink(missing_ok=True)
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+    def generation(self) -> str | None:
+        """A token that changes whenever a document record is written or deleted.
+
+        None when the store cannot tell (a Chroma server, or the marker is unreadable): the
+        caller must then read the document records to see whether anything changed.
+        """
+        if self._generation_path is None:
+            return None
+        try:
+            return self._generation_path.read_text(encoding="ascii") or None
+        except OSError:
+            return None
 
     def _upsert(self, ids, vectors, documents, metadatas) -> None:
         for i in range(0, len(ids), _WRITE_BATCH):
@@ -297,6 +338,9 @@ class ChromaStore:
             raise StoreError(
                 f"writing {report.doc_id} to {self.location} failed: {_brief(exc)}{self._hint}"
             ) from exc
+        finally:
+            # Even a failed write may have replaced the record: let readers look again.
+            self._bump_generation()
 
     def delete_document(self, doc_id: str) -> None:
         try:
@@ -307,6 +351,8 @@ class ChromaStore:
             raise StoreError(
                 f"deleting {doc_id} from {self.location} failed: {_brief(exc)}{self._hint}"
             ) from exc
+        finally:
+            self._bump_generation()
 
     def collect_garbage(self) -> int:
         """Delete units left by an interrupted write (their generation never went live)."""
@@ -391,23 +437,55 @@ class ChromaStore:
         self._paragraph_cache[key] = result
         return result
 
-    def units(self, hashes: Sequence[str]) -> list[UnitMatch]:
-        """Every retrieval unit (sentences and paragraphs) of the given generations."""
+    def units(self, hashes: Sequence[str], doc_id: str | None = None) -> list[UnitMatch]:
+        """Every retrieval unit (sentences and paragraphs) of the given generations (of one
+        document when `doc_id` is given)."""
         if not hashes:
             return []
+        conditions: list[dict[str, Any]] = [
+            {"doc_hash": {"$in": list(hashes)}},
+            {"kind": {"$in": list(UNIT_KINDS)}},
+        ]
+        if doc_id is not None:
+            conditions.append({"doc_id": doc_id})
         with _store_errors(f"reading {self.location}", self._hint):
-            got = self._col.get(
-                where={
-                    "$and": [
-                        {"doc_hash": {"$in": list(hashes)}},
-                        {"kind": {"$in": list(UNIT_KINDS)}},
-                    ]
-                },
-                include=["documents", "metadatas"],
-            )
+            got = self._col.get(where={"$and": conditions}, include=["documents", "metadatas"])
         return [
-            UnitMatch(m["doc_id"], int(m["paragraph"]), int(m["sentence"]), text, 0.0)
-            for text, m in zip(got["documents"], got["metadatas"], strict=True)
+            UnitMatch(m["doc_id"], int(m["paragraph"]), int(m["sentence"]), text, 0.0, uid)
+            for uid, text, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
+
+    def nearest(
+        self, vector: Sequence[float], k: int, hashes: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """(record id, cosine similarity) of the k nearest records, nearest first.
+
+        Without `hashes` every record takes part (document records, and units of generations
+        that are not, or not yet, live): the caller filters, which keeps the search a plain
+        HNSW query. With `hashes`, only units of those generations. Only ids and distances
+        are read, no texts or metadata.
+        """
+        # Chroma returns fewer than k when the collection (or the filtered part) is smaller.
+        if k <= 0 or (hashes is not None and not hashes):
+            return []
+        where = None
+        if hashes is not None:
+            where = {
+                "$and": [{"doc_hash": {"$in": list(hashes)}}, {"kind": {"$in": list(UNIT_KINDS)}}]
+            }
+        try:
+            got = self._col.query(
+                query_embeddings=[_as_vector(vector)],
+                n_results=k,
+                where=where,
+                include=["distances"],
+            )
+        except Exception as exc:
+            raise StoreError(
+                f"search in {self.location} failed: {_brief(exc)}{self._hint}"
+            ) from exc
+        return [
+            (i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)
         ]
 
     def search(self, vector: Sequence[float], k: int, hashes: Sequence[str]) -> list[UnitMatch]:

@@ -376,6 +376,8 @@ class StartupIndex:
     def _run(self) -> None:
         try:
             self.report = self.assistant.ingest(self.paths, progress=self._progress)
+            # Load the tokenizer and the lexical index now, not on the first question.
+            self.assistant.warm_up()
         except AssistantError as exc:
             self.error = str(exc)
         except Exception as exc:  # the page must still load; the log has the details

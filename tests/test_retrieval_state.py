@@ -1,0 +1,252 @@
+"""Work the retriever does once, not per question or per start: the lexical index kept beside
+the store, incremental tokenization, re-reading the store only when its generation changes,
+the dense search without a where-filter, and a consistent view across threads."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from assistant import Assistant, Settings, lexicon
+from assistant.retrieve import Retriever, _LexicalIndex
+
+from .fakes import HashEmbeddings
+
+
+def report(n: int, place: str = "示例市") -> dict:
+    return {
+        "id": f"doc{n}",
+        "title": f"{place}人民政府工作报告（2024）",
+        "text": (
+            f"{place}人民政府工作报告（2024）\n一、2023年工作回顾\n"
+            f"全年实现地区生产总值{500 + n}亿元，增长{n % 9}.5%。\n"
+            f"新增城镇就业{n + 1}万人，第{n}号产业园建成投用。\n"
+            "二、2024年工作安排\n"
+            f"地区生产总值增长{n % 7}%以上。社会消费品零售总额增长{n % 5 + 3}%。"
+        ),
+    }
+
+
+@pytest.fixture
+def counted_tokens(monkeypatch):
+    """Counts the texts `lexicon.tokens` is asked to tokenize."""
+    calls: list[str] = []
+    real = lexicon.tokens
+
+    def tokens(text: str) -> list[str]:
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(lexicon, "tokens", tokens)
+    return calls
+
+
+def open_assistant(store, cache, emb=None) -> Assistant:
+    settings = Settings.from_env(env={}, store_dir=store, cache_dir=cache)
+    return Assistant(settings=settings, embedder=emb or HashEmbeddings())
+
+
+def unit_count(a: Assistant) -> int:
+    return a.store.count() - len(a.documents())
+
+
+def test_a_restart_loads_the_lexical_index_instead_of_tokenizing_every_unit(
+    tmp_path, counted_tokens, monkeypatch
+):
+    a = open_assistant(tmp_path / "store", tmp_path / "cache")
+    a.ingest_texts([report(n) for n in range(3)])
+    a.retriever.refresh()
+    assert len(counted_tokens) == unit_count(a)  # the first build tokenizes every unit once
+    before = [h.paragraph.text for h in a.retriever.retrieve("2023年地区生产总值是多少？", k=5)]
+
+    counted_tokens.clear()
+    builds = []
+    real_build = _LexicalIndex.build
+    monkeypatch.setattr(
+        _LexicalIndex,
+        "build",
+        classmethod(lambda cls, *args: builds.append(1) or real_build(*args)),
+    )
+    b = open_assistant(tmp_path / "store", tmp_path / "cache")
+    b.retriever.refresh()
+    assert counted_tokens == [] and builds == []
+    after = [h.paragraph.text for h in b.retriever.retrieve("2023年地区生产总值是多少？", k=5)]
+    assert after == before
+
+
+def test_loaded_index_scores_like_one_built_from_the_store(tmp_path):
+    a = open_assistant(tmp_path / "store", tmp_path / "cache")
+    a.ingest_texts([report(n) for n in range(4)])
+    a.retriever.refresh()  # writes the index to disk
+    from_disk = Retriever(a.store, a.embedder)
+    from_store = Retriever(a.store, a.embedder, lexical_dir=None)
+    for question in ("新增城镇就业多少万人？", "第2号产业园", "社会消费品零售总额增长目标"):
+        got = [(h.paragraph.doc_id, h.paragraph.number, round(h.score, 9)) for h in
+               from_disk.retrieve(question, k=8)]  # fmt: skip
+        want = [(h.paragraph.doc_id, h.paragraph.number, round(h.score, 9)) for h in
+                from_store.retrieve(question, k=8)]  # fmt: skip
+        assert got == want and got
+    terms = lexicon.content_terms("新增城镇就业多少万人？")
+    assert from_disk.term_weights(terms) == from_store.term_weights(terms)
+
+
+def test_an_ingest_tokenizes_only_the_documents_it_added(tmp_path, counted_tokens):
+    a = open_assistant(tmp_path / "store", tmp_path / "cache")
+    a.ingest_texts([report(n) for n in range(3)])
+    a.retriever.refresh()
+    old_units = unit_count(a)
+    counted_tokens.clear()
+    a.ingest_texts([report(3, "另一县")])
+    a.retriever.refresh()
+    assert len(counted_tokens) == unit_count(a) - old_units > 0
+    assert "doc3" in a.retriever.documents
+
+
+def test_the_store_is_reread_only_after_its_documents_change(tmp_path, monkeypatch):
+    a = open_assistant(tmp_path / "store", tmp_path / "cache")
+    a.ingest_texts([report(1)])
+    a.ask("2023年地区生产总值是多少？")
+    reads = []
+    real = a.store.documents
+    monkeypatch.setattr(a.store, "documents", lambda: reads.append(1) or real())
+    for _ in range(3):
+        a.ask("新增城镇就业多少万人？")
+    assert reads == []
+    # Another writer (as another process would) adds a report: the next question sees it.
+    other = open_assistant(tmp_path / "store", tmp_path / "cache")
+    other.ingest_texts([report(2, "另一县")])
+    answer = a.ask("另一县新增城镇就业多少万人？")
+    assert reads and "doc2" in a.retriever.documents
+    assert any(c.doc_id == "doc2" for c in answer.citations)
+
+
+def test_a_deleted_document_disappears_and_its_snapshot_is_pruned(tmp_path):
+    a = open_assistant(tmp_path / "store", tmp_path / "cache")
+    a.ingest_texts([report(1), report(2)])
+    a.retriever.refresh()
+    folder = a.retriever.cache.root
+    assert len(list(folder.glob("*.json"))) == 2
+    a.delete("doc2")
+    hits = a.retriever.retrieve("第2号产业园建成投用", k=8)
+    assert hits and all(h.paragraph.doc_id == "doc1" for h in hits)
+    assert len(list(folder.glob("*.json"))) == 1
+    assert len(list(folder.glob("bm25-*"))) == 1
+
+
+def test_a_damaged_snapshot_is_rebuilt_from_the_store(tmp_path, caplog):
+    a = open_assistant(tmp_path / "store", tmp_path / "cache")
+    a.ingest_texts([report(1)])
+    a.retriever.refresh()
+    snapshot = next(a.retriever.cache.root.glob("*.json"))
+    snapshot.write_text('{"units": [', encoding="utf-8")
+    for index in a.retriever.cache.root.glob("bm25-*"):
+        for f in index.iterdir():
+            f.write_bytes(b"not an index")
+    b = open_assistant(tmp_path / "store", tmp_path / "cache")
+    with caplog.at_level("WARNING", logger="assistant"):
+        answer = b.ask("2023年地区生产总值是多少？")
+    assert "501亿元" in answer.text
+    assert "unreadable" in caplog.text
+    assert json.loads(snapshot.read_text(encoding="utf-8"))["doc_id"] == "doc1"
+
+
+def spy_nearest(a: Assistant, monkeypatch) -> list:
+    calls = []
+    real = a.store.nearest
+
+    def nearest(vector, k, hashes=None):
+        calls.append(None if hashes is None else sorted(hashes))
+        return real(vector, k, hashes)
+
+    monkeypatch.setattr(a.store, "nearest", nearest)
+    return calls
+
+
+def test_dense_search_over_all_documents_is_one_unfiltered_query(tmp_path, monkeypatch):
+    a = open_assistant(tmp_path / "store", tmp_path / "cache")
+    a.ingest_texts([report(n) for n in range(3)])
+    calls = spy_nearest(a, monkeypatch)
+    r = a.retriever
+    r.refresh()
+    state = r._state
+    vector = a.embedder.embed_query("新增城镇就业多少万人？")
+    everything = r._dense(state, vector, 12, list(state.live.values()))
+    assert calls == [None]
+    assert len(everything) == 12 and {m.uid for m in everything} <= set(state.units)
+    sims = [m.similarity for m in everything]
+    assert sims == sorted(sims, reverse=True)
+    # The same units as the query filtered in the store, in the same order.
+    filtered = a.store.nearest(vector, 12, list(state.live.values()))
+    assert [m.uid for m in everything] == [uid for uid, _ in filtered]
+
+
+def test_dense_search_never_returns_records_that_are_not_live_units(tmp_path, monkeypatch):
+    emb = HashEmbeddings()
+    a = open_assistant(tmp_path / "store", tmp_path / "cache", emb)
+    a.ingest_texts([report(n) for n in range(3)])
+    question = "第1号产业园建成投用"
+    # Records nearer the question than any live unit: a generation that never went live
+    # (an interrupted write), more of them than the over-fetch allows for.
+    a.store._col.upsert(
+        ids=[f"doc1::dead::s2.0.{i}" for i in range(80)],
+        embeddings=[emb.embed_query(question)] * 80,
+        documents=["第1号产业园建成投用。"] * 80,
+        metadatas=[
+            {"doc_id": "doc1", "doc_hash": "dead", "doc_year": 0, "kind": "sentence",
+             "paragraph": 2, "sentence": 0}
+        ] * 80,
+    )  # fmt: skip
+    calls = spy_nearest(a, monkeypatch)
+    r = a.retriever
+    r.refresh()
+    state = r._state
+    hashes = list(state.live.values())
+    found = r._dense(state, emb.embed_query(question), 20, hashes)
+    # Too few live units survived the unfiltered query: it fell back to the filtered one.
+    assert calls == [None, sorted(hashes)]
+    assert len(found) == 20 and all("dead" not in m.uid for m in found)
+    calls.clear()
+    some = r._dense(state, emb.embed_query(question), 20, hashes[:2])
+    assert calls == [sorted(hashes[:2])]
+    assert {m.doc_id for m in some} <= {d for d, h in state.live.items() if h in hashes[:2]}
+    assert all("dead" not in m.uid for m in some)
+
+
+def test_answers_stay_consistent_while_another_thread_ingests(tmp_path):
+    a = open_assistant(tmp_path / "store", tmp_path / "cache")
+    a.ingest_texts([report(0)])
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def ask_loop() -> None:
+        while not stop.is_set():
+            try:
+                answer = a.ask("新增城镇就业多少万人？")
+                assert answer.citations or answer.abstained
+            except BaseException as exc:
+                errors.append(exc)
+                return
+
+    threads = [threading.Thread(target=ask_loop) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        for n in range(1, 6):
+            a.ingest_texts([report(n, f"第{n}县")])
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert errors == []
+    a.retriever.refresh()
+    assert set(a.retriever.documents) == {f"doc{n}" for n in range(6)}
+
+
+def test_answer_timings_break_retrieval_into_stages(tmp_path):
+    a = open_assistant(tmp_path / "store", tmp_path / "cache")
+    a.ingest_texts([report(1)])
+    timings = a.ask("2023年地区生产总值是多少？").timings
+    assert {"embed", "dense", "lexical", "retrieve", "answer", "total"} <= set(timings)
+    assert timings["embed"] + timings["dense"] + timings["lexical"] <= timings["retrieve"]
