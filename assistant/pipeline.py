@@ -54,6 +54,7 @@ from .types import (
     Hit,
     Indicator,
     IngestReport,
+    Paragraph,
     Report,
     RetrievedParagraph,
     SourceText,
@@ -307,6 +308,11 @@ class Assistant:
 
     def documents(self) -> list[DocumentInfo]:
         return self.store.documents()
+
+    def paragraph(self, doc_id: str, number: int) -> Paragraph | None:
+        """One indexed paragraph by document id and 1-based number; None when there is none."""
+        self.retriever.refresh()
+        return self.retriever.paragraph(doc_id, number)
 
     def delete(self, doc_id: str) -> None:
         if doc_id not in self.store.live_hashes():
