@@ -186,6 +186,32 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_indicators(args: argparse.Namespace) -> int:
+    from .indicators import to_csv
+
+    a = _assistant(args)
+    records = a.indicators(doc=args.doc or None, year=args.year, kind=args.kind, name=args.name)
+    if args.csv:
+        path = Path(args.csv)
+        try:
+            # utf-8-sig: spreadsheet programs then read the Chinese text correctly.
+            path.write_text(to_csv(records), encoding="utf-8-sig")
+        except OSError as exc:
+            raise InputError(f"{path}: cannot write the CSV ({exc.strerror})") from None
+        print(f"{len(records)} figures -> {path}", file=sys.stderr)
+        return 0
+    if args.json:
+        print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=2))
+        return 0
+    if not records:
+        print("no figures match" if a.documents() else "no documents indexed")
+    for r in records:
+        print(
+            f"{r.doc_id}\t第{r.paragraph}段\t{r.status_label}\t{r.kind}\t{r.name}\t{r.value_text}"
+        )
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     import time
 
@@ -300,6 +326,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("delete", parents=[common], help="remove a document from the index")
     p.add_argument("doc_id")
     p.set_defaults(func=cmd_delete)
+
+    p = sub.add_parser(
+        "indicators", parents=[common], help="list or export the figures of the indexed reports"
+    )
+    p.add_argument(
+        "--doc", action="append", metavar="DOC_ID", help="only this document (repeatable)"
+    )
+    p.add_argument("--year", type=int, help="only figures for this year")
+    p.add_argument(
+        "--kind",
+        metavar="KIND",
+        help="target or result; or level, growth, share, count",
+    )
+    p.add_argument("--name", metavar="TEXT", help="indicator name or sentence contains TEXT")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--csv", metavar="OUT", help="write the figures to a CSV file")
+    out.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.set_defaults(func=cmd_indicators)
 
     p = sub.add_parser(
         "eval",

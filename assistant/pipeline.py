@@ -30,7 +30,16 @@ from .answer.llm import LLMAnswerer, LLMResult, answerer_from_settings
 from .answer.multipart import split_question
 from .config import Settings
 from .embeddings import CachedEmbeddings, LocalE5Embeddings, openai_embeddings
-from .errors import DocumentNotFoundError, EmptyQuestionError, InputError, LoadError
+from .errors import (
+    DocumentNotFoundError,
+    EmptyQuestionError,
+    InputError,
+    LoadError,
+    StoreLockedError,
+)
+from .indicator_store import FILENAME as INDICATOR_FILE
+from .indicator_store import IndicatorStore
+from .indicators import KINDS, extract, extract_report
 from .ingest.clean import clean_text
 from .ingest.loaders import load_file
 from .ingest.meta import detect_meta
@@ -38,10 +47,14 @@ from .ingest.structure import parse_report
 from .retrieve import RetrievalConfig, Retriever
 from .store import ChromaStore, Unit
 from .types import (
+    RESULT,
+    TARGET,
     Answer,
     DocumentInfo,
     Hit,
+    Indicator,
     IngestReport,
+    Paragraph,
     Report,
     RetrievedParagraph,
     SourceText,
@@ -135,8 +148,11 @@ class Assistant:
         extractive: ExtractiveConfig | None = None,
         chat_model: BaseChatModel | None = None,
         rebuild: bool = False,
+        indicators: bool = True,
     ) -> None:
-        """`rebuild=True` drops every indexed report first (e.g. to change embedding model)."""
+        """`rebuild=True` drops every indexed report first (e.g. to change embedding model).
+        `indicators=False` answers every question through retrieval alone (for comparison);
+        the indicator table is still built and `indicators()` still works."""
         settings = settings or Settings.from_env()
         if store_dir is not None:
             settings = settings.with_(store_dir=Path(store_dir))
@@ -153,6 +169,9 @@ class Assistant:
             rebuild=rebuild,
         )
         self.retriever = Retriever(self.store, self.embedder, retrieval)
+        self.indicator_store = IndicatorStore(settings.store_dir / INDICATOR_FILE)
+        self.use_indicators = indicators
+        self._indicator_cache: tuple[tuple[tuple[str, str], ...], list[Indicator]] | None = None
         self.extractive = ExtractiveAnswerer(extractive)
         # LLM mode when a key is configured (or a chat model is given, e.g. in tests).
         self.llm: LLMAnswerer | None = None
@@ -270,6 +289,8 @@ class Assistant:
         by_paragraph: dict[int, list[int]] = {}
         for i, (number, _, _) in enumerate(units):
             by_paragraph.setdefault(number, []).append(i)
+        # The figures go in before the document record makes this generation live.
+        self.indicator_store.write(report.doc_id, report.content_hash, extract_report(report))
         paragraph_vectors = []
         for p in report.paragraphs:
             if p.number in heading_vectors:
@@ -286,15 +307,99 @@ class Assistant:
             ],
             title_vector=vectors[-1],
         )
+        self.indicator_store.delete(report.doc_id, keep_hash=report.content_hash)
 
     def documents(self) -> list[DocumentInfo]:
         return self.store.documents()
+
+    def paragraph(self, doc_id: str, number: int) -> Paragraph | None:
+        """One indexed paragraph by document id and 1-based number; None when there is none."""
+        self.retriever.refresh()
+        return self.retriever.paragraph(doc_id, number)
 
     def delete(self, doc_id: str) -> None:
         if doc_id not in self.store.live_hashes():
             raise DocumentNotFoundError(f"no indexed document {doc_id!r}")
         with self.store.write_lock():
             self.store.delete_document(doc_id)
+            self.indicator_store.delete(doc_id)
+
+    def indicators(
+        self,
+        doc: str | Sequence[str] | None = None,
+        year: int | None = None,
+        kind: str | None = None,
+        status: str | None = None,
+        name: str | None = None,
+    ) -> list[Indicator]:
+        """The figures of the indexed reports, filtered.
+
+        `doc`: a document id or several; `year`: the year a figure refers to; `kind`: level,
+        growth, share or count, or result/target (the same as `status`); `name`: a substring
+        of the indicator name or of the sentence it comes from.
+        """
+        if kind in (RESULT, TARGET):
+            if status and status != kind:
+                raise InputError(f"kind {kind!r} and status {status!r} contradict each other")
+            kind, status = None, kind
+        if kind is not None and kind not in KINDS:
+            raise InputError(
+                f"unknown kind {kind!r}: choose from {', '.join(KINDS)}, result, target"
+            )
+        if status is not None and status not in (RESULT, TARGET):
+            raise InputError(f"unknown status {status!r}: choose result or target")
+        docs = [doc] if isinstance(doc, str) else list(doc or [])
+        records = self._live_indicators()
+        if docs:
+            unknown = set(docs) - {r.doc_id for r in records} - set(self.store.live_hashes())
+            if unknown:
+                raise DocumentNotFoundError(f"no indexed document {sorted(unknown)[0]!r}")
+        needle = lexicon.normalize(name) if name else ""
+        return [
+            r
+            for r in records
+            if (not docs or r.doc_id in docs)
+            and (year is None or r.year == year)
+            and (kind is None or r.kind == kind)
+            and (status is None or r.status == status)
+            and (not needle or needle in lexicon.normalize(f"{r.name} {r.sentence}"))
+        ]
+
+    def _live_indicators(self) -> list[Indicator]:
+        """Records of the live documents; tables missing for a live document (a store indexed
+        before the indicator table existed, or by an older extractor) are built from its stored
+        paragraphs, without embedding anything."""
+        live = self.store.live_hashes()
+        key = tuple(sorted(live.items()))
+        if self._indicator_cache is not None and self._indicator_cache[0] == key:
+            return self._indicator_cache[1]
+        missing = self.indicator_store.missing(live)
+        if missing:
+            infos = {d.doc_id: d for d in self.store.documents()}
+            built: dict[str, list[Indicator]] = {}
+            for doc_id in missing:
+                info = infos.get(doc_id)
+                if info is None:
+                    continue
+                built[doc_id] = extract(
+                    self.store.paragraphs(doc_id, live[doc_id]),
+                    title=info.title,
+                    region=info.region,
+                    report_year=info.year,
+                )
+            try:
+                with self.store.write_lock(timeout=5.0):
+                    current = self.store.live_hashes()
+                    for doc_id, records in built.items():
+                        if current.get(doc_id) == live[doc_id]:
+                            self.indicator_store.write(doc_id, live[doc_id], records)
+            except StoreLockedError:
+                # Another process is writing: answer from the records built here, store later.
+                stored = self.indicator_store.records(live)
+                return stored + [r for recs in built.values() for r in recs]
+        records = self.indicator_store.records(live)
+        self._indicator_cache = (key, records)
+        return records
 
     # -- answering --------------------------------------------------------------------------
 

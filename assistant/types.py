@@ -178,3 +178,43 @@ class Answer:
         d["notices"] = list(self.notices)
         d["retrieved"] = [r.to_dict() for r in self.retrieved]
         return d
+
+
+# Status of a figure: what the report says happened, or what it aims for.
+RESULT = "result"
+TARGET = "target"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One quantitative statement of a report (a figure with its indicator), citing its sentence.
+
+    `value` is the number as written, in `unit` (1800 with unit 亿元), negative for a stated
+    decrease (下降30% -> -30); `value_text` is the figure as written with its qualifier.
+    """
+
+    doc_id: str
+    title: str
+    region: str
+    paragraph: int
+    section: str
+    sentence: str  # the verbatim sentence the figure comes from
+    span: str  # the verbatim statement within the sentence
+    name: str  # indicator, e.g. 地区生产总值
+    value: float
+    value_text: str  # e.g. 6.0%以上
+    unit: str  # e.g. 亿元, %, 万人, 个百分点
+    kind: str  # level | growth | share | count
+    qualifier: str = ""  # 左右, 以上, 超, 不低于, …
+    year: int | None = None
+    status: str = ""  # RESULT | TARGET
+    period: str = ""  # paragraph period label, e.g. 2024年工作安排
+
+    @property
+    def status_label(self) -> str:
+        """'2024年目标' or '2023年实绩' (without the year when it is unknown)."""
+        year = f"{self.year}年" if self.year else ""
+        return f"{year}{'目标' if self.status == TARGET else '实绩'}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

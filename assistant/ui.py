@@ -1,8 +1,10 @@
 """Gradio chat UI: a thin layer over the `Assistant` API.
 
-The page has a chat (answers with one card per citation) and a side panel (indexed
-documents, upload, delete, question filters, mode badge). Everything shown that comes from
-a document or a user is HTML-escaped here, before Gradio sees it.
+The page has two tabs. 问答: a chat (answers with one card per citation) and a side panel (indexed
+documents, upload, delete, question filters, mode badge). 指标表: every figure of the indexed
+reports as a filterable table; a row opens its paragraph, and the matching rows export to CSV.
+Everything shown that comes from a document or a user is HTML-escaped here, before Gradio
+sees it.
 
 Rendering helpers are pure functions of the API's types; `ChatApp` holds the Assistant and
 the event handlers, which are plain methods so tests can call them without a browser.
@@ -10,11 +12,13 @@ the event handlers, which are plain methods so tests can call them without a bro
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import os
 import re
 import shutil
+import tempfile
 import threading
 import unicodedata
 import uuid
@@ -32,8 +36,18 @@ from .errors import (
     LLMError,
     StoreError,
 )
+from .indicators import to_csv
 from .pipeline import Assistant
-from .types import Answer, Citation, DocumentInfo, IngestReport
+from .types import (
+    RESULT,
+    TARGET,
+    Answer,
+    Citation,
+    DocumentInfo,
+    Indicator,
+    IngestReport,
+    Paragraph,
+)
 
 log = logging.getLogger("assistant.ui")
 
@@ -259,6 +273,79 @@ def render_documents(docs: Sequence[DocumentInfo]) -> str:
         '<table class="doc-table"><thead><tr><th>标题</th><th>地区</th><th>年份</th>'
         f'<th class="num">段落</th></tr></thead><tbody>{rows}</tbody></table>'
     )
+
+
+KIND_LABELS = {"level": "总量", "growth": "增速", "share": "比重", "count": "数量"}
+STATUS_LABELS = {RESULT: "实绩", TARGET: "目标"}
+INDICATOR_COLUMNS = ["指标", "数值", "类型", "实绩/目标", "年份", "地区", "报告", "段落"]
+INDICATOR_WIDTHS = ["21%", "13%", "7%", "9%", "7%", "11%", "23%", "9%"]
+ALL = ""  # value of the "all" choice of the indicator filters
+INDICATOR_ROW_LIMIT = 500  # rows shown at once; the CSV export has all matching rows
+
+
+def indicator_rows(records: Sequence[Indicator]) -> list[list[Any]]:
+    """Table rows for indicator records, in `INDICATOR_COLUMNS` order."""
+    return [
+        [
+            r.name,
+            r.value_text,
+            KIND_LABELS.get(r.kind, r.kind),
+            STATUS_LABELS.get(r.status, ""),
+            str(r.year or ""),
+            r.region,
+            r.title or r.doc_id,
+            f"第{r.paragraph}段",
+        ]
+        for r in records
+    ]
+
+
+def render_indicator_summary(shown: int, total: int, limit: int) -> str:
+    """The line above the indicator table: how many figures match, how many are shown."""
+    if not total:
+        return '<div class="ind-summary">没有符合条件的指标。</div>'
+    more = f"，显示前 {shown} 条，请缩小范围" if total > limit else ""
+    return f'<div class="ind-summary">共 {total} 条指标{more}。点击一行查看原文段落。</div>'
+
+
+def render_indicator_detail(record: Indicator, paragraph: Paragraph | None) -> str:
+    """The paragraph a figure comes from, as a citation card with its sentence marked."""
+    status = STATUS_LABELS.get(record.status, "")
+    head = (
+        '<div class="ind-detail-head">'
+        f'<span class="ind-name">{esc(record.name)}</span>'
+        f'<span class="ind-value">{esc(record.value_text)}</span>'
+        f'<span class="cite-period">{esc(f"{record.year}年" if record.year else "")}{status}</span>'
+        "</div>"
+    )
+    card = render_citation(
+        Citation(
+            doc_id=record.doc_id,
+            title=record.title,
+            section=record.section,
+            paragraph=record.paragraph,
+            text=paragraph.text if paragraph is not None else record.sentence,
+            quote=record.sentence,
+            score=1.0,
+            period=record.period,
+        ),
+        1,
+        0,
+    )
+    return f'<div class="ind-detail">{head}{card}</div>'
+
+
+def write_csv_export(records: Sequence[Indicator], folder: Path) -> Path:
+    """The records as a CSV file (UTF-8 with BOM, so spreadsheet programs read the Chinese)."""
+    text = to_csv(records)
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+    path = folder / f"indicators-{digest}.csv"
+    if not path.exists():
+        tmp = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
+        tmp.write_text(text, encoding="utf-8-sig")
+        tmp.replace(path)
+    return path
 
 
 def render_mode_badge(assistant: Assistant) -> str:
@@ -622,6 +709,65 @@ class ChatApp:
         result = f'<ul class="upload-result"><li class="up-same">已删除：{esc(name)}</li></ul>'
         return (result, *self.panel(selected, year))
 
+    # -- indicators -----------------------------------------------------------------------
+
+    def indicator_filters(self, doc=ALL, year=ALL) -> tuple[Any, Any]:
+        """The document and year filters of the indicator table, from what is indexed."""
+        records = self.assistant.indicators()
+        docs = sorted(self.assistant.documents(), key=lambda d: (-(d.year or 0), d.title))
+        doc_choices = [("全部报告", ALL)] + [(d.title or d.doc_id, d.doc_id) for d in docs]
+        years = sorted({r.year for r in records if r.year}, reverse=True)
+        year_choices = [("全部年份", ALL)] + [(f"{y}年", str(y)) for y in years]
+        return (
+            gr.Dropdown(choices=doc_choices, value=doc if doc in {d.doc_id for d in docs} else ALL),
+            gr.Dropdown(
+                choices=year_choices, value=year if year in {str(y) for y in years} else ALL
+            ),
+        )
+
+    def indicator_table(
+        self,
+        search: str = "",
+        doc: str = ALL,
+        year: str = ALL,
+        status: str = ALL,
+        kind: str = ALL,
+    ) -> tuple[str, list[list[Any]], list[Indicator], str | None]:
+        """Outputs (summary, table rows, the records shown, CSV file of all matching records)."""
+        try:
+            records = self.assistant.indicators(
+                doc=doc or None,
+                year=int(year) if year else None,
+                status=status or None,
+                kind=kind or None,
+                name=(search or "").strip() or None,
+            )
+        except (AssistantError, ValueError) as exc:
+            self.notify("warning", _error_message(exc))
+            records = []
+        shown = records[:INDICATOR_ROW_LIMIT]
+        csv_path = (
+            str(write_csv_export(records, Path(tempfile.gettempdir()) / "assistant-exports"))
+            if records
+            else None
+        )
+        summary = render_indicator_summary(len(shown), len(records), INDICATOR_ROW_LIMIT)
+        return summary, indicator_rows(shown), shown, csv_path
+
+    def indicator_detail(self, shown: Sequence[Indicator], row: int | None) -> str:
+        """The paragraph of the figure in row `row` of the table, its sentence marked."""
+        if row is None or not 0 <= row < len(shown or []):
+            return ""
+        record = shown[row]
+        return render_indicator_detail(
+            record, self.assistant.paragraph(record.doc_id, record.paragraph)
+        )
+
+    def _on_indicator_select(self, shown: Sequence[Indicator], evt: gr.SelectData) -> str:
+        index = evt.index
+        row = index[0] if isinstance(index, (list, tuple)) else index
+        return self.indicator_detail(shown, row)
+
     # -- layout ---------------------------------------------------------------------------
 
     def build(self) -> gr.Blocks:
@@ -629,94 +775,157 @@ class ChatApp:
         with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=True) as demo:
             history = gr.State([])
             gr.HTML(render_header(self.assistant), elem_id="app-header-block")
-            with gr.Row(equal_height=False, elem_id="main-row"):
-                with gr.Column(scale=7, min_width=520, elem_id="chat-column"):
-                    chatbot = gr.Chatbot(
-                        show_label=False,
-                        elem_id="chat",
-                        height="calc(100vh - 190px)",
-                        min_height=420,
-                        render_markdown=False,
-                        sanitize_html=True,
-                        latex_delimiters=[],
-                        feedback_options=None,
-                        buttons=[],
-                        layout="panel",
-                        placeholder=(
-                            '<div class="chat-placeholder"><h3>有什么想从报告里查的？</h3>'
-                            "<p>问一个具体的问题，例如某项指标的数值、目标或工作安排。"
-                            "答案下方会列出引用的原文段落，支撑句以黄色标出。</p></div>"
-                        ),
-                    )
-                    with gr.Row(elem_id="ask-row"):
-                        question = gr.Textbox(
+            with gr.Tabs(elem_id="tabs"):
+                with (
+                    gr.Tab("问答", id="chat-tab"),
+                    gr.Row(equal_height=False, elem_id="main-row"),
+                ):
+                    with gr.Column(scale=7, min_width=520, elem_id="chat-column"):
+                        chatbot = gr.Chatbot(
                             show_label=False,
-                            placeholder="输入问题，按回车发送",
-                            lines=1,
-                            max_lines=4,
-                            scale=9,
-                            elem_id="question",
-                            container=False,
+                            elem_id="chat",
+                            height="calc(100vh - 240px)",
+                            min_height=420,
+                            render_markdown=False,
+                            sanitize_html=True,
+                            latex_delimiters=[],
+                            feedback_options=None,
+                            buttons=[],
+                            layout="panel",
+                            placeholder=(
+                                '<div class="chat-placeholder"><h3>有什么想从报告里查的？</h3>'
+                                "<p>问一个具体的问题，例如某项指标的数值、目标或工作安排。"
+                                "答案下方会列出引用的原文段落，支撑句以黄色标出。</p></div>"
+                            ),
                         )
-                        send = gr.Button("提问", variant="primary", scale=1, min_width=88)
-                with gr.Column(scale=4, min_width=340, elem_id="side-panel"):
-                    with gr.Column(elem_classes="panel-card"):
-                        gr.HTML('<div class="side-heading">提问范围</div>')
-                        doc_filter = gr.Dropdown(
-                            label="限定文档",
-                            info="可多选；不选则检索全部文档",
-                            multiselect=True,
-                            choices=[],
-                            elem_id="doc-filter",
-                        )
-                        year_filter = gr.Dropdown(
-                            label="报告年份",
-                            choices=[("全部年份", ALL_YEARS)],
-                            value=ALL_YEARS,
-                            elem_id="year-filter",
-                        )
-                        gr.HTML('<div class="side-subheading">示例问题</div>')
-                        example_buttons = [
-                            (gr.Button(q, size="sm", elem_classes="example-btn"), q)
-                            for q in EXAMPLE_QUESTIONS
-                        ]
-                    with gr.Column(elem_classes="panel-card", elem_id="docs-card"):
-                        doc_table = gr.HTML(
-                            '<div class="doc-loading">正在准备文档库…</div>',
-                            elem_id="doc-table",
-                        )
-                        with gr.Row(elem_id="upload-row"):
-                            upload = gr.UploadButton(
-                                "上传报告",
-                                file_count="multiple",
-                                file_types=list(UPLOAD_TYPES),
-                                variant="secondary",
-                                size="md",
-                                scale=0,
-                                min_width=120,
-                                elem_id="upload",
+                        with gr.Row(elem_id="ask-row"):
+                            question = gr.Textbox(
+                                show_label=False,
+                                placeholder="输入问题，按回车发送",
+                                lines=1,
+                                max_lines=4,
+                                scale=9,
+                                elem_id="question",
+                                container=False,
                             )
-                            gr.HTML(
-                                '<div class="upload-hint">PDF、Word、TXT、Markdown、HTML，'
-                                f"单个不超过 {MAX_UPLOAD_MB} MB</div>"
+                            send = gr.Button("提问", variant="primary", scale=1, min_width=88)
+                    with gr.Column(scale=4, min_width=340, elem_id="side-panel"):
+                        with gr.Column(elem_classes="panel-card"):
+                            gr.HTML('<div class="side-heading">提问范围</div>')
+                            doc_filter = gr.Dropdown(
+                                label="限定文档",
+                                info="可多选；不选则检索全部文档",
+                                multiselect=True,
+                                choices=[],
+                                elem_id="doc-filter",
                             )
-                        upload_result = gr.HTML(elem_id="upload-result")
-                        with gr.Accordion("删除文档", open=False, elem_id="delete-section"):
-                            with gr.Row(equal_height=True):
-                                delete_choice = gr.Dropdown(
-                                    show_label=False,
-                                    choices=[],
-                                    scale=3,
-                                    container=False,
-                                    elem_id="delete-choice",
+                            year_filter = gr.Dropdown(
+                                label="报告年份",
+                                choices=[("全部年份", ALL_YEARS)],
+                                value=ALL_YEARS,
+                                elem_id="year-filter",
+                            )
+                            gr.HTML('<div class="side-subheading">示例问题</div>')
+                            example_buttons = [
+                                (gr.Button(q, size="sm", elem_classes="example-btn"), q)
+                                for q in EXAMPLE_QUESTIONS
+                            ]
+                        with gr.Column(elem_classes="panel-card", elem_id="docs-card"):
+                            doc_table = gr.HTML(
+                                '<div class="doc-loading">正在准备文档库…</div>',
+                                elem_id="doc-table",
+                            )
+                            with gr.Row(elem_id="upload-row"):
+                                upload = gr.UploadButton(
+                                    "上传报告",
+                                    file_count="multiple",
+                                    file_types=list(UPLOAD_TYPES),
+                                    variant="secondary",
+                                    size="md",
+                                    scale=0,
+                                    min_width=120,
+                                    elem_id="upload",
                                 )
-                                delete_button = gr.Button(
-                                    "删除", variant="stop", scale=1, min_width=80
+                                gr.HTML(
+                                    '<div class="upload-hint">PDF、Word、TXT、Markdown、HTML，'
+                                    f"单个不超过 {MAX_UPLOAD_MB} MB</div>"
                                 )
-                            gr.HTML(
-                                '<div class="upload-hint">内置报告删除后，'
-                                "会在下次启动时重新索引。</div>"
+                            upload_result = gr.HTML(elem_id="upload-result")
+                            with gr.Accordion("删除文档", open=False, elem_id="delete-section"):
+                                with gr.Row(equal_height=True):
+                                    delete_choice = gr.Dropdown(
+                                        show_label=False,
+                                        choices=[],
+                                        scale=3,
+                                        container=False,
+                                        elem_id="delete-choice",
+                                    )
+                                    delete_button = gr.Button(
+                                        "删除", variant="stop", scale=1, min_width=80
+                                    )
+                                gr.HTML(
+                                    '<div class="upload-hint">内置报告删除后，'
+                                    "会在下次启动时重新索引。</div>"
+                                )
+                with gr.Tab("指标表", id="indicators-tab") as indicators_tab:
+                    gr.HTML(
+                        '<div class="ind-intro">报告中的每个数字指标：数值、类型、实绩或目标、'
+                        "年份和出处。可按报告、年份、实绩/目标和类型筛选，导出 CSV。</div>"
+                    )
+                    with gr.Row(elem_id="ind-filters", equal_height=True):
+                        ind_search = gr.Textbox(
+                            label="搜索",
+                            placeholder="指标名或原文，如 地区生产总值",
+                            scale=3,
+                            elem_id="ind-search",
+                        )
+                        ind_doc = gr.Dropdown(
+                            label="报告", choices=[("全部报告", ALL)], value=ALL, scale=3
+                        )
+                        ind_year = gr.Dropdown(
+                            label="年份", choices=[("全部年份", ALL)], value=ALL, scale=1
+                        )
+                        ind_status = gr.Dropdown(
+                            label="实绩/目标",
+                            choices=[("全部", ALL)] + [(v, k) for k, v in STATUS_LABELS.items()],
+                            value=ALL,
+                            scale=1,
+                        )
+                        ind_kind = gr.Dropdown(
+                            label="类型",
+                            choices=[("全部", ALL)] + [(v, k) for k, v in KIND_LABELS.items()],
+                            value=ALL,
+                            scale=1,
+                        )
+                    with gr.Row(elem_id="ind-bar", equal_height=True):
+                        ind_summary = gr.HTML(elem_id="ind-summary")
+                        ind_csv = gr.DownloadButton(
+                            "导出 CSV",
+                            value=None,
+                            size="sm",
+                            variant="secondary",
+                            scale=0,
+                            min_width=110,
+                            elem_id="ind-csv",
+                        )
+                    with gr.Row(equal_height=False):
+                        with gr.Column(scale=8, min_width=560):
+                            ind_table = gr.Dataframe(
+                                headers=INDICATOR_COLUMNS,
+                                datatype="str",
+                                interactive=False,
+                                wrap=True,
+                                max_height=620,
+                                column_widths=INDICATOR_WIDTHS,
+                                show_label=False,
+                                elem_id="ind-table",
                             )
+                        with gr.Column(scale=4, min_width=340):
+                            ind_detail = gr.HTML(
+                                '<div class="ind-hint">点击表格中的一行，这里显示它所在的段落。</div>',
+                                elem_id="ind-detail",
+                            )
+                    ind_shown = gr.State([])
 
             panel = [doc_table, doc_filter, year_filter, delete_choice]
             chat_io = {
@@ -735,13 +944,33 @@ class ChatApp:
                     **chat_io, api_visibility="private"
                 )
             chatbot.clear(lambda: [], None, history, api_visibility="private")
+            ind_inputs = [ind_search, ind_doc, ind_year, ind_status, ind_kind]
+            ind_outputs = [ind_summary, ind_table, ind_shown, ind_csv]
+            ind_io = {"fn": self.indicator_table, "inputs": ind_inputs, "outputs": ind_outputs}
+            indicators_tab.select(
+                self.indicator_filters,
+                [ind_doc, ind_year],
+                [ind_doc, ind_year],
+                api_visibility="private",
+            ).then(**ind_io, api_visibility="private")
+            ind_search.submit(**ind_io, api_visibility="private")
+            for control in (ind_doc, ind_year, ind_status, ind_kind):
+                control.input(**ind_io, api_visibility="private")
+            ind_table.select(
+                self._on_indicator_select, [ind_shown], ind_detail, api_visibility="private"
+            )
             demo.load(
                 self.on_load,
                 [doc_filter, year_filter],
                 panel,
                 show_progress_on=[doc_table],
                 api_visibility="private",
-            )
+            ).then(
+                self.indicator_filters,
+                [ind_doc, ind_year],
+                [ind_doc, ind_year],
+                api_visibility="private",
+            ).then(**ind_io, api_visibility="private")
             upload.upload(
                 self.upload,
                 [upload, doc_filter, year_filter],
@@ -879,6 +1108,17 @@ a.cite-ref:hover { background: #bfdbfe; }
 .up-ok { color: #047857; }
 .up-same { color: var(--body-text-color-subdued); }
 .up-fail { color: #b91c1c; }
+
+#tabs > .tab-wrapper button { font-size: 15px; font-weight: 600; }
+.ind-intro { font-size: 13.5px; color: var(--body-text-color-subdued); margin: 2px 0 4px; }
+#ind-bar { align-items: center; }
+.ind-summary { font-size: 13.5px; color: var(--body-text-color-subdued); }
+#ind-table { font-size: 13.5px; }
+.ind-hint { color: var(--body-text-color-subdued); font-size: 13.5px; padding: 12px 4px; }
+.ind-detail-head { display: flex; align-items: baseline; gap: 10px; flex-wrap: wrap;
+  margin: 4px 0 10px; }
+.ind-name { font-weight: 700; font-size: 16px; }
+.ind-value { font-size: 18px; font-weight: 700; color: #b91c1c; }
 """
 
 

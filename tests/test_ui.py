@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from assistant import (
     LLMError,
     Settings,
 )
+from assistant.types import Indicator
 from assistant.ui import (
     MAX_UPLOAD_BYTES,
     ChatApp,
@@ -27,6 +29,7 @@ from assistant.ui import (
     render_answer,
     render_citation,
     render_documents,
+    render_indicator_detail,
     render_upload_result,
     safe_upload_name,
     serve,
@@ -507,3 +510,61 @@ def test_app_requires_the_configured_login(served):
     assert httpx.get(f"{served}config").status_code == 401
     login = httpx.post(f"{served}login", data={"username": "reader", "password": "wrong"})
     assert login.status_code == 400
+
+
+# -- indicator table ------------------------------------------------------------------------
+
+
+def test_indicator_table_filters_by_year_status_and_search(assistant):
+    app = ChatApp(assistant, notify=lambda *_: None)
+    summary, rows, shown, _ = app.indicator_table()
+    assert rows and len(rows) == len(shown)
+    assert f"共 {len(shown)} 条" in summary
+    _, rows, shown, _ = app.indicator_table("", "", "2024", "target", "")
+    assert rows and all(r[3] == "目标" and r[4] == "2024" for r in rows)
+    assert all(s.year == 2024 and s.status == "target" for s in shown)
+    _, rows, shown, _ = app.indicator_table("地区生产总值", CITY_ID, "", "", "growth")
+    assert rows and all(
+        r[2] == "增速" and s.doc_id == CITY_ID for r, s in zip(rows, shown, strict=True)
+    )
+    assert all("地区生产总值" in s.name + s.sentence for s in shown)
+
+
+def test_indicator_csv_export_has_every_matching_record(assistant):
+    app = ChatApp(assistant, notify=lambda *_: None)
+    _, _, shown, path = app.indicator_table("", DISTRICT_ID, "", "", "")
+    text = Path(path).read_bytes()
+    assert text.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM, for spreadsheet programs"
+    lines = text.decode("utf-8-sig").strip().split("\n")
+    assert len(lines) == len(shown) + 1
+    assert all(line.startswith(DISTRICT_ID) for line in lines[1:])
+
+
+def test_indicator_row_opens_its_paragraph_with_the_sentence_marked(assistant):
+    app = ChatApp(assistant, notify=lambda *_: None)
+    _, _, shown, _ = app.indicator_table("地区生产总值", CITY_ID, "2023", "result", "level")
+    detail = app.indicator_detail(shown, 0)
+    record = shown[0]
+    paragraph = assistant.paragraph(record.doc_id, record.paragraph)
+    assert f"第{record.paragraph}段" in detail
+    assert f"<mark>{record.sentence}</mark>" in detail
+    assert len(paragraph.text) > len(record.sentence) and paragraph.text[-20:] in detail
+    assert app.indicator_detail(shown, len(shown)) == ""
+
+
+def test_unknown_indicator_filter_warns_and_shows_nothing(assistant):
+    warnings = []
+    app = ChatApp(assistant, notify=lambda level, msg: warnings.append(msg))
+    summary, rows, _, path = app.indicator_table("", "no-such-report.txt", "", "", "")
+    assert rows == [] and path is None and "没有" in summary
+    assert warnings and "no-such-report.txt" in warnings[0]
+
+
+def test_indicator_detail_escapes_report_text():
+    record = Indicator(
+        doc_id="r.txt", title=XSS, region="", paragraph=1, section=XSS, sentence=XSS,
+        span=XSS, name=XSS, value=1.0, value_text="1个", unit="个", kind="count",
+    )  # fmt: skip
+    html_text = render_indicator_detail(record, None)
+    assert "<script>" not in html_text and "<img" not in html_text
+    assert "&lt;script&gt;" in html_text

@@ -184,3 +184,36 @@ def test_empty_question_warns_and_the_chat_keeps_working(session):
     assert page.locator(".qa-answer").count() == 0
     answer = session.ask("市中区2024年新增城镇就业目标？")
     assert "5800人" in answer.inner_text()
+
+
+def test_indicator_table_filters_shows_the_paragraph_and_exports_csv(session):
+    page = session.page
+    page.get_by_role("tab", name="指标表").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#ind-table [role=gridcell]').length > 0"
+    )
+    before = page.inner_text(".ind-summary")
+    search = page.locator("#ind-search textarea, #ind-search input").first
+    search.fill("地区生产总值")
+    search.press("Enter")
+    page.wait_for_function(
+        "b => document.querySelector('.ind-summary').innerText !== b", arg=before
+    )
+    names = page.locator('#ind-table [role=gridcell][data-col="0"]').all_inner_texts()
+    assert names and "第一产业增加值" not in names
+
+    page.locator("#ind-table [role=gridcell]").filter(has_text="6.0%以上").first.click()
+    card = page.locator("#ind-detail .cite-card")
+    card.wait_for()
+    assert "内江市人民政府工作报告（2024）" in card.locator(".cite-title").inner_text()
+    assert "第36段" in card.locator(".cite-loc").inner_text()
+    assert "地区生产总值增长6.0%以上" in card.locator("mark").first.inner_text()
+    assert "2024年目标" in page.inner_text("#ind-detail .ind-detail-head")
+    session.screenshot("indicators.png")
+
+    with page.expect_download() as info:
+        page.locator("#ind-csv").click()
+    text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    rows = text.strip().split("\n")
+    assert rows[0].startswith("doc_id,")
+    assert len(rows) > 1 and all("地区生产总值" in row for row in rows[1:])

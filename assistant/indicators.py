@@ -1,0 +1,345 @@
+"""Indicator extraction: every figure of a report as a structured record (pure, no I/O).
+
+A figure is a number with a unit (亿元, 万人, %, 个百分点, 个, 公里…) stated as the value of an
+indicator: 地区生产总值1800亿元左右, 增长7.0%左右, 新增城镇就业5800人以上, 新增4个省级临床重点专科.
+Numbers that only qualify a name (5亿元以上项目, 2×475兆瓦燃气轮机, 第3位, 2024年) are not.
+
+Rules, per clause of a sentence:
+
+- the indicator name is the text before the figure, trimmed of verbs (增长, 达到, 实现…); a
+  figure with no name of its own ("…1800亿元左右、增长7.0%左右") shares the previous subject;
+- "A、B、C分别增长x、y、z" pairs items with values (a shared suffix such as 增加值 is carried
+  over, "城乡居民…分别" means urban and rural);
+- a count before its noun ("新增4个省级临床重点专科") is named by the noun after it;
+- kind: growth (a change in % or 个百分点 after 增长/下降/提高…), share (other %), count
+  (个, 户, 家…), level (amounts: 亿元, 万人, 公里…);
+- status and year come from the paragraph's period (review: result; plan: target), and cue
+  words (力争, 确保, 目标; 预计, 完成了) decide when the paragraph has no period.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+
+from .types import PLAN, RESULT, REVIEW, SECTION_SEP, TARGET, Indicator, Paragraph, Report
+
+# Bump when extraction changes: stored tables are rebuilt from the stored paragraphs.
+EXTRACTOR_VERSION = "1"
+
+LEVEL, GROWTH, SHARE, COUNT = "level", "growth", "share", "count"
+KINDS = (LEVEL, GROWTH, SHARE, COUNT)
+
+# Longest first, so 个百分点 wins over 个 and 平方公里 over 公里.
+_COUNT_UNITS = (
+    "场次", "人次", "个", "家", "户", "所", "项", "座", "张", "套", "辆", "台",
+    "次", "件", "处", "起", "批", "名", "口", "条",
+)  # fmt: skip
+_LEVEL_UNITS = (
+    "个工作日", "美元", "元", "人", "平方公里", "公里", "千米", "平方米", "立方米", "千伏", "兆瓦时",
+    "兆瓦", "千瓦", "吨", "亩", "头", "只", "天", "倍",
+)  # fmt: skip
+_UNITS = sorted(("个百分点", "%", "％", *_COUNT_UNITS, *_LEVEL_UNITS), key=len, reverse=True)
+_PRE_QUALIFIERS = ("超过", "不低于", "不少于", "不超过", "至少", "突破", "超", "约", "近", "逾")
+_POST_QUALIFIERS = ("左右", "以上", "以下", "以内", "余", "多")
+
+_FIGURE = re.compile(
+    r"(?P<pre>" + "|".join(_PRE_QUALIFIERS) + r")?"
+    r"(?<![\d.×xX*/±+A-Za-z第])(?P<num>\d+(?:\.\d+)?)(?![\d.])"
+    r"(?P<mult>万亿|亿|万|千)?"
+    r"(?P<unit>" + "|".join(re.escape(u) for u in _UNITS) + r")"
+    r"(?P<post>" + "|".join(_POST_QUALIFIERS) + r")?"
+)
+_CLAUSE_END = "，,；;：:。！？!?"
+_GROWTH_VERBS = re.compile(
+    r"(增长|增速|增幅|提高|提升|上升|回升|提速|下降|减少|降低|缩短|压减|压缩|下滑|高于|低于)"
+    r"了?$"
+)
+_DECREASE = re.compile(r"下降|减少|降低|缩短|压减|压缩|下滑|低于")
+# Verbs and links trimmed from the end of a name (the figure follows them).
+_TRAIL = re.compile(
+    r"(?:分别|均|共|累计|同比|比上年|较上年|年均|全年|预计|达到|达|为|是|至|到|实现|完成|"
+    r"增长|增速|增幅|提高|提升|上升|回升|提速|下降|减少|降低|缩短|压减|压缩|稳定在|保持|"
+    r"超过|超|突破|不低于|不少于|不超过|至少|高于|低于|约|近|逾|共计|合计|总计|其中|在|了|的)+$"
+)
+# Openers trimmed from the start of a name.
+_LEAD = re.compile(
+    r"^(?:[（(][^）)]*[）)]|预计|全年|今年|去年|其中|累计|力争|确保|努力|争取|推动|实现|"
+    r"完成|共|并|和|及|与|、|全市|年内|当年|分别|努力做到|做到|至少)+"
+)
+_COMPARED = re.compile(r"与[^，,；;]{0,12}?相比|同比|比上年|较上年|比去年")
+_RESPECTIVE = re.compile(r"分别")
+_POINTS_LIST = re.compile(r"、\d+(?:\.\d+)?个百分点")
+_SHARED_SUFFIX = re.compile(
+    r"(增加值|投资|收入|产值|总额|总量|经费|支出|产量|面积|人数|贷款|余额|用电量|增值税)$"
+)
+_PLAN_CUES = re.compile(r"力争|确保|目标|预期|计划|争取|努力|要|将")
+_RESULT_CUES = re.compile(r"预计|完成了|实现了|取得|累计|同比|去年")
+_NOUN_END = re.compile(
+    r"[，,；;：:。！？!?、（(\d]|等|和|及|与|分别|实现|全面|完成|达到|建成|开工|入选|第"
+)
+
+
+def _unit_kind(unit: str) -> str:
+    if unit in ("%", "％", "个百分点"):
+        return SHARE
+    return COUNT if unit in _COUNT_UNITS else LEVEL
+
+
+def _clauses(sentence: str) -> list[tuple[int, int]]:
+    """(start, end) of the clauses of a sentence, cut at ，；：。 outside brackets."""
+    out, start, depth = [], 0, 0
+    for i, ch in enumerate(sentence):
+        if ch in "（(“《":
+            depth += 1
+        elif ch in "）)”》":
+            depth = max(depth - 1, 0)
+        elif ch in _CLAUSE_END and depth == 0:
+            if i > start:
+                out.append((start, i))
+            start = i + 1
+    if start < len(sentence):
+        out.append((start, len(sentence)))
+    return out
+
+
+def _clean_name(text: str) -> str:
+    name = _COMPARED.sub("", text).strip(" 、，,")
+    for _ in range(3):
+        before = name
+        name = _LEAD.sub("", name).strip(" 、")
+        name = _TRAIL.sub("", name).strip(" 、")
+        if name == before:
+            break
+    if len(name) > 24:
+        # A long lead-in ("坚持…，实施…行动，全社会固定资产投资"): keep the part nearest the figure.
+        cut = max(name.rfind(c) for c in "，、的")
+        if 0 <= cut < len(name) - 2:
+            name = name[cut + 1 :]
+    return name
+
+
+def _modifier(sentence: str, m: re.Match[str]) -> bool:
+    """True when the figure only qualifies a following noun (5亿元以上项目, 2×475兆瓦燃气轮机)."""
+    after = sentence[m.end() : m.end() + 1]
+    if not after or after in _CLAUSE_END or after in "、）)”》等和及":
+        return False
+    # 30户以上自然村, 6万立方米短流程…: a threshold or a size within a name.
+    return bool(m.group("post")) or m.group("unit") not in _COUNT_UNITS
+
+
+class _Figure:
+    __slots__ = ("count_noun", "m", "name", "span_start", "verb")
+
+    def __init__(self, m: re.Match[str]) -> None:
+        self.m = m
+        self.name = ""
+        self.span_start = m.start()
+        self.verb = ""
+        self.count_noun = ""
+
+
+def _figures(sentence: str) -> list[_Figure]:
+    return [_Figure(m) for m in _FIGURE.finditer(sentence) if not _modifier(sentence, m)]
+
+
+def _count_noun(sentence: str, end: int) -> str:
+    """The noun a count qualifies: '4个省级临床重点专科、…' -> '省级临床重点专科'."""
+    rest = sentence[end:]
+    stop = _NOUN_END.search(rest)
+    noun = rest[: stop.start()] if stop else rest
+    if stop and rest[stop.start()] == "第":
+        return ""  # 全国86个同类城市第4位: a rank among them, not a count
+    return noun.strip() if 2 <= len(noun.strip()) <= 20 else ""
+
+
+def _respective(sentence: str, start: int, end: int, figs: list[_Figure]) -> bool:
+    """Name the figures of 'A、B分别增长x、y' in sentence[start:end]; True when it applied."""
+    clause = sentence[start:end]
+    m = _RESPECTIVE.search(clause)
+    if not m:
+        return False
+    at = start + m.start()
+    after = [f for f in figs if f.m.start() > at]
+    before_text = sentence[start:at]
+    # Counts inside the items ("25个…项目、371个…项目分别完成投资…") belong to the items.
+    items = [i for i in re.split(r"、", before_text) if i.strip()]
+    if not after or not items:
+        return False
+    verb_text = sentence[start + m.end() : after[0].m.start()]
+    if len(items) == 1 and len(after) == 2 and "城乡" in items[0]:
+        base = items[0].split("城乡", 1)
+        items = [f"{base[0]}城镇{base[1]}", f"{base[0]}农村{base[1]}"]
+    if len(items) != len(after):
+        return False
+    suffix = _SHARED_SUFFIX.search(items[-1])
+    names = []
+    for item in items:
+        item = re.sub(r"\d+(?:\.\d+)?(?:万|亿)?[个户家项所座]", "", item)
+        if suffix and not _SHARED_SUFFIX.search(item):
+            item += suffix.group(1)
+        names.append(item)
+    noun = re.sub(_GROWTH_VERBS.pattern.rstrip("$"), "", verb_text)
+    noun = re.sub(r"^(?:完成|实现|达到|达|为)", "", noun).strip()
+    for f, item in zip(after, names, strict=True):
+        f.name = _clean_name(item + noun)
+        f.verb = verb_text
+        f.span_start = start
+    return True
+
+
+def _name_figures(sentence: str) -> list[_Figure]:
+    figs = _figures(sentence)
+    if not figs:
+        return []
+    previous = ""
+    for start, end in _clauses(sentence):
+        in_clause = [f for f in figs if start <= f.m.start() < end]
+        if not in_clause:
+            continue
+        done = _respective(sentence, start, end, in_clause)
+        cursor = start
+        last: _Figure | None = None
+        for f in in_clause:
+            if done and f.name:
+                previous = f.name
+                cursor = f.m.end()
+                last = f
+                continue
+            lead = sentence[cursor : f.m.start()]
+            if cursor > start and lead.strip() == "、" and last is not None:
+                # "…分别增长20%、10%", "超目标任务42个、23个百分点": the list shares its subject.
+                f.name, f.verb, f.span_start = last.name, last.verb, last.span_start
+                cursor = f.m.end()
+                last = f
+                continue
+            f.verb = lead
+            f.span_start = cursor + (len(lead) - len(lead.lstrip("、，, ")))
+            after = sentence[f.m.end() : f.m.end() + 1]
+            if (
+                f.m.group("unit") in _COUNT_UNITS
+                and after
+                and after not in _CLAUSE_END
+                and after not in "、）)”》"
+            ):
+                # A count before its noun: 新增4个省级临床重点专科, 引进…项目5个 is the other way.
+                noun = _count_noun(sentence, f.m.end())
+                verb = _clean_name(lead) if len(_clean_name(lead)) <= 6 else ""
+                f.count_noun = noun
+                f.name = f"{verb}{noun}" if noun else ""
+            else:
+                name = _clean_name(lead)
+                f.name = name if len(name) >= 2 else previous
+            if f.name.startswith("占") and previous:
+                f.name = previous + f.name  # 民生支出…，占一般公共预算支出的66.4%
+            if f.name:
+                previous = f.name
+            cursor = f.m.end()
+            last = f
+    return [f for f in figs if f.name]
+
+
+def _status(para: Paragraph, sentence: str, report_year: int | None) -> tuple[str, int | None]:
+    if para.period == REVIEW:
+        return RESULT, para.period_year
+    if para.period == PLAN:
+        return TARGET, para.period_year
+    if _PLAN_CUES.search(sentence) and not _RESULT_CUES.search(sentence):
+        return TARGET, report_year
+    if _RESULT_CUES.search(sentence):
+        return RESULT, (report_year - 1) if report_year else None
+    return "", None
+
+
+def _kind(f: _Figure) -> str:
+    kind = _unit_kind(f.m.group("unit"))
+    if kind == SHARE and (f.m.group("unit") == "个百分点" or _GROWTH_VERBS.search(f.verb.strip())):
+        return GROWTH
+    return kind
+
+
+def extract_paragraph(
+    para: Paragraph, *, title: str = "", region: str = "", report_year: int | None = None
+) -> list[Indicator]:
+    """Every figure of one paragraph, in order (headings have none)."""
+    if para.is_heading:
+        return []
+    out = []
+    for sentence in para.sentences:
+        for f in _name_figures(sentence):
+            status, year = _status(para, sentence, report_year)
+            if not status:
+                continue  # neither a result nor a target: not a figure we can label
+            m = f.m
+            unit = (m.group("mult") or "") + m.group("unit")
+            unit = "%" if unit == "％" else unit
+            kind = _kind(f)
+            if unit == "个" and _POINTS_LIST.match(sentence, m.end()):
+                unit, kind = "个百分点", GROWTH  # 超目标任务42个、23个百分点
+            value = float(m.group("num"))
+            if kind == GROWTH and _DECREASE.search(f.verb):
+                value = -value
+            qualifier = m.group("pre") or m.group("post") or ""
+            out.append(
+                Indicator(
+                    doc_id=para.doc_id,
+                    title=title or para.doc_id,
+                    region=region,
+                    paragraph=para.number,
+                    section=SECTION_SEP.join(para.section),
+                    sentence=sentence,
+                    span=sentence[f.span_start : m.end()].strip("、，, ")
+                    + (f.count_noun if f.count_noun else ""),
+                    name=f.name,
+                    value=value,
+                    value_text=m.group(0),
+                    unit=unit,
+                    kind=kind,
+                    qualifier=qualifier,
+                    year=year,
+                    status=status,
+                    period=para.period_label,
+                )
+            )
+    return out
+
+
+def extract(
+    paragraphs: Iterable[Paragraph],
+    *,
+    title: str = "",
+    region: str = "",
+    report_year: int | None = None,
+) -> list[Indicator]:
+    """Every figure of the given paragraphs of one report."""
+    out: list[Indicator] = []
+    for p in paragraphs:
+        out.extend(extract_paragraph(p, title=title, region=region, report_year=report_year))
+    return out
+
+
+def extract_report(report: Report) -> list[Indicator]:
+    """Every figure of a parsed report."""
+    return extract(
+        report.paragraphs,
+        title=report.title,
+        region=report.meta.region,
+        report_year=report.meta.year,
+    )
+
+
+CSV_FIELDS = tuple(Indicator.__dataclass_fields__)
+
+
+def to_csv(records: Iterable[Indicator]) -> str:
+    """The records as CSV text (a header row, then one row per figure, in field order)."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for r in records:
+        row = r.to_dict()
+        row["year"] = row["year"] or ""
+        writer.writerow(row)
+    return buf.getvalue()

@@ -1,0 +1,202 @@
+"""The indicator table: extraction rules, storage beside the store, the API and the CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+
+import pytest
+
+from assistant import DocumentNotFoundError, InputError
+from assistant.cli import main
+from assistant.indicator_store import FILENAME
+from assistant.indicators import extract_paragraph, to_csv
+from assistant.types import PLAN, REVIEW, Paragraph
+
+from .conftest import CITY, DISTRICT
+
+
+def _figures(text: str, period: str = REVIEW, year: int | None = 2023, report_year=2024):
+    para = Paragraph("d", 1, text, ("一、", "（一）"), (text,), period, year)
+    return extract_paragraph(para, title="T", region="某市", report_year=report_year)
+
+
+def _brief(records) -> list[tuple[str, str, str]]:
+    return [(r.name, r.value_text, r.kind) for r in records]
+
+
+def test_level_and_growth_share_their_subject():
+    got = _figures(
+        "预计全年实现地区生产总值1800亿元左右、增长7.0%左右，高于年初目标任务1个百分点左右。"
+    )
+    assert _brief(got)[:2] == [
+        ("地区生产总值", "1800亿元左右", "level"),
+        ("地区生产总值", "7.0%左右", "growth"),
+    ]
+    assert got[0].value == 1800 and got[0].unit == "亿元" and got[0].qualifier == "左右"
+    assert got[1].unit == "%" and got[2].unit == "个百分点" and got[2].kind == "growth"
+    assert all(r.status == "result" and r.year == 2023 for r in got)
+
+
+def test_one_sentence_holds_many_figures_each_with_its_name():
+    got = _figures(
+        "地区生产总值增长6.0%以上。第一产业增加值增长3.5%，规模以上工业增加值增长8.0%，"
+        "社会消费品零售总额增长7.0%。",
+        period=PLAN,
+        year=2024,
+    )
+    assert [(n, v) for n, v, _ in _brief(got)] == [
+        ("地区生产总值", "6.0%以上"),
+        ("第一产业增加值", "3.5%"),
+        ("规模以上工业增加值", "8.0%"),
+        ("社会消费品零售总额", "7.0%"),
+    ]
+    assert all(r.status == "target" and r.year == 2024 and r.kind == "growth" for r in got)
+    assert got[0].qualifier == "以上"
+
+
+def test_respective_lists_pair_items_with_values_and_carry_the_shared_suffix():
+    got = _figures("第一产业、规模以上工业、服务业增加值分别增长4.2%、9.4%、8.2%。")
+    assert [(r.name, r.value) for r in got] == [
+        ("第一产业增加值", 4.2),
+        ("规模以上工业增加值", 9.4),
+        ("服务业增加值", 8.2),
+    ]
+    both = _figures("城乡居民人均可支配收入分别增长5.5%、7.5%。")
+    assert [r.name for r in both] == ["城镇居民人均可支配收入", "农村居民人均可支配收入"]
+
+
+def test_counts_before_their_noun_are_named_by_it_and_modifiers_are_not_figures():
+    got = _figures("新增4个省级临床重点专科、8家县域医疗卫生次中心。")
+    assert [(r.name, r.value, r.kind) for r in got] == [
+        ("新增省级临床重点专科", 4, "count"),
+        ("县域医疗卫生次中心", 8, "count"),
+    ]
+    # 5亿元以上 only says which projects count; 2×475兆瓦 is part of a project's name.
+    got = _figures("引进5亿元以上项目5个，加快华电白马2×475兆瓦燃气轮机项目建设。", PLAN, 2024)
+    assert _brief(got) == [("引进5亿元以上项目", "5个", "count")]
+    assert _figures("工程建设项目并联审批率居全省第3位。") == []
+
+
+def test_decreases_points_and_shares():
+    got = _figures("城镇调查失业率下降1.5个百分点，电商应用率达到85%，企业开办时间缩短40%。")
+    assert [(r.name, r.value, r.unit, r.kind) for r in got] == [
+        ("城镇调查失业率", -1.5, "个百分点", "growth"),
+        ("电商应用率", 85.0, "%", "share"),
+        ("企业开办时间", -40.0, "%", "growth"),
+    ]
+
+
+def test_status_from_cue_words_when_the_paragraph_has_no_period():
+    target = _figures("力争新增城镇就业3.2万人。", period="", year=None)
+    assert [(r.status, r.year) for r in target] == [("target", 2024)]
+    result = _figures("去年新增城镇就业3万人。", period="", year=None)
+    assert [(r.status, r.year) for r in result] == [("result", 2023)]
+    assert _figures("新增城镇就业3万人。", period="", year=None) == []
+
+
+def test_spans_and_sentences_are_verbatim():
+    text = "实现旅游收入397亿元、增长9%。"
+    for r in _figures(text):
+        assert r.sentence == text and r.span in text and r.value_text in r.span
+
+
+DOC = {
+    "id": "demo",
+    "title": "示例市人民政府工作报告",
+    "text": "一、2023年工作回顾\n全年实现地区生产总值500亿元。\n二、2024年工作安排\n地区生产总值增长6%以上。",
+}
+
+
+def test_ingest_stores_the_figures_and_the_api_filters_them(fake_assistant):
+    a, _ = fake_assistant
+    a.ingest_texts([DOC])
+    got = a.indicators()
+    assert [(r.name, r.value_text, r.status, r.year) for r in got] == [
+        ("地区生产总值", "500亿元", "result", 2023),
+        ("地区生产总值", "6%以上", "target", 2024),
+    ]
+    assert got[0].title == "示例市人民政府工作报告" and got[0].paragraph == 2
+    assert [r.value for r in a.indicators(kind="target")] == [6.0]
+    assert [r.value for r in a.indicators(status="result", year=2023)] == [500.0]
+    assert [r.value for r in a.indicators(kind="growth")] == [6.0]
+    assert a.indicators(year=2022) == [] and len(a.indicators(doc="demo")) == 2
+    assert len(a.indicators(name="生产总值")) == 2
+    with pytest.raises(InputError, match="unknown kind"):
+        a.indicators(kind="targets")
+    with pytest.raises(DocumentNotFoundError):
+        a.indicators(doc="nope")
+
+
+def test_figures_follow_their_document_on_change_and_delete(fake_assistant):
+    a, _ = fake_assistant
+    a.ingest_texts([DOC])
+    a.ingest_texts([{**DOC, "text": DOC["text"].replace("500亿元", "520亿元")}])
+    assert [r.value_text for r in a.indicators(status="result")] == ["520亿元"]
+    with sqlite3.connect(a.settings.store_dir / FILENAME) as db:
+        # The replaced generation's rows are gone, not just hidden.
+        assert db.execute("SELECT COUNT(DISTINCT doc_hash) FROM indicators").fetchone() == (1,)
+    a.delete("demo")
+    assert a.indicators() == []
+    with sqlite3.connect(a.settings.store_dir / FILENAME) as db:
+        assert db.execute("SELECT COUNT(*) FROM indicators").fetchone() == (0,)
+
+
+def test_rows_of_a_generation_that_never_went_live_are_invisible(fake_assistant):
+    a, _ = fake_assistant
+    a.ingest_texts([DOC])
+    live = a.indicators()
+    # A write that died after the figures but before the document record.
+    a.indicator_store.write(
+        "demo", "dead", [live[0].__class__(**{**live[0].to_dict(), "value": 9})]
+    )
+    a._indicator_cache = None
+    assert a.indicators() == live
+
+
+def test_a_store_indexed_before_the_table_gets_it_built_without_embedding(fake_assistant):
+    a, emb = fake_assistant
+    a.ingest_texts([DOC])
+    before = a.indicators()
+    (a.settings.store_dir / FILENAME).unlink()
+    from assistant import Assistant
+
+    fresh = Assistant(settings=a.settings, embedder=emb)
+    embedded = emb.embedded
+    assert fresh.indicators() == before
+    assert emb.embedded == embedded
+    with sqlite3.connect(a.settings.store_dir / FILENAME) as db:
+        assert db.execute("SELECT COUNT(*) FROM indicators").fetchone() == (2,)
+
+
+def test_csv_has_a_header_and_one_row_per_figure(fake_assistant):
+    a, _ = fake_assistant
+    a.ingest_texts([DOC])
+    rows = list(csv.DictReader(io.StringIO(to_csv(a.indicators()))))
+    assert [(r["name"], r["value_text"], r["status"]) for r in rows] == [
+        ("地区生产总值", "500亿元", "result"),
+        ("地区生产总值", "6%以上", "target"),
+    ]
+
+
+def test_bundled_reports_have_their_headline_figures(assistant):
+    city = {(r.name, r.value_text, r.status, r.year) for r in assistant.indicators(doc=CITY.name)}
+    assert ("地区生产总值", "1800亿元左右", "result", 2023) in city
+    assert ("地区生产总值", "6.0%以上", "target", 2024) in city
+    district = assistant.indicators(doc=DISTRICT.name, kind="target")
+    assert ("新增城镇就业", "5800人以上") in {(r.name, r.value_text) for r in district}
+    assert all(r.region == "内江市市中区" and r.year == 2024 for r in district)
+
+
+def test_cli_lists_and_exports_figures(store_copy, tmp_path, capsys, cache_dir):
+    store = str(store_copy)
+    assert main(["indicators", "--store", store, "--doc", DISTRICT.name, "--kind", "target"]) == 0
+    out = capsys.readouterr().out
+    assert "新增城镇就业" in out and "5800人以上" in out and CITY.name not in out
+    target = tmp_path / "figures.csv"
+    assert main(["indicators", "--store", store, "--year", "2023", "--csv", str(target)]) == 0
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    assert rows and all(r["year"] == "2023" and r["status"] == "result" for r in rows)
+    assert main(["indicators", "--store", store, "--kind", "plans"]) == 2
+    assert "unknown kind" in capsys.readouterr().err
