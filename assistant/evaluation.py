@@ -851,16 +851,20 @@ def score_extraction(
     }
 
 
-def extraction_scores(corpus: str | Path, gold_path: str | Path) -> dict[str, Any]:
-    """Extract the figures of the corpus reports as ingest does and score them on the gold."""
+def extraction_scores(corpus: str | Path, gold_path: str | Path) -> dict[str, Any] | None:
+    """Extract the figures of the corpus reports as ingest does and score them on the gold
+    (None when the corpus holds none of the labelled reports)."""
     from .indicators import extract_report
     from .ingest.loaders import load_file
     from .pipeline import Assistant
 
     gold = load_indicator_gold(gold_path)
+    files = corpus_files(corpus)
+    if not {g["doc_id"] for g in gold} & {f.name for f in files}:
+        return None  # the labelled reports are not in this corpus
     records: list[dict[str, Any]] = []
     t0 = time.perf_counter()
-    for f in corpus_files(corpus):
+    for f in files:
         try:
             report = Assistant._parse(load_file(f), f.name)
         except LoadError:
