@@ -889,7 +889,7 @@ def indicator_path_table(runs: Sequence[PipelineRun]) -> str:
             if t not in by["default"]:
                 continue
             w, wo = by["default"][t]["accuracy"], by["no-indicators"][t]["accuracy"]
-            n = by["default"][t]["n"]
+            n = by["default"][t]["questions"]
         rows.append((t, str(n), _fmt("accuracy", wo), _fmt("accuracy", w)))
     return _table(["type", "n", "without indicators", "with indicators (default)"], rows)
 

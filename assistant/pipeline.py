@@ -561,6 +561,7 @@ class Assistant:
                 weights,
                 self.retriever.paragraph,
                 documents,
+                year,
             )
             if result is not None:
                 # The paragraph the figure comes from leads the ranked paragraphs.

@@ -102,7 +102,10 @@ class FigureAnswerer:
         weights: dict[str, float],
         paragraph: Callable[[str, int], Paragraph | None],
         documents: Sequence[str] | None = None,
+        report_year: int | None = None,
     ) -> Extracted | None:
+        """The answer from the best-matching record, or None. `documents` and `report_year`
+        limit the reports, as they limit retrieval."""
         cfg = self.config
         intent = lexicon.intent(question, tuple(sorted(set(regions.values()) - {""})))
         if not intent.numeric or not records:
@@ -115,6 +118,8 @@ class FigureAnswerer:
         if len(docs) != 1:
             return None  # two places: multipart splits such questions; otherwise unclear
         (doc,) = docs
+        if report_year is not None and years.get(doc) != report_year:
+            return None
         period, year = intent.wanted(years.get(doc))
         status = {REVIEW: RESULT, PLAN: TARGET}.get(period, "")
         pool = {(h.paragraph.doc_id, h.paragraph.number) for h in hits[: cfg.paragraph_pool]}
