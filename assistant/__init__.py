@@ -15,7 +15,7 @@ from .errors import (
     UnsupportedFormatError,
 )
 from .pipeline import Assistant
-from .types import Answer, Citation, DocumentInfo, IngestReport, RetrievedParagraph
+from .types import Answer, Citation, DocumentInfo, Indicator, IngestReport, RetrievedParagraph
 
 __version__ = "0.1.0"
 
@@ -29,6 +29,7 @@ __all__ = [
     "DocumentNotFoundError",
     "EmbeddingMismatchError",
     "EmptyQuestionError",
+    "Indicator",
     "IngestReport",
     "InputError",
     "LLMError",

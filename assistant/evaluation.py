@@ -68,8 +68,15 @@ QA_FIELDS = ("id", "question", "answer", "must_include", "evidence", "source", "
 
 # Pipeline name -> RetrievalConfig.pipeline; `naive` is the tutorial baseline, `llm` the
 # default retrieval with the assistant's LLM answer mode (needs OPENAI_API_KEY).
-RETRIEVAL_OF = {"default": "hybrid", "dense": "dense", "bm25": "bm25", "llm": "hybrid"}
-PIPELINES = ("default", "naive", "dense", "bm25", "llm")
+# `no-indicators` is the default pipeline without answers from the indicator table.
+RETRIEVAL_OF = {
+    "default": "hybrid",
+    "no-indicators": "hybrid",
+    "dense": "dense",
+    "bm25": "bm25",
+    "llm": "hybrid",
+}
+PIPELINES = ("default", "no-indicators", "naive", "dense", "bm25", "llm")
 RECALL_KS = (1, 3, 5)
 
 # Headline figures, in report order, with their table labels.
@@ -704,6 +711,7 @@ def evaluate(
                     embedder=embedder,
                     retrieval=config,
                     chat_model=chat_model if name == "llm" else None,
+                    indicators=name != "no-indicators",
                 )
                 if name == "llm" and assistant.mode != "llm":
                     raise ConfigError(
@@ -749,6 +757,141 @@ def _ask_all(
         if progress is not None:
             progress(name, n, len(items))
     return results
+
+
+# -- indicator extraction ---------------------------------------------------------------------
+
+INDICATOR_TYPES = ("numeric", "temporal", "cross_doc")  # compared with and without the table
+
+
+def load_indicator_gold(path: str | Path) -> list[dict[str, Any]]:
+    """Hand-labelled figures: every figure of some paragraphs, one JSON object per line."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    gold = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{n}: not JSON ({exc.msg})") from None
+        missing = {"doc_id", "paragraph", "name", "value", "unit", "kind", "status", "year"} - set(
+            obj
+        )
+        if missing:
+            raise InputError(f"{path}:{n}: missing {', '.join(sorted(missing))}")
+        gold.append(obj)
+    return gold
+
+
+def names_match(a: str, b: str) -> bool:
+    """Indicator names match when one contains the other and is at least half as long, or
+    they share at least 60% of their character bigrams (Dice)."""
+    a, b = normalise(a), normalise(b)
+    short, long_ = sorted((a, b), key=len)
+    if short and short in long_ and len(short) * 2 >= len(long_):
+        return True
+    ga = {a[i : i + 2] for i in range(len(a) - 1)}
+    gb = {b[i : i + 2] for i in range(len(b) - 1)}
+    return bool(ga and gb) and 2 * len(ga & gb) / (len(ga) + len(gb)) >= 0.6
+
+
+def _record_matches(record: Mapping[str, Any], gold: Mapping[str, Any]) -> bool:
+    return (
+        record["doc_id"] == gold["doc_id"]
+        and record["paragraph"] == gold["paragraph"]
+        and abs(float(record["value"]) - float(gold["value"])) < 1e-9
+        and record["unit"] == gold["unit"]
+        and record["kind"] == gold["kind"]
+        and record["status"] == gold["status"]
+        and record["year"] == gold["year"]
+        and names_match(record["name"], gold["name"])
+    )
+
+
+def score_extraction(
+    records: Sequence[Mapping[str, Any]], gold: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """Precision and recall of extracted figures over the paragraphs the gold labels fully.
+
+    A record is correct when a gold figure of its paragraph has the same value, unit, kind,
+    result/target and year and a matching name (`names_match`); each gold figure counts once.
+    Precision = correct records / records extracted from the labelled paragraphs; recall =
+    gold figures matched / gold figures.
+    """
+    paragraphs = {(g["doc_id"], g["paragraph"]) for g in gold}
+    pool = [r for r in records if (r["doc_id"], r["paragraph"]) in paragraphs]
+    unmatched = list(gold)
+    correct, wrong = 0, []
+    for r in pool:
+        hit = next((g for g in unmatched if _record_matches(r, g)), None)
+        if hit is None:
+            wrong.append(r)
+        else:
+            unmatched.remove(hit)
+            correct += 1
+    return {
+        "gold": len(gold),
+        "paragraphs": len(paragraphs),
+        "documents": sorted({g["doc_id"] for g in gold}),
+        "extracted": len(pool),
+        "correct": correct,
+        "precision": _ratio(correct, len(pool)),
+        "recall": _ratio(len(gold) - len(unmatched), len(gold)),
+        "wrong": [
+            {k: r[k] for k in ("doc_id", "paragraph", "name", "value_text", "unit", "kind")}
+            for r in wrong
+        ],
+        "missed": [
+            {k: g[k] for k in ("doc_id", "paragraph", "name", "value", "unit", "kind")}
+            for g in unmatched
+        ],
+    }
+
+
+def extraction_scores(corpus: str | Path, gold_path: str | Path) -> dict[str, Any] | None:
+    """Extract the figures of the corpus reports as ingest does and score them on the gold
+    (None when the corpus holds none of the labelled reports)."""
+    from .indicators import extract_report
+    from .ingest.loaders import load_file
+    from .pipeline import Assistant
+
+    gold = load_indicator_gold(gold_path)
+    files = corpus_files(corpus)
+    if not {g["doc_id"] for g in gold} & {f.name for f in files}:
+        return None  # the labelled reports are not in this corpus
+    records: list[dict[str, Any]] = []
+    t0 = time.perf_counter()
+    for f in files:
+        try:
+            report = Assistant._parse(load_file(f), f.name)
+        except LoadError:
+            continue
+        records.extend(r.to_dict() for r in extract_report(report))
+    ms = (time.perf_counter() - t0) * 1000
+    return {"gold_file": str(gold_path), **score_extraction(records, gold), "extract_ms": ms}
+
+
+def indicator_path_table(runs: Sequence[PipelineRun]) -> str:
+    """Accuracy by question type with and without the indicator path (same run)."""
+    by = {r.name: r.per_type for r in runs}
+    if "default" not in by or "no-indicators" not in by:
+        return ""
+    rows = []
+    for t in (*INDICATOR_TYPES, "all"):
+        if t == "all":
+            w = next(r for r in runs if r.name == "default").figures["accuracy"]
+            wo = next(r for r in runs if r.name == "no-indicators").figures["accuracy"]
+            n = len(runs[0].results)
+        else:
+            if t not in by["default"]:
+                continue
+            w, wo = by["default"][t]["accuracy"], by["no-indicators"][t]["accuracy"]
+            n = by["default"][t]["questions"]
+        rows.append((t, str(n), _fmt("accuracy", wo), _fmt("accuracy", w)))
+    return _table(["type", "n", "without indicators", "with indicators (default)"], rows)
 
 
 # -- the gate ---------------------------------------------------------------------------------
@@ -924,6 +1067,38 @@ def render_markdown(
         parts += [""] if gate["failures"] else []
     if len(runs) > 1:
         parts += ["## Comparison", "", comparison_table(runs), ""]
+    path_table = indicator_path_table(runs)
+    if path_table:
+        parts += ["## Indicator path", "", "Accuracy by question type, same run:", ""]
+        parts += [path_table, ""]
+    extraction = meta.get("indicators")
+    if extraction:
+        parts += [
+            "## Indicator extraction",
+            "",
+            f"Gold `{extraction['gold_file']}`: {extraction['gold']} hand-labelled figures, all "
+            f"the figures of {extraction['paragraphs']} paragraphs of "
+            f"{', '.join(extraction['documents'])}. Precision = correct records / records "
+            "extracted from those paragraphs; recall = gold figures matched / gold figures (same "
+            "paragraph, value, unit, kind, result/target, year, and a matching name). "
+            f"Loading, parsing and extracting the corpus took {extraction['extract_ms']:.0f} ms.",
+            "",
+            _table(
+                ["figure", "value"],
+                [
+                    ("precision", _fmt("precision", extraction["precision"])),
+                    ("recall", _fmt("recall", extraction["recall"])),
+                    ("extracted in labelled paragraphs", str(extraction["extracted"])),
+                    ("correct", str(extraction["correct"])),
+                ],
+            ),
+            "",
+        ]
+        for label, key in (("Wrong records", "wrong"), ("Missed figures", "missed")):
+            if extraction[key]:
+                parts += [f"{label}:", ""]
+                parts += [f"- `{json.dumps(x, ensure_ascii=False)}`" for x in extraction[key]]
+                parts += [""]
     for run in runs:
         f = run.figures
         parts += [
@@ -1012,6 +1187,7 @@ def run_eval(
     judge: bool = False,
     judge_model: BaseChatModel | None = None,
     chat_model: BaseChatModel | None = None,
+    indicator_gold: str | Path | None = None,
 ) -> EvalResult:
     """Evaluate, write the report, and (with `gate`) check the thresholds.
 
@@ -1039,6 +1215,12 @@ def run_eval(
         thresholds_path = Path(thresholds) if thresholds else default_path("eval/thresholds.json")
         minimum = load_thresholds(thresholds_path)
     items = load_qa(qa_path)
+    gold_path = Path(indicator_gold) if indicator_gold else None
+    if gold_path is None:
+        try:
+            gold_path = default_path("eval/indicators_gold.jsonl")
+        except InputError:
+            gold_path = None  # a QA set without labelled figures: no extraction figures
     runs = evaluate(
         items,
         corpus_path,
@@ -1072,6 +1254,7 @@ def run_eval(
         "questions": len(items),
         "pipelines": names,
         "judge": judge_meta,
+        "indicators": extraction_scores(corpus_path, gold_path) if gold_path else None,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(seconds, 1),
     }

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -49,6 +50,7 @@ _FIGURE = re.compile(
     r"(?P<pre>" + "|".join(_PRE_QUALIFIERS) + r")?"
     r"(?<![\d.×xX*/±+A-Za-z第])(?P<num>\d+(?:\.\d+)?)(?![\d.])"
     r"(?P<mult>万亿|亿|万|千)?"
+    r"(?P<approx>余|多)?"
     r"(?P<unit>" + "|".join(re.escape(u) for u in _UNITS) + r")"
     r"(?P<post>" + "|".join(_POST_QUALIFIERS) + r")?"
 )
@@ -71,6 +73,13 @@ _LEAD = re.compile(
 )
 _COMPARED = re.compile(r"与[^，,；;]{0,12}?相比|同比|比上年|较上年|比去年")
 _RESPECTIVE = re.compile(r"分别")
+# What surrounds the items of a list in the clause before "分别": 推动…, …建设, …规模化发展.
+_ITEM_TRIM = re.compile(
+    r"^(?:大力|加快|积极|着力|全力)?(?:推进|推动|实施|支持|培育|发展)|(?:规模化)?(?:建设|发展)$"
+)
+_CLAUSE_STOP = re.compile(r"[，,；;：:。！？!?、（(\d]")
+# "实施河坝街历史文化街区等特色项目": the examples before 等 are not the indicator.
+_EXAMPLES = re.compile(r"^.+?[^平高中初同]等(?=[^级次])")
 _POINTS_LIST = re.compile(r"、\d+(?:\.\d+)?个百分点")
 _SHARED_SUFFIX = re.compile(
     r"(增加值|投资|收入|产值|总额|总量|经费|支出|产量|面积|人数|贷款|余额|用电量|增值税)$"
@@ -113,6 +122,7 @@ def _clean_name(text: str) -> str:
         name = _TRAIL.sub("", name).strip(" 、")
         if name == before:
             break
+    name = _EXAMPLES.sub("", name) or name
     if len(name) > 24:
         # A long lead-in ("坚持…，实施…行动，全社会固定资产投资"): keep the part nearest the figure.
         cut = max(name.rfind(c) for c in "，、的")
@@ -131,7 +141,7 @@ def _modifier(sentence: str, m: re.Match[str]) -> bool:
 
 
 class _Figure:
-    __slots__ = ("count_noun", "m", "name", "span_start", "verb")
+    __slots__ = ("count_noun", "item", "m", "name", "span_start", "verb")
 
     def __init__(self, m: re.Match[str]) -> None:
         self.m = m
@@ -139,6 +149,7 @@ class _Figure:
         self.span_start = m.start()
         self.verb = ""
         self.count_noun = ""
+        self.item = ""
 
 
 def _figures(sentence: str) -> list[_Figure]:
@@ -152,10 +163,17 @@ def _count_noun(sentence: str, end: int) -> str:
     noun = rest[: stop.start()] if stop else rest
     if stop and rest[stop.start()] == "第":
         return ""  # 全国86个同类城市第4位: a rank among them, not a count
-    return noun.strip() if 2 <= len(noun.strip()) <= 20 else ""
+    noun = noun.strip()
+    if len(noun) <= 2 and stop and not _CLAUSE_STOP.match(rest, stop.start()):
+        # "…等40余个项目建成投用": a bare 项目 is named by what is done with it.
+        clause = re.match(r"[^，,；;：:。！？!?、]*", rest).group(0)
+        noun = clause if len(clause) <= 8 else noun
+    return noun if 2 <= len(noun) <= 20 else ""
 
 
-def _respective(sentence: str, start: int, end: int, figs: list[_Figure]) -> bool:
+def _respective(
+    sentence: str, start: int, end: int, figs: list[_Figure], previous_clause: str
+) -> bool:
     """Name the figures of 'A、B分别增长x、y' in sentence[start:end]; True when it applied."""
     clause = sentence[start:end]
     m = _RESPECTIVE.search(clause)
@@ -166,9 +184,17 @@ def _respective(sentence: str, start: int, end: int, figs: list[_Figure]) -> boo
     before_text = sentence[start:at]
     # Counts inside the items ("25个…项目、371个…项目分别完成投资…") belong to the items.
     items = [i for i in re.split(r"、", before_text) if i.strip()]
+    verb_text = sentence[start + m.end() : after[0].m.start()] if after else ""
+    if len(items) <= 1 and len(after) >= 2:
+        # "推进27个省级重点项目、380余个市级重点项目建设，力争分别完成投资260亿元、750亿元":
+        # the items are in the clause before.
+        earlier = [_ITEM_TRIM.sub("", i) for i in previous_clause.split("、") if i.strip()]
+        if len(earlier) == len(after):
+            own = _LEAD.sub("", items[0]) if items else ""
+            items = earlier
+            verb_text = own + verb_text
     if not after or not items:
         return False
-    verb_text = sentence[start + m.end() : after[0].m.start()]
     if len(items) == 1 and len(after) == 2 and "城乡" in items[0]:
         base = items[0].split("城乡", 1)
         items = [f"{base[0]}城镇{base[1]}", f"{base[0]}农村{base[1]}"]
@@ -177,7 +203,7 @@ def _respective(sentence: str, start: int, end: int, figs: list[_Figure]) -> boo
     suffix = _SHARED_SUFFIX.search(items[-1])
     names = []
     for item in items:
-        item = re.sub(r"\d+(?:\.\d+)?(?:万|亿)?[个户家项所座]", "", item)
+        item = re.sub(r"\d+(?:\.\d+)?(?:万|亿)?[余多]?[个户家项所座]", "", item)
         if suffix and not _SHARED_SUFFIX.search(item):
             item += suffix.group(1)
         names.append(item)
@@ -187,6 +213,7 @@ def _respective(sentence: str, start: int, end: int, figs: list[_Figure]) -> boo
         f.name = _clean_name(item + noun)
         f.verb = verb_text
         f.span_start = start
+        f.item = _clean_name(item + noun)
     return True
 
 
@@ -195,11 +222,28 @@ def _name_figures(sentence: str) -> list[_Figure]:
     if not figs:
         return []
     previous = ""
+    clause_before = ""
     for start, end in _clauses(sentence):
+        before, clause_before = clause_before, sentence[start:end]
         in_clause = [f for f in figs if start <= f.m.start() < end]
         if not in_clause:
             continue
-        done = _respective(sentence, start, end, in_clause)
+        done = _respective(sentence, start, end, in_clause, before)
+        items = [f.item for f in figs if f.item and f.m.start() < start]
+        lead_text = sentence[start : in_clause[0].m.start()]
+        gaps = [sentence[a.m.end() : b.m.start()] for a, b in itertools.pairwise(in_clause)]
+        if (
+            not done
+            and len(items) == len(in_clause) >= 2
+            and all(g == "、" for g in gaps)
+            and len(_clean_name(lead_text)) <= 6
+        ):
+            # "…分别完成投资290亿元、895亿元，超目标任务42个、23个百分点": the same items.
+            for f, item in zip(in_clause, items, strict=True):
+                f.name = item + _clean_name(lead_text)
+                f.verb = lead_text
+                f.span_start = start
+            done = True
         cursor = start
         last: _Figure | None = None
         for f in in_clause:
@@ -281,7 +325,7 @@ def extract_paragraph(
             value = float(m.group("num"))
             if kind == GROWTH and _DECREASE.search(f.verb):
                 value = -value
-            qualifier = m.group("pre") or m.group("post") or ""
+            qualifier = m.group("pre") or m.group("post") or m.group("approx") or ""
             out.append(
                 Indicator(
                     doc_id=para.doc_id,

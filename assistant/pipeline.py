@@ -25,6 +25,7 @@ from .answer.extractive import (
     answer_section,
     asks_for_section,
 )
+from .answer.figures import FigureAnswerer
 from .answer.followup import rewrite_followup
 from .answer.llm import LLMAnswerer, LLMResult, answerer_from_settings
 from .answer.multipart import split_question
@@ -171,6 +172,7 @@ class Assistant:
         self.retriever = Retriever(self.store, self.embedder, retrieval)
         self.indicator_store = IndicatorStore(settings.store_dir / INDICATOR_FILE)
         self.use_indicators = indicators
+        self.figures = FigureAnswerer()
         self._indicator_cache: tuple[tuple[tuple[str, str], ...], list[Indicator]] | None = None
         self.extractive = ExtractiveAnswerer(extractive)
         # LLM mode when a key is configured (or a chat model is given, e.g. in tests).
@@ -365,11 +367,12 @@ class Assistant:
             and (not needle or needle in lexicon.normalize(f"{r.name} {r.sentence}"))
         ]
 
-    def _live_indicators(self) -> list[Indicator]:
-        """Records of the live documents; tables missing for a live document (a store indexed
-        before the indicator table existed, or by an older extractor) are built from its stored
-        paragraphs, without embedding anything."""
-        live = self.store.live_hashes()
+    def _live_indicators(self, live: dict[str, str] | None = None) -> list[Indicator]:
+        """Records of the live documents (`live`: doc_id -> hash, read from the store when not
+        given); tables missing for a live document (a store indexed before the indicator table
+        existed, or by an older extractor) are built from its stored paragraphs, without
+        embedding anything."""
+        live = self.store.live_hashes() if live is None else live
         key = tuple(sorted(live.items()))
         if self._indicator_cache is not None and self._indicator_cache[0] == key:
             return self._indicator_cache[1]
@@ -558,7 +561,26 @@ class Assistant:
             if para is not None:
                 top = Hit(paragraph=para, title=cited.title, score=hits[0].score if hits else 1.0)
                 hits = [top] + [h for h in hits if h.paragraph != para]
-        else:
+        elif self.use_indicators:
+            docs = self.retriever.documents
+            result = self.figures.answer(
+                question,
+                self._live_indicators({d: info.content_hash for d, info in docs.items()}),
+                hits,
+                regions,
+                {d: info.year for d, info in docs.items()},
+                weights,
+                self.retriever.paragraph,
+                documents,
+                year,
+            )
+            if result is not None:
+                # The paragraph the figure comes from leads the ranked paragraphs.
+                cited = result.citations[0]
+                para = self.retriever.paragraph(cited.doc_id, cited.paragraph)
+                top = Hit(paragraph=para, title=cited.title, score=hits[0].score if hits else 1.0)
+                hits = [top] + [h for h in hits if h.paragraph != para]
+        if result is None:
             result = self.extractive.answer(question, hits, regions, weights)
         timings["retrieve"] = timings.get("retrieve", 0.0) + t1 - t0
         timings["answer"] = timings.get("answer", 0.0) + time.perf_counter() - t1

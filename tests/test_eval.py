@@ -339,7 +339,8 @@ def test_cli_eval_user_errors_exit_2_with_one_line(tiny, tmp_path, capsys):
     corpus, qa, _ = tiny
     assert main(["eval", "--qa", str(qa), "--corpus", str(corpus), "--pipeline", "nope"]) == 2
     assert capsys.readouterr().err.strip() == (
-        "assistant: error: unknown pipeline 'nope': choose from default, naive, dense, bm25, llm"
+        "assistant: error: unknown pipeline 'nope': choose from default, no-indicators, naive, dense, bm25, "
+        "llm"
     )
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{oops\n", encoding="utf-8")

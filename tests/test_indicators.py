@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sqlite3
 
 import pytest
@@ -200,3 +201,98 @@ def test_cli_lists_and_exports_figures(store_copy, tmp_path, capsys, cache_dir):
     assert rows and all(r["year"] == "2023" and r["status"] == "result" for r in rows)
     assert main(["indicators", "--store", store, "--kind", "plans"]) == 2
     assert "unknown kind" in capsys.readouterr().err
+
+
+# -- answers from the table ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def without_table(real_store, cache_dir):
+    from assistant import Assistant, Settings
+
+    settings = Settings.from_env(store_dir=real_store, cache_dir=cache_dir)
+    return Assistant(settings=settings, indicators=False)
+
+
+def test_a_figure_question_is_answered_from_the_record_with_its_sentence_cited(assistant):
+    ans = assistant.ask("2024年内江市地区生产总值增长目标是多少？")
+    assert ans.text == "地区生产总值增长6.0%以上（2024年目标）"
+    (cite,) = ans.citations
+    record = next(
+        r for r in assistant.indicators(doc=CITY.name, year=2024) if r.value_text == "6.0%以上"
+    )
+    assert (cite.doc_id, cite.paragraph, cite.quote) == (
+        record.doc_id,
+        record.paragraph,
+        record.sentence,
+    )
+    assert ans.retrieved[0].paragraph == record.paragraph
+
+
+def test_answers_say_result_or_target_and_the_year(assistant):
+    ans = assistant.ask("内江去年旅游收入是多少？")
+    assert "397亿元" in ans.text and "（2023年实绩）" in ans.text
+    ans = assistant.ask("市中区今年新增城镇就业目标是多少？")
+    assert ans.text == "新增城镇就业5800人以上（2024年目标）"
+    assert ans.citations[0].doc_id == DISTRICT.name
+
+
+def test_comparisons_give_both_figures_side_by_side_with_a_citation_each(assistant):
+    ans = assistant.ask("市中区今年新增城镇就业目标和全市去年城镇新增就业实绩分别是多少？")
+    assert "5800人以上（2024年目标）" in ans.text and "4.55万人（2023年实绩）" in ans.text
+    assert [c.doc_id for c in ans.citations] == [DISTRICT.name, CITY.name]
+
+
+def test_the_table_answers_what_sentence_ranking_missed(assistant, without_table):
+    # Two figures of one sentence, and a figure whose topic is set earlier in its sentence.
+    question = "内江中心城区去年改造了多少个老旧小区？"
+    assert "206个" in assistant.ask(question).text
+    assert "206个" not in without_table.ask(question).text
+    question = "今年改造老旧小区和燃气管网，市中区的目标数量各是多少？"
+    assert {"49个", "30公里"} <= set(re.findall(r"\d+(?:个|公里)", assistant.ask(question).text))
+    assert "49个" not in without_table.ask(question).text
+
+
+def test_a_figure_the_question_states_is_not_its_answer(assistant):
+    ans = assistant.ask("去年18个川渝合作共建重大项目完成了多少投资？")
+    assert "128.32亿元" in ans.text
+
+
+def test_questions_without_a_matching_record_take_the_normal_path(assistant, without_table):
+    for question in ("内江市今年要打造什么品牌？", "2023年内江市城市大脑整合了哪些数据？"):
+        assert assistant.ask(question).text == without_table.ask(question).text
+
+
+def test_gold_figures_are_verbatim_and_cover_both_reports():
+    import json
+    from pathlib import Path
+
+    gold_path = Path(__file__).resolve().parents[1] / "eval" / "indicators_gold.jsonl"
+    gold = [json.loads(line) for line in gold_path.read_text(encoding="utf-8").splitlines()]
+    texts = {p.name: p.read_text(encoding="utf-8") for p in (CITY, DISTRICT)}
+    assert len(gold) >= 60
+    assert {g["doc_id"] for g in gold} == set(texts)
+    for g in gold:
+        assert g["sentence"] in texts[g["doc_id"]], g
+        assert g["span"] in g["sentence"], g
+        assert g["kind"] in ("level", "growth", "share", "count")
+        assert g["status"] in ("result", "target") and isinstance(g["year"], int)
+
+
+def test_extraction_scoring_counts_each_gold_figure_once():
+    from assistant.evaluation import score_extraction
+
+    gold = [
+        dict(doc_id="d", paragraph=1, name="地区生产总值", value=6.0, unit="%", kind="growth",
+             status="target", year=2024),
+    ]  # fmt: skip
+    good = {**gold[0], "value_text": "6.0%"}
+    wrong_year = {**good, "year": 2023}
+    elsewhere = {**good, "paragraph": 2}
+    got = score_extraction([good, good, wrong_year, elsewhere], gold)
+    assert (got["extracted"], got["correct"], got["precision"], got["recall"]) == (
+        3,
+        1,
+        0.3333,
+        1.0,
+    )

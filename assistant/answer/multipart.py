@@ -113,3 +113,8 @@ def split_question(question: str, regions: dict[str, str]) -> list[SubQuestion]:
             out.append(SubQuestion(f"{part} {other}".strip(), label, docs))
         return out
     return []
+
+
+def documents_named(question: str, regions: dict[str, str]) -> list[str]:
+    """Documents whose place the question names (市中区, 内江全市…), in order of mention."""
+    return list(dict.fromkeys(m[1] for m in _place_mentions(question, regions)))

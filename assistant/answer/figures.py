@@ -1,0 +1,189 @@
+"""Answers from the indicator table: a question asking for a figure that a record matches well
+gets that record's figure, labelled with its year and whether it is a result or a target, and
+the record's sentence as the citation. Anything less than a good match returns None and the
+extractive answerer takes over.
+
+A record matches well when its indicator name covers the question's topic terms and the
+question's terms cover its name (both by term weight), its document is the place the question
+names (else the document retrieval ranked first), its year and result/target agree with what
+the question asks for, and its kind (growth, share, amount in the asked unit) fits the question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .. import lexicon
+from ..cite import citation
+from ..types import PLAN, RESULT, REVIEW, TARGET, Hit, Indicator, Paragraph
+from .extractive import Extracted
+from .multipart import documents_named
+
+_WANTS_GROWTH = re.compile(r"增长|增速|增幅|增长率|提高|下降|降低|减少|涨幅|百分点")
+_WANTS_SHARE = re.compile(r"比重|占比|比例|覆盖率|普及率|达标率|满意率|合格率|治理率|率是")
+# Question words that say what is asked, not which indicator: left out of the name match.
+_ASK_WORDS = frozenset(
+    "增长 增速 增幅 增长率 下降 降低 减少 提高 涨幅 比重 占比 比例 目标 实绩 任务 要求 预期 实际 "
+    "完成 达到 计划 预计 规模 数量 总量 分别 各是 多少 全市 本级 全区".split()
+)
+_GROWTH_UNITS = ("%", "个百分点")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+@dataclass(frozen=True)
+class FiguresConfig:
+    """How well a record must match before its figure answers the question."""
+
+    min_topic: float = 0.7  # share of the question's topic weight in the name and its sentence
+    min_name: float = 0.6  # share of the name's characters found in the question's terms
+    min_sibling: float = 0.4  # the same, for further figures of the chosen sentence
+    paragraph_pool: int = 3  # without a period in the question: only records of the top hits
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
+
+
+def _name_score(
+    record: Indicator, terms: dict[str, float], question: str
+) -> tuple[float, float, float]:
+    """(topic coverage by the name, by the name and its sentence, name coverage by the
+    question)."""
+    norm = lexicon.normalize(record.name)
+    context = f"{norm} {lexicon.normalize(record.sentence)}"
+    total = sum(terms.values())
+    topic = sum(w for t, w in terms.items() if t in norm) / total if total else 0.0
+    in_context = sum(w for t, w in terms.items() if t in context) / total if total else 0.0
+    grams = _bigrams(norm)
+    covered = sum(1 for g in grams if g in question) / len(grams)
+    return topic, in_context, covered
+
+
+def _fits_kind(record: Indicator, question: str, intent: lexicon.QuestionIntent) -> bool:
+    if intent.units:
+        # Enterprises are counted in 户 or 家 alike.
+        units = set(intent.units) | ({"户", "家"} if {"户", "家"} & set(intent.units) else set())
+        return any(record.unit.endswith(u) for u in units)
+    if _WANTS_GROWTH.search(question):
+        return record.kind == "growth" or (record.kind == "share" and "率" in record.name)
+    if _WANTS_SHARE.search(question):
+        return record.kind == "share"
+    return True
+
+
+def figure_text(records: Sequence[Indicator]) -> str:
+    """'地区生产总值1800亿元左右、增长7.0%左右（2023年实绩）': the figures grouped by indicator."""
+    groups: dict[str, list[str]] = {}
+    for r in records:
+        if r.kind == "growth" and r.unit in _GROWTH_UNITS:
+            verb = "下降" if r.value < 0 else "增长"
+            groups.setdefault(r.name, []).append(f"{verb}{r.value_text}")
+        else:
+            groups.setdefault(r.name, []).append(r.value_text)
+    text = "；".join(f"{name}{'、'.join(values)}" for name, values in groups.items())
+    return f"{text}（{records[0].status_label}）"
+
+
+class FigureAnswerer:
+    """Answers figure questions from indicator records, or declines (None)."""
+
+    def __init__(self, config: FiguresConfig | None = None) -> None:
+        self.config = config or FiguresConfig()
+
+    def answer(
+        self,
+        question: str,
+        records: Sequence[Indicator],
+        hits: Sequence[Hit],
+        regions: dict[str, str],
+        years: dict[str, int | None],
+        weights: dict[str, float],
+        paragraph: Callable[[str, int], Paragraph | None],
+        documents: Sequence[str] | None = None,
+        report_year: int | None = None,
+    ) -> Extracted | None:
+        """The answer from the best-matching record, or None. `documents` and `report_year`
+        limit the reports, as they limit retrieval."""
+        cfg = self.config
+        intent = lexicon.intent(question, tuple(sorted(set(regions.values()) - {""})))
+        if not intent.numeric or not records:
+            return None
+        norm = lexicon.expand(question)
+        named = documents_named(question, regions)
+        if documents:
+            named = [d for d in named if d in documents] or list(documents)
+        docs = set(named) if named else ({hits[0].paragraph.doc_id} if hits else set())
+        if len(docs) != 1:
+            return None  # two places: multipart splits such questions; otherwise unclear
+        (doc,) = docs
+        if report_year is not None and years.get(doc) != report_year:
+            return None
+        period, year = intent.wanted(years.get(doc))
+        status = {REVIEW: RESULT, PLAN: TARGET}.get(period, "")
+        pool = {(h.paragraph.doc_id, h.paragraph.number) for h in hits[: cfg.paragraph_pool]}
+        place_words = {p for r in regions.values() for p in (r, r.rstrip("市区县"))}
+        terms = {
+            t: w
+            for t, w in weights.items()
+            if t not in _ASK_WORDS
+            and t not in lexicon.SYNONYMS
+            and not any(t in p for p in place_words if p)
+            and not re.fullmatch(r"\d+年?", t)
+        }
+        if not terms:
+            return None
+        given = set(_NUMBER.findall(norm))
+        scored = []
+        siblings = []  # weaker matches, shown only beside a good one from the same sentence
+        for r in records:
+            if r.doc_id != doc:
+                continue
+            if status and r.status != status:
+                continue
+            if year is not None and r.year != year:
+                continue
+            if not status and year is None and (r.doc_id, r.paragraph) not in pool:
+                continue
+            if _NUMBER.search(r.value_text).group(0) in given:
+                continue  # the question states this figure ("去年18个…项目完成了多少投资")
+            topic, in_context, covered = _name_score(r, terms, norm)
+            # The name must be what the question names; the rest of the question's topic may
+            # be said elsewhere in the sentence (…中心城区城市更新行动，…完成老旧小区改造206个).
+            head = lexicon.normalize(r.name)[-2:]
+            if head not in norm:
+                continue  # the question does not name what this figure counts (…产值, …总数)
+            if in_context >= cfg.min_topic and covered >= cfg.min_name:
+                scored.append((2 * topic + in_context + covered, _fits_kind(r, norm, intent), r))
+            elif topic > 0 and covered >= cfg.min_sibling:
+                siblings.append(r)
+        fitting = [(s, r) for s, fits, r in scored if fits]
+        if not fitting:
+            return None
+        best = max(s for s, _ in fitting)
+        top = [r for s, r in fitting if s >= best - 1e-9]
+        first = top[0]
+        if any((r.name, r.status, r.year) != (first.name, first.status, first.year) for r in top):
+            return None  # different indicators match equally well: let retrieval decide
+        if (
+            len({(r.paragraph, r.sentence) for r in top}) > 1
+            and len({r.value_text for r in top}) > 1
+        ):
+            return None  # one indicator, different figures in different places
+        # With it: the other figures of its sentence that match the question (民生支出204.98亿元，
+        # 占…66.4%) and the other figures of the same indicator there (397亿元、增长9%).
+        same_sentence = [
+            r
+            for r in records
+            if (r.doc_id, r.paragraph, r.sentence)
+            == (first.doc_id, first.paragraph, first.sentence)
+        ]
+        matching = {id(r) for _, _, r in scored} | {id(r) for r in siblings}
+        shown = [r for r in same_sentence if id(r) in matching or first.name.startswith(r.name)]
+        para = paragraph(first.doc_id, first.paragraph)
+        if para is None or first.sentence not in para.sentences:
+            return None
+        hit = Hit(paragraph=para, title=first.title, score=best / 4)
+        cite = citation(hit, [para.sentences.index(first.sentence)])
+        return Extracted(figure_text(shown), False, (cite,), best / 4)
