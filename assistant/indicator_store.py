@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,18 +46,28 @@ CREATE TABLE IF NOT EXISTS extracted (
 class IndicatorStore:
     """Indicator records per document generation, in one SQLite file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | None) -> None:
+        """`path` None keeps the table in memory for this process: with a Chroma server there is
+        no local store folder, and the table is rebuilt from the server's paragraphs."""
         self.path = path
+        self._keeper: sqlite3.Connection | None = None
+        if path is None:
+            self._target = f"file:indicators-{uuid.uuid4().hex}?mode=memory&cache=shared"
+            # The in-memory database lives as long as one connection to it is open.
+            self._keeper = sqlite3.connect(self._target, uri=True, check_same_thread=False)
+        else:
+            self._target = str(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as db:
                 db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open indicator table {path}: {exc}") from exc
+            raise StoreError(f"cannot open indicator table {self.path}: {exc}") from exc
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30)
+        db = sqlite3.connect(self._target, timeout=30, uri=self.path is None)
         try:
             with db:  # one transaction: committed on success, rolled back on error
                 yield db

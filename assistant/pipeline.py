@@ -170,7 +170,9 @@ class Assistant:
             rebuild=rebuild,
         )
         self.retriever = Retriever(self.store, self.embedder, retrieval)
-        self.indicator_store = IndicatorStore(settings.store_dir / INDICATOR_FILE)
+        self.indicator_store = IndicatorStore(
+            None if settings.chroma_host else settings.store_dir / INDICATOR_FILE
+        )
         self.use_indicators = indicators
         self.figures = FigureAnswerer()
         self._indicator_cache: tuple[tuple[tuple[str, str], ...], list[Indicator]] | None = None

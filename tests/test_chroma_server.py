@@ -103,6 +103,9 @@ def test_ingest_ask_delete_through_a_chroma_server_then_a_clear_error_when_it_st
     # A second client (another process would do the same) sees what the first wrote.
     b = Assistant(settings=settings, embedder=assistant.embedder)
     assert [d.doc_id for d in b.documents()] == [d.doc_id for d in a.documents()]
+    # Its indicator table is built from the server's paragraphs, in memory.
+    assert {r.doc_id for r in b.indicators()} == {d.doc_id for d in a.documents()}
+    assert [r.to_dict() for r in b.indicators()] == [r.to_dict() for r in a.indicators()]
     b.delete(DISTRICT.name)
     assert [d.doc_id for d in a.documents()] == ["neijiang-2024.txt"]
     assert not a.store._col.get(where={"doc_id": DISTRICT.name}, include=[])["ids"]
