@@ -215,6 +215,7 @@ def _is_place(word: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)  # asked several times per question by retrieval and answering
 def intent(question: str, regions: tuple[str, ...] = ()) -> QuestionIntent:
     """What the question pins down; `regions` are the places of the indexed reports, which
     count as places when named even if jieba does not know them (测试市, 某某县)."""

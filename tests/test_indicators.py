@@ -253,6 +253,16 @@ def test_the_table_answers_what_sentence_ranking_missed(assistant, without_table
     assert "49个" not in without_table.ask(question).text
 
 
+def test_one_named_indicator_gets_its_figure_alone_and_a_group_gets_each(assistant):
+    # Other figures of the same sentence that share words with it (…增加值) are not the answer.
+    ans = assistant.ask("2024年内江市规模以上工业增加值增长目标是多少？")
+    assert ans.text == "规模以上工业增加值增长8.0%（2024年目标）"
+    ans = assistant.ask("2023年第一产业、规模以上工业、服务业增加值分别增长多少？")
+    assert all(f in ans.text for f in ("4.2%", "9.4%", "8.2%"))
+    ans = assistant.ask("2023年内江市城乡居民人均可支配收入分别增长多少？")
+    assert "5.5%" in ans.text and "7.5%" in ans.text
+
+
 def test_a_figure_the_question_states_is_not_its_answer(assistant):
     ans = assistant.ask("去年18个川渝合作共建重大项目完成了多少投资？")
     assert "128.32亿元" in ans.text

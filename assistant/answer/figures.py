@@ -29,6 +29,7 @@ _ASK_WORDS = frozenset(
     "完成 达到 计划 预计 规模 数量 总量 分别 各是 多少 全市 本级 全区".split()
 )
 _GROWTH_UNITS = ("%", "个百分点")
+_SEVERAL = re.compile(r"分别|各[是为自项有]|哪些|都是")  # the question asks for several figures
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -179,6 +180,8 @@ class FigureAnswerer:
             if (r.doc_id, r.paragraph, r.sentence)
             == (first.doc_id, first.paragraph, first.sentence)
         ]
+        if _name_score(first, terms, norm)[2] >= 1.0 and not _SEVERAL.search(norm):
+            siblings = []  # the question names this indicator exactly and asks for one figure
         matching = {id(r) for _, _, r in scored} | {id(r) for r in siblings}
         shown = [r for r in same_sentence if id(r) in matching or first.name.startswith(r.name)]
         para = paragraph(first.doc_id, first.paragraph)
