@@ -353,9 +353,10 @@ class Assistant:
         if status is not None and status not in (RESULT, TARGET):
             raise InputError(f"unknown status {status!r}: choose result or target")
         docs = [doc] if isinstance(doc, str) else list(doc or [])
-        records = self._live_indicators()
+        live = self.store.live_hashes()
+        records = self._live_indicators(live)
         if docs:
-            unknown = set(docs) - {r.doc_id for r in records} - set(self.store.live_hashes())
+            unknown = set(docs) - set(live)
             if unknown:
                 raise DocumentNotFoundError(f"no indexed document {sorted(unknown)[0]!r}")
         needle = lexicon.normalize(name) if name else ""
@@ -556,14 +557,7 @@ class Assistant:
             top_doc = hits[0].paragraph.doc_id if hits else ""
             outlines = {top_doc: self.retriever.outline(top_doc)} if hits else {}
             result = answer_section(question, hits, outlines, titles)
-        if result is not None:
-            # The heading the answer comes from leads the ranked paragraphs.
-            cited = result.citations[0]
-            para = self.retriever.paragraph(cited.doc_id, cited.paragraph)
-            if para is not None:
-                top = Hit(paragraph=para, title=cited.title, score=hits[0].score if hits else 1.0)
-                hits = [top] + [h for h in hits if h.paragraph != para]
-        elif self.use_indicators:
+        if result is None and self.use_indicators:
             docs = self.retriever.documents
             result = self.figures.answer(
                 question,
@@ -576,14 +570,15 @@ class Assistant:
                 documents,
                 year,
             )
-            if result is not None:
-                # The paragraph the figure comes from leads the ranked paragraphs.
-                cited = result.citations[0]
-                para = self.retriever.paragraph(cited.doc_id, cited.paragraph)
-                top = Hit(paragraph=para, title=cited.title, score=hits[0].score if hits else 1.0)
-                hits = [top] + [h for h in hits if h.paragraph != para]
         if result is None:
             result = self.extractive.answer(question, hits, regions, weights)
+        else:
+            # The heading or figure the answer comes from: its paragraph leads the ranking.
+            cited = result.citations[0]
+            para = self.retriever.paragraph(cited.doc_id, cited.paragraph)
+            if para is not None:
+                top = Hit(paragraph=para, title=cited.title, score=hits[0].score if hits else 1.0)
+                hits = [top] + [h for h in hits if h.paragraph != para]
         timings["retrieve"] = timings.get("retrieve", 0.0) + t1 - t0
         timings["answer"] = timings.get("answer", 0.0) + time.perf_counter() - t1
         return hits, result

@@ -348,6 +348,15 @@ def write_csv_export(records: Sequence[Indicator], folder: Path) -> Path:
     return path
 
 
+def document_choices(docs: Sequence[DocumentInfo]) -> list[tuple[str, str]]:
+    """(label, doc_id) per document for a dropdown; a title two documents share gets its id."""
+    titles = [d.title or d.doc_id for d in docs]
+    return [
+        (t if titles.count(t) == 1 else f"{t}（{d.doc_id}）", d.doc_id)
+        for t, d in zip(titles, docs, strict=True)
+    ]
+
+
 def render_mode_badge(assistant: Assistant) -> str:
     if getattr(assistant, "mode", "extractive") == "llm":
         model = esc(assistant.settings.llm_model)
@@ -597,16 +606,16 @@ class ChatApp:
 
     # -- documents ------------------------------------------------------------------------
 
+    def _documents(self) -> list[DocumentInfo]:
+        """The indexed documents, newest report year first, then by title."""
+        return sorted(self.assistant.documents(), key=lambda d: (-(d.year or 0), d.title))
+
     def panel(
         self, selected: Sequence[str] | None = None, year: int | None = ALL_YEARS
     ) -> tuple[Any, ...]:
         """Side panel outputs: document table, document filter, year filter, delete choice."""
-        docs = sorted(self.assistant.documents(), key=lambda d: (-(d.year or 0), d.title))
-        titles = [d.title or d.doc_id for d in docs]
-        choices = [
-            (t if titles.count(t) == 1 else f"{t}（{d.doc_id}）", d.doc_id)
-            for t, d in zip(titles, docs, strict=True)
-        ]
+        docs = self._documents()
+        choices = document_choices(docs)
         ids = {d.doc_id for d in docs}
         years = sorted({d.year for d in docs if d.year}, reverse=True)
         year_choices = [("全部年份", ALL_YEARS)] + [(f"{y}年", y) for y in years]
@@ -714,8 +723,8 @@ class ChatApp:
     def indicator_filters(self, doc=ALL, year=ALL) -> tuple[Any, Any]:
         """The document and year filters of the indicator table, from what is indexed."""
         records = self.assistant.indicators()
-        docs = sorted(self.assistant.documents(), key=lambda d: (-(d.year or 0), d.title))
-        doc_choices = [("全部报告", ALL)] + [(d.title or d.doc_id, d.doc_id) for d in docs]
+        docs = self._documents()
+        doc_choices = [("全部报告", ALL), *document_choices(docs)]
         years = sorted({r.year for r in records if r.year}, reverse=True)
         year_choices = [("全部年份", ALL)] + [(f"{y}年", str(y)) for y in years]
         return (
