@@ -18,10 +18,11 @@ from .types import PLAN, REVIEW
 
 # What users say -> the wording reports use. Applied to questions before matching.
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "gdp": ("地区生产总值",),
-    "经济总量": ("地区生产总值",),
-    "生产总值": ("地区生产总值",),
-    "经济增速": ("地区生产总值", "增长"),
+    "gdp": ("地区生产总值", "国内生产总值"),
+    "经济总量": ("地区生产总值", "国内生产总值"),
+    "生产总值": ("地区生产总值", "国内生产总值"),
+    "经济增速": ("地区生产总值", "国内生产总值", "增长"),
+    "经济增长": ("地区生产总值", "国内生产总值"),
     "财政收入": ("地方一般公共预算收入",),
     "一般预算收入": ("地方一般公共预算收入",),
     "规上工业": ("规模以上工业",),
@@ -253,6 +254,11 @@ def intent(question: str, regions: tuple[str, ...] = ()) -> QuestionIntent:
         numeric=bool(_NUMERIC_CUES.search(norm)),
         places=places,
     )
+
+
+def pos_tags(text: str) -> list:
+    """jieba's (word, flag) pairs of `text` (flag "nr" marks a person's name)."""
+    return list(_Jieba.pos().lcut(text))
 
 
 def content_terms(question: str) -> list[str]:

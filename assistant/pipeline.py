@@ -18,13 +18,8 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
 from . import lexicon
-from .answer.extractive import (
-    Extracted,
-    ExtractiveAnswerer,
-    ExtractiveConfig,
-    answer_section,
-    asks_for_section,
-)
+from .answer.base import AnswerContext, Answerer, Extracted, abstention
+from .answer.extractive import ExtractiveAnswerer, ExtractiveConfig, SectionAnswerer
 from .answer.figures import FigureAnswerer
 from .answer.followup import rewrite_followup
 from .answer.llm import LLMAnswerer, LLMResult, answerer_from_settings
@@ -45,6 +40,7 @@ from .ingest.clean import clean_text
 from .ingest.loaders import load_file
 from .ingest.meta import detect_meta
 from .ingest.structure import parse_report
+from .question import QuestionPlan, plan_question
 from .retrieve import RetrievalConfig, Retriever
 from .store import ChromaStore, Unit
 from .types import (
@@ -177,6 +173,11 @@ class Assistant:
         self.figures = FigureAnswerer()
         self._indicator_cache: tuple[tuple[tuple[str, str], ...], list[Indicator]] | None = None
         self.extractive = ExtractiveAnswerer(extractive)
+        # Asked in order; the first answer wins. The extractive answerer always answers.
+        self.answerers: list[Answerer] = [SectionAnswerer()]
+        if indicators:
+            self.answerers.append(self.figures)
+        self.answerers.append(self.extractive)
         # LLM mode when a key is configured (or a chat model is given, e.g. in tests).
         self.llm: LLMAnswerer | None = None
         if chat_model is not None or settings.llm_enabled:
@@ -482,27 +483,42 @@ class Assistant:
                 rewritten = question = standalone
             timings["rewrite"] = time.perf_counter() - t0
         self.retriever.refresh()
-        regions = {d.doc_id: d.region for d in self.retriever.documents.values()}
+        docs = self.retriever.documents
+        regions = {d.doc_id: d.region for d in docs.values()}
         parts = split_question(question, regions)
         if documents:
-            parts = [p for p in parts if not p.documents or set(p.documents) <= set(documents)]
-        if len(parts) >= 2:
+            parts = [p for p in parts if not p.documents or set(p.documents) & set(documents)]
+        weights = self.retriever.term_weights(lexicon.content_terms(question))
+        plan = plan_question(
+            question,
+            docs,
+            weights,
+            [(p.text, p.label, p.documents) for p in parts] if len(parts) >= 2 else (),
+        )
+        if plan.parts:
             results, per_part = [], []
-            for part in parts:
-                part_hits, part_result = self._answer_one(
-                    part.text, part.documents or documents, year, regions, timings
-                )
+            for part in plan.parts:
+                part_hits, part_result = self._answer_one(part, documents, year, timings)
                 results.append((part.label, part_result))
                 per_part.append(part_hits)
             hits = _interleave(per_part)
             result = Extracted(
-                text="；".join(f"{label}：{r.text.rstrip('。')}" for label, r in results) + "。",
+                text="；".join(
+                    f"{label}：{'报告中未找到' if r.abstained else r.text.rstrip('。')}"
+                    for label, r in results
+                )
+                + "。",
                 abstained=all(r.abstained for _, r in results),
                 citations=tuple(c for _, r in results for c in r.citations),
                 score=min(r.score for _, r in results),
+                related=tuple(c for _, r in results for c in r.related)[:3]
+                if all(r.abstained for _, r in results)
+                else (),
             )
+            if result.abstained:
+                result = abstention(result.score, result.related)
         else:
-            hits, result = self._answer_one(question, documents, year, regions, timings)
+            hits, result = self._answer_one(plan, documents, year, timings)
         return _Prepared(question_in, question, rewritten, notices, hits, result, timings, t0)
 
     def _answer_from(self, prepared: _Prepared, result: LLMResult | None) -> Answer:
@@ -521,6 +537,7 @@ class Assistant:
                 abstained=ex.abstained,
                 mode="extractive",
                 citations=ex.citations,
+                related=ex.related if ex.abstained else (),
                 verified=None,
                 notices=tuple(prepared.notices),
                 **common,
@@ -531,6 +548,7 @@ class Assistant:
             # An unverified LLM answer replaced by the extractive one is an extractive answer.
             mode="extractive" if result.fallback else "llm",
             citations=result.citations,
+            related=prepared.extracted.related if result.abstained else (),
             verified=result.verified,
             notices=(*prepared.notices, *result.notices),
             **common,
@@ -538,45 +556,50 @@ class Assistant:
 
     def _answer_one(
         self,
-        question: str,
+        plan: QuestionPlan,
         documents: Sequence[str] | None,
         year: int | None,
-        regions: dict[str, str],
         timings: dict[str, float],
     ) -> tuple[list[Hit], Extracted]:
+        """Retrieve for one planned question and ask the answerers in turn."""
         t0 = time.perf_counter()
+        scope: Sequence[str] | None = documents
+        if plan.documents:
+            routed = [d for d in plan.documents if not documents or d in documents]
+            scope = routed or documents
+        elif plan.uncovered and plan.place_documents:
+            scope = plan.place_documents  # for the related statements only
         hits = self.retriever.retrieve(
-            question, k=8, documents=documents, year=year, timings=timings
+            plan.question, k=8, documents=scope, year=year, timings=timings
         )
         t1 = time.perf_counter()
-        weights = self.retriever.term_weights(lexicon.content_terms(question))
-        result = None
-        if asks_for_section(question):
-            # Only section questions need the outline; other questions skip building it.
-            titles = {d.doc_id: d.title for d in self.retriever.documents.values()}
-            top_doc = hits[0].paragraph.doc_id if hits else ""
-            outlines = {top_doc: self.retriever.outline(top_doc)} if hits else {}
-            result = answer_section(question, hits, outlines, titles)
-        if result is None and self.use_indicators:
-            docs = self.retriever.documents
-            result = self.figures.answer(
-                question,
-                self._live_indicators({d: info.content_hash for d, info in docs.items()}),
-                hits,
-                regions,
-                {d: info.year for d, info in docs.items()},
-                weights,
-                self.retriever.paragraph,
-                documents,
-                year,
-            )
-        if result is None:
-            result = self.extractive.answer(question, hits, regions, weights)
-        else:
+        weights = self.retriever.term_weights(lexicon.content_terms(plan.question))
+        docs = self.retriever.documents
+        context = AnswerContext(
+            hits=hits,
+            weights=weights,
+            regions={d: info.region for d, info in docs.items()},
+            docs=docs,
+            paragraph=self.retriever.paragraph,
+            outline=self.retriever.outline,
+            indicators=lambda: self._live_indicators(
+                {d: info.content_hash for d, info in docs.items()}
+            ),
+            documents=documents,
+            report_year=year,
+            titles={d: info.title for d, info in docs.items()},
+        )
+        result: Extracted | None = None
+        for answerer in self.answerers:
+            result = answerer.answer(plan, context)
+            if result is not None:
+                break
+        assert result is not None  # the extractive answerer always answers or abstains
+        if answerer is not self.extractive and not result.abstained and result.citations:
             # The heading or figure the answer comes from: its paragraph leads the ranking.
             cited = result.citations[0]
             para = self.retriever.paragraph(cited.doc_id, cited.paragraph)
-            if para is not None:
+            if para is not None and (not hits or hits[0].paragraph != para):
                 top = Hit(paragraph=para, title=cited.title, score=hits[0].score if hits else 1.0)
                 hits = [top] + [h for h in hits if h.paragraph != para]
         timings["retrieve"] = timings.get("retrieve", 0.0) + t1 - t0

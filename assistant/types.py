@@ -171,10 +171,13 @@ class Answer:
     rewritten_question: str = ""  # standalone form of a follow-up question
     notices: tuple[str, ...] = ()  # e.g. "question truncated", "unsupported figures: ..."
     retrieved: tuple[RetrievedParagraph, ...] = ()  # ranked candidates, best first
+    # When abstained: up to three cited statements close to what was asked (never the answer).
+    related: tuple[Citation, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["citations"] = [c.to_dict() for c in self.citations]
+        d["related"] = [c.to_dict() for c in self.related]
         d["notices"] = list(self.notices)
         d["retrieved"] = [r.to_dict() for r in self.retrieved]
         return d

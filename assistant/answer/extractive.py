@@ -9,16 +9,31 @@ from dataclasses import dataclass
 
 from .. import lexicon
 from ..cite import citation
+from ..question import AGE, DATE, FIGURE, LIST, PERSON, SECTION, QuestionPlan, region_core
 from ..types import PLAN, REVIEW, Citation, Hit, Paragraph
+from .base import AnswerContext, Extracted, abstention
 
-NOT_FOUND = "报告中未找到与该问题相关的内容。"
 _DIGIT = re.compile(r"\d")
 _CLAUSE_SPLIT = re.compile(r"(?<=[，,：:])")
+_CLAUSES = re.compile(r"[，,；;：:]")
 _WANTS_ALL = re.compile(r"哪些|分别|各是|各为|各自|都有|包括|几个方面")
 # "工业投资、技改投资、工业用电量分别增长51.1%、36.5%、7.8%": items paired with values.
 _RESPECTIVELY = re.compile(
     r"(?P<items>[^，,；;。：:]+?)分别(?P<verb>[^\d，,；;。、]{0,8}?)(?P<values>\d[^，,；;。]*)"
 )
+# A figure over several years, when the question asks about one year.
+_SPAN_FIGURE = re.compile(
+    r"年均|累计|五年来|五年间|十年来|“十[一二三四五六七八九]五”|十[一二三四五六七八九]五"
+)
+_BY_YEAR = re.compile(r"(?:到|至|在)((?:19|20)\d{2})年")
+_DATE_TEXT = re.compile(
+    r"\d{1,2}月\d{1,2}日|(?:19|20)\d{2}年\d{1,2}月|[一二三四五六七八九十〇]+月[一二三四五六七八九十]+日"
+)
+_ROLE = re.compile(r"[省市县区州]长|主席|总理|书记|部长|负责人|主任")
+_AGE_TEXT = re.compile(r"\d+岁|出生|生于|年生")
+_LIST_INTRO = re.compile(r"[：:]$|(?:包括|主要有|分别是|即)$")
+# Answer types whose answer must carry a kind of statement, tried over the best sentences.
+_CHECKED = (FIGURE, PERSON, AGE, DATE)
 
 
 @dataclass(frozen=True)
@@ -32,20 +47,19 @@ class ExtractiveConfig:
     clause_threshold: float = 0.06
     candidates: int = 5  # paragraphs whose sentences are considered
     max_answer_chars: int = 60
+    max_list_chars: int = 400  # a list answer is given whole, up to this length
     rank_weight: float = 0.1  # prior for sentences of higher-ranked paragraphs
     # Cosine similarities of e5 sit in a narrow band: centre and scale them before weighing.
     similarity_weight: float = 4.0
     similarity_center: float = 0.87
     numeric_bonus: float = 0.1
     numeric_penalty: float = 0.25
-
-
-@dataclass(frozen=True)
-class Extracted:
-    text: str
-    abstained: bool
-    citations: tuple[Citation, ...]
-    score: float
+    # A figure answers only when the clause holding it (with the clause before) names at least
+    # this share of the question's topic: the asked indicator, not a neighbour's figure.
+    figure_topic: float = 0.5
+    checked_sentences: int = 3  # best sentences tried for a figure, person, date or age
+    related: int = 3  # statements shown beside an abstention
+    related_topic: float = 0.3  # topic share a related statement must name
 
 
 def _coverage(weights: dict[str, float], text: str) -> float:
@@ -56,19 +70,62 @@ def _coverage(weights: dict[str, float], text: str) -> float:
     return sum(w for t, w in weights.items() if t in text) / total
 
 
-def _constraints_met(intent: lexicon.QuestionIntent, para: Paragraph, context: str) -> bool:
+def _constraints_met(plan: QuestionPlan, para: Paragraph, context: str) -> bool:
     """Years and places the question names must be borne out by the paragraph."""
-    for year in intent.years:
+    for year in plan.years:
         if para.period_year == year:
             continue
         if f"{year}年" in context or str(year) in context:
             continue
         return False
-    for place in intent.places:
-        core = place.rstrip("市区县省")
+    for place in plan.places:
+        if place == "全国":
+            continue  # the national report rarely names itself; routing chose it
+        core = region_core(place)
         if place not in context and (len(core) < 2 or core not in context):
             return False
     return True
+
+
+def supports(plan: QuestionPlan, sentence: str, cfg: ExtractiveConfig) -> bool:
+    """Whether `sentence` holds the kind of statement the question asks for (see _CHECKED)."""
+    norm = lexicon.normalize(sentence)
+    if plan.answer_type == FIGURE:
+        return figure_clause(plan, norm, cfg.figure_topic) is not None
+    if plan.answer_type == PERSON:
+        # A person's name, beside the asked role (省长, 负责人…) when the question names one.
+        role = _ROLE.search(plan.question)
+        if role and role.group(0) not in norm:
+            return False
+        return any(w.flag == "nr" and len(w.word) >= 2 for w in lexicon.pos_tags(sentence))
+    if plan.answer_type == AGE:
+        return bool(_AGE_TEXT.search(norm))
+    if plan.answer_type == DATE:
+        return bool(_DATE_TEXT.search(norm))
+    return True
+
+
+def figure_clause(plan: QuestionPlan, norm: str, min_topic: float) -> str | None:
+    """The clause of a (normalised) sentence stating a figure of the asked indicator, or None.
+
+    The clause must hold a number in the asked unit, and it or the clause before it must name
+    `min_topic` of the question's topic; a figure over several years (年均, 累计, 十四五) does
+    not answer a one-year question, nor a goal for another year (到2030年) this year's.
+    """
+    clauses = [c for c in _CLAUSES.split(norm) if c]
+    for i, clause in enumerate(clauses):
+        if not plan.figure_in(clause):
+            continue
+        window = "".join(clauses[max(0, i - 1) : i + 1])
+        if plan.topic and plan.topic_coverage(window) < min_topic:
+            continue
+        if not plan.multi_year and _SPAN_FIGURE.search(window):
+            continue
+        by = _BY_YEAR.search(window)
+        if by and plan.year is not None and int(by.group(1)) != plan.year:
+            continue
+        return clause
+    return None
 
 
 class ExtractiveAnswerer:
@@ -78,21 +135,24 @@ class ExtractiveAnswerer:
         self.config = config or ExtractiveConfig()
 
     def score_sentences(
-        self, question: str, hits: list[Hit], regions: dict[str, str], weights: dict[str, float]
+        self,
+        plan: QuestionPlan,
+        hits: list[Hit],
+        regions: dict[str, str],
+        weights: dict[str, float],
     ):
         """(score, hit index, sentence index) for every candidate sentence, best first.
 
         `weights` maps the question's content terms to their weight (e.g. IDF over the corpus).
         """
         cfg = self.config
-        intent = lexicon.intent(question, tuple(sorted(set(regions.values()) - {""})))
         scored = []
         for rank, hit in enumerate(hits[: cfg.candidates]):
             para = hit.paragraph
             heading_ctx = lexicon.normalize(" ".join(para.section))
             doc_ctx = lexicon.normalize(f"{hit.title} {regions.get(para.doc_id, '')}")
             para_norm = lexicon.normalize(para.text)
-            if not _constraints_met(intent, para, f"{para_norm} {heading_ctx} {doc_ctx}"):
+            if not _constraints_met(plan, para, f"{para_norm} {heading_ctx} {doc_ctx}"):
                 continue
             lead = lexicon.normalize(para.sentences[0]) if para.sentences else ""
             for i, sentence in enumerate(para.sentences):
@@ -104,9 +164,9 @@ class ExtractiveAnswerer:
                     dense = cfg.similarity_weight * (hit.similarities[i] - cfg.similarity_center)
                     score += min(max(dense, -0.2), 0.3)
                 score += cfg.rank_weight * (1.0 - rank / max(cfg.candidates, 1))
-                if intent.numeric:
+                if plan.numeric:
                     score += cfg.numeric_bonus if _DIGIT.search(sentence) else -cfg.numeric_penalty
-                if not intent.figure_in(s_norm):
+                if plan.units and not plan.figure_in(s_norm):
                     continue  # asks for 多少亿元 / 多少人 and this sentence has no such figure
                 if i in hit.matched[:3]:
                     score += 0.05
@@ -114,34 +174,88 @@ class ExtractiveAnswerer:
         scored.sort(key=lambda t: (-t[0], t[1], t[2]))
         return scored
 
-    def answer(
-        self, question: str, hits: list[Hit], regions: dict[str, str], weights: dict[str, float]
-    ) -> Extracted:
-        scored = self.score_sentences(question, hits, regions, weights)
-        if not scored or scored[0][0] < self.config.threshold:
-            return Extracted(NOT_FOUND, True, (), scored[0][0] if scored else 0.0)
-        best, rank, idx = scored[0]
+    def answer(self, plan: QuestionPlan, context: AnswerContext) -> Extracted:
+        """The best-supported sentence, trimmed to what answers; else an abstention."""
+        cfg = self.config
+        hits, weights = context.hits, context.weights
+        if plan.uncovered:
+            return abstention(0.0, self.related(plan, hits))
+        scored = self.score_sentences(plan, hits, context.regions, weights)
+        best_score = scored[0][0] if scored else 0.0
+        tries = cfg.checked_sentences if plan.answer_type in _CHECKED else 1
+        chosen_at = None
+        for score, rank, idx in scored[:tries]:
+            if score < cfg.threshold:
+                break
+            sentence = hits[rank].paragraph.sentences[idx]
+            if _clause_coverage(sentence, weights, plan.numeric) < cfg.clause_threshold:
+                continue
+            if supports(plan, sentence, cfg):
+                chosen_at = (score, rank, idx)
+                break
+        if chosen_at is None:
+            return abstention(best_score, self.related(plan, hits))
+        best, rank, idx = chosen_at
         hit = hits[rank]
-        numeric = lexicon.intent(question).numeric
-        if _clause_coverage(hit.paragraph.sentences[idx], weights, numeric) < (
-            self.config.clause_threshold
-        ):
-            return Extracted(NOT_FOUND, True, (), best)
         chosen = [idx]
         # A list or a figure often runs on into the next sentence of the same paragraph.
         for score, r, i in scored[1:4]:
             if r == rank and abs(i - idx) == 1 and score >= 0.85 * best:
                 chosen.append(i)
         chosen.sort()
-        text = "".join(hit.paragraph.sentences[i] for i in chosen)
-        wants_all = _WANTS_ALL.search(question)
-        text = (not wants_all and _pick_respective(text, weights)) or self._trim(
-            text, weights, lexicon.intent(question).numeric
-        )
+        sentences = hit.paragraph.sentences
+        if plan.answer_type == LIST:
+            # A sentence introducing a list ("…坚持以下原则：") is followed by its items.
+            while (
+                chosen[-1] + 1 < len(sentences)
+                and _LIST_INTRO.search(sentences[chosen[-1]].rstrip())
+                and sum(len(sentences[i]) for i in chosen) < cfg.max_list_chars
+            ):
+                chosen.append(chosen[-1] + 1)
+        text = "".join(sentences[i] for i in chosen)
+        if plan.answer_type == LIST:
+            text = self._whole(text)
+        else:
+            wants_all = _WANTS_ALL.search(plan.question)
+            text = (not wants_all and _pick_respective(text, weights)) or self._trim(
+                text, weights, plan.numeric
+            )
         label = _period_note(hit.paragraph)
         if label:
             text = f"{text}（{label}）"
         return Extracted(text, False, (citation(hit, chosen),), best)
+
+    def related(self, plan: QuestionPlan, hits: list[Hit]) -> tuple[Citation, ...]:
+        """Up to `related` statements of the retrieved paragraphs that name the asked topic."""
+        cfg = self.config
+        if not plan.topic:
+            return ()
+        allowed = set(plan.place_documents)
+        out = []
+        for hit in hits:
+            para = hit.paragraph
+            if allowed and para.doc_id not in allowed:
+                continue
+            best = max(
+                (
+                    (plan.topic_coverage(lexicon.normalize(s)), i)
+                    for i, s in enumerate(para.sentences)
+                ),
+                default=(0.0, -1),
+            )
+            if best[0] >= cfg.related_topic:
+                out.append(citation(hit, [best[1]]))
+            if len(out) >= cfg.related:
+                break
+        return tuple(out)
+
+    def _whole(self, text: str) -> str:
+        """A list answer: every item, cut (at a clause end, never mid-item) only when very long."""
+        text = text.strip().rstrip("。；;")
+        if len(text) <= self.config.max_list_chars:
+            return text
+        cut = max(text.rfind(m, 0, self.config.max_list_chars) for m in "；;。")
+        return text[:cut] if cut > 0 else text
 
     def _trim(self, text: str, weights: dict[str, float], numeric: bool) -> str:
         """Keep the run of clauses around the one that best matches the question."""
@@ -202,13 +316,12 @@ def _period_note(para: Paragraph) -> str:
     return ""
 
 
-_SECTION_ASK = re.compile(
-    r"标题|第[一二三四五六七八九十\d]+(?:部分|项|个方面|方面|节|大项|条)|哪一(?:部分|节|项)|哪个部分|"
-    r"最后一(?:个方面|部分|项|节)|(?:部分|方面|节|项)的?主题|(?:部分|方面|一节|重点)(?:讲|是关于|说)"
-)
 _ORDINAL = re.compile(r"第([一二三四五六七八九十\d]+)(?:部分|项|个方面|方面|节|大项|条|个)|(最后)")
 _CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
-_PARENT_WORDS = {REVIEW: ("回顾", "成绩", "去年"), PLAN: ("安排", "今年", "部署")}
+_PARENT_WORDS = {
+    REVIEW: ("回顾", "成绩", "去年", "过去"),
+    PLAN: ("安排", "今年", "部署", "重点工作", "主要任务", "工作任务"),
+}
 
 
 def _ordinal(question: str) -> int | None:
@@ -232,34 +345,65 @@ def _marker(heading: str) -> str:
     return m.group(1) if m else ""
 
 
-def asks_for_section(question: str) -> bool:
-    return bool(_SECTION_ASK.search(question))
-
-
 def _heading_citation(hit_title: str, para: Paragraph, score: float) -> Citation:
     heading = para.section[-1] if para.section else para.text
     idx = next((i for i, s in enumerate(para.sentences) if heading in s), 0)
     return citation(Hit(paragraph=para, title=hit_title, score=score), [idx])
 
 
-def answer_section(
-    question: str, hits: list[Hit], outlines: dict[str, list[Paragraph]], titles: dict[str, str]
-) -> Extracted | None:
-    """Answer "2024年工作安排的第三项重点是什么？"-style questions from the report outline."""
-    if not hits or not asks_for_section(question):
-        return None
-    doc_id = hits[0].paragraph.doc_id
-    outline = outlines.get(doc_id) or []
-    intent = lexicon.intent(question)
-    tops = [p for p in outline if len(p.section) == 1]
+def _names_parent(question: str) -> bool:
+    return any(w in question for words in _PARENT_WORDS.values() for w in words)
+
+
+def _parent(
+    question: str, intent: lexicon.QuestionIntent, years: tuple[int, ...], tops: list[Paragraph]
+):
+    """The top-level part the question points into (its period, its year, its words), if any."""
+    wants = ""
     if any(w in question for w in _PARENT_WORDS[REVIEW]) or intent.relative == "last":
-        parent = next((p for p in tops if p.period == REVIEW), None)
+        wants = REVIEW
     elif any(w in question for w in _PARENT_WORDS[PLAN]) or intent.period == PLAN:
-        parent = next((p for p in tops if p.period == PLAN), None)
-    elif intent.years:
-        parent = next((p for p in tops if p.period_year == intent.years[0]), None)
-    else:
-        parent = None
+        wants = PLAN
+    if not tops or (not wants and not years):
+        return None
+    grams = {question[i : i + 2] for i in range(len(question) - 1)}
+
+    def score(p: Paragraph) -> float:
+        heading = p.section[0]
+        s = 2.0 if wants and p.period == wants else 0.0
+        if years and str(years[-1]) in heading:
+            s += 2.0
+        elif years and p.period_year == years[-1]:
+            s += 1.0
+        heading_grams = {heading[i : i + 2] for i in range(len(heading) - 1)}
+        return s + len(grams & heading_grams) / max(len(heading_grams), 1)
+
+    best = max(tops, key=score)
+    return best if score(best) >= 2.0 else None
+
+
+class SectionAnswerer:
+    """Answers "2024年工作安排的第三项重点是什么？"-style questions from the report outline."""
+
+    def answer(self, plan: QuestionPlan, context: AnswerContext) -> Extracted | None:
+        if plan.answer_type != SECTION or not context.hits:
+            return None
+        doc_id = context.hits[0].paragraph.doc_id
+        return answer_section(
+            plan, context.hits, context.outline(doc_id), context.titles.get(doc_id, doc_id)
+        )
+
+
+def answer_section(
+    plan: QuestionPlan, hits: list[Hit], outline: list[Paragraph], title: str
+) -> Extracted | None:
+    """The heading the question asks about, from the outline of the top-ranked report."""
+    question = plan.question
+    intent = plan.intent
+    tops = [p for p in outline if len(p.section) == 1]
+    parent = _parent(question, intent, plan.years, tops)
+    if parent is not None and "部分" in question and not _names_parent(question):
+        parent = None  # "2026年报告的第二部分": a top-level part, the year names the report
     wanted = parent.period if parent is not None else ""
     n = _ordinal(question)
     if n is not None:
@@ -288,6 +432,4 @@ def answer_section(
             return None
     heading = target.section[-1]
     text = f"{heading}（{target.section[0]}）" if len(target.section) > 1 else heading
-    return Extracted(
-        text, False, (_heading_citation(titles.get(doc_id, doc_id), target, 1.0),), 1.0
-    )
+    return Extracted(text, False, (_heading_citation(title, target, 1.0),), 1.0)

@@ -12,14 +12,14 @@ the question asks for, and its kind (growth, share, amount in the asked unit) fi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .. import lexicon
 from ..cite import citation
-from ..types import PLAN, RESULT, REVIEW, TARGET, Hit, Indicator, Paragraph
-from .extractive import Extracted
-from .multipart import documents_named
+from ..question import FACT, FIGURE, QuestionPlan, TopicTerm, region_core
+from ..types import PLAN, RESULT, REVIEW, TARGET, Hit, Indicator
+from .base import AnswerContext, Extracted
 
 _WANTS_GROWTH = re.compile(r"增长|增速|增幅|增长率|提高|下降|降低|减少|涨幅|百分点")
 _WANTS_SHARE = re.compile(r"比重|占比|比例|覆盖率|普及率|达标率|满意率|合格率|治理率|率是")
@@ -31,6 +31,7 @@ _ASK_WORDS = frozenset(
 _GROWTH_UNITS = ("%", "个百分点")
 _SEVERAL = re.compile(r"分别|各[是为自项有]|哪些|都是")  # the question asks for several figures
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_SPAN_FIGURE = re.compile(r"年均|累计|五年|十年|十[一二三四五六七八九]五")
 
 
 @dataclass(frozen=True)
@@ -48,15 +49,15 @@ def _bigrams(text: str) -> set[str]:
 
 
 def _name_score(
-    record: Indicator, terms: dict[str, float], question: str
+    record: Indicator, terms: Sequence[TopicTerm], question: str
 ) -> tuple[float, float, float]:
     """(topic coverage by the name, by the name and its sentence, name coverage by the
-    question)."""
+    question). A term counts when the name says it or one of its synonyms."""
     norm = lexicon.normalize(record.name)
     context = f"{norm} {lexicon.normalize(record.sentence)}"
-    total = sum(terms.values())
-    topic = sum(w for t, w in terms.items() if t in norm) / total if total else 0.0
-    in_context = sum(w for t, w in terms.items() if t in context) / total if total else 0.0
+    total = sum(t.weight for t in terms)
+    topic = sum(t.weight for t in terms if t.in_text(norm)) / total if total else 0.0
+    in_context = sum(t.weight for t in terms if t.in_text(context)) / total if total else 0.0
     grams = _bigrams(norm)
     covered = sum(1 for g in grams if g in question) / len(grams)
     return topic, in_context, covered
@@ -93,46 +94,47 @@ class FigureAnswerer:
     def __init__(self, config: FiguresConfig | None = None) -> None:
         self.config = config or FiguresConfig()
 
-    def answer(
-        self,
-        question: str,
-        records: Sequence[Indicator],
-        hits: Sequence[Hit],
-        regions: dict[str, str],
-        years: dict[str, int | None],
-        weights: dict[str, float],
-        paragraph: Callable[[str, int], Paragraph | None],
-        documents: Sequence[str] | None = None,
-        report_year: int | None = None,
-    ) -> Extracted | None:
-        """The answer from the best-matching record, or None. `documents` and `report_year`
-        limit the reports, as they limit retrieval."""
+    def answer(self, plan: QuestionPlan, context: AnswerContext) -> Extracted | None:
+        """The answer from the best-matching record, or None (the next answerer's turn)."""
         cfg = self.config
-        intent = lexicon.intent(question, tuple(sorted(set(regions.values()) - {""})))
-        if not intent.numeric or not records:
+        hits, regions = context.hits, context.regions
+        if plan.answer_type not in (FIGURE, FACT) or not plan.numeric or plan.uncovered:
             return None
+        if plan.unknown_place:
+            return None  # a place no report is about: only a sentence naming it may answer
+        records = context.indicators()
+        if not records:
+            return None
+        question = plan.question
+        intent = plan.intent
         norm = lexicon.expand(question)
-        named = documents_named(question, regions)
-        if documents:
-            named = [d for d in named if d in documents] or list(documents)
-        docs = set(named) if named else ({hits[0].paragraph.doc_id} if hits else set())
+        docs = set(plan.documents)
+        if context.documents:
+            docs = (docs & set(context.documents)) if docs else set(context.documents)
+        if not docs and hits:
+            docs = {hits[0].paragraph.doc_id}
         if len(docs) != 1:
             return None  # two places: multipart splits such questions; otherwise unclear
         (doc,) = docs
+        years = {d: info.year for d, info in context.docs.items()}
+        report_year = context.report_year
         if report_year is not None and years.get(doc) != report_year:
             return None
-        period, year = intent.wanted(years.get(doc))
-        status = {REVIEW: RESULT, PLAN: TARGET}.get(period, "")
+        if plan.status:
+            status = plan.status
+            year = plan.year
+            if year is None and years.get(doc):
+                year = years[doc] - 1 if status == RESULT else years[doc]
+        else:
+            period, year = intent.wanted(years.get(doc))
+            status = {REVIEW: RESULT, PLAN: TARGET}.get(period, "")
         pool = {(h.paragraph.doc_id, h.paragraph.number) for h in hits[: cfg.paragraph_pool]}
-        place_words = {p for r in regions.values() for p in (r, r.rstrip("市区县"))}
-        terms = {
-            t: w
-            for t, w in weights.items()
-            if t not in _ASK_WORDS
-            and t not in lexicon.SYNONYMS
-            and not any(t in p for p in place_words if p)
-            and not re.fullmatch(r"\d+年?", t)
-        }
+        place_words = {p for r in regions.values() for p in (r, region_core(r))}
+        terms = [
+            t
+            for t in plan.topic
+            if t.term not in _ASK_WORDS and not any(t.term in p for p in place_words if p)
+        ]
         if not terms:
             return None
         given = set(_NUMBER.findall(norm))
@@ -149,6 +151,8 @@ class FigureAnswerer:
                 continue
             if _NUMBER.search(r.value_text).group(0) in given:
                 continue  # the question states this figure ("去年18个…项目完成了多少投资")
+            if bool(_SPAN_FIGURE.search(f"{r.name}{r.span}")) != plan.multi_year:
+                continue  # a five-year average or total for one year's figure, or the reverse
             topic, in_context, covered = _name_score(r, terms, norm)
             # The name must be what the question names; the rest of the question's topic may
             # be said elsewhere in the sentence (…中心城区城市更新行动，…完成老旧小区改造206个).
@@ -184,7 +188,7 @@ class FigureAnswerer:
             siblings = []  # the question names this indicator exactly and asks for one figure
         matching = {id(r) for _, _, r in scored} | {id(r) for r in siblings}
         shown = [r for r in same_sentence if id(r) in matching or first.name.startswith(r.name)]
-        para = paragraph(first.doc_id, first.paragraph)
+        para = context.paragraph(first.doc_id, first.paragraph)
         if para is None or first.sentence not in para.sentences:
             return None
         hit = Hit(paragraph=para, title=first.title, score=best / 4)

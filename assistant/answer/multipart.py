@@ -11,6 +11,10 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from ..question import NATIONAL, region_core
+
+_NATIONAL_NAMES = ("全国", "我国", "国务院", "中央政府")
+
 _PERIOD_WORDS = re.compile(
     r"(?:19|20)\d{2}年|今年|去年|上年|明年|本年|目标|计划|预期|实际|实绩|完成|实现"
 )
@@ -33,6 +37,10 @@ def _place_mentions(question: str, regions: dict[str, str]) -> list[tuple[int, s
         if not region:
             continue
         names = {region}
+        if region == NATIONAL:
+            names |= set(_NATIONAL_NAMES)
+        elif len(region_core(region)) >= 2 and region_core(region) != region:
+            names.add(region_core(region))  # 安徽 for 安徽省, 宁夏 for 宁夏回族自治区
         # 内江市市中区 -> also 市中区; 内江市 -> also 内江 (when no other region contains it)
         split = re.match(r"^(.+?[市州盟])(.+[区县旗市])$", region)
         if split:
@@ -52,11 +60,11 @@ def _place_mentions(question: str, regions: dict[str, str]) -> list[tuple[int, s
     # Keep the longest mention at each place; drop mentions inside a longer one.
     found.sort(key=lambda t: (t[0], -len(t[3])))
     out: list[tuple[int, str, str, str]] = []
-    end = -1
+    end, kept = -1, (-1, "")
     for pos, doc_id, label, text in found:
-        if pos >= end:
+        if pos >= end or (pos, text) == kept:  # every report of a place named here
             out.append((pos, doc_id, label, text))
-            end = pos + len(text)
+            end, kept = max(end, pos + len(text)), (pos, text)
     return out
 
 
@@ -82,9 +90,14 @@ def _topic(text: str, places: list[str], keep_period: bool = False) -> str:
 def split_question(question: str, regions: dict[str, str]) -> list[SubQuestion]:
     """Sub-questions of a two-part question; [] when it asks for one thing."""
     mentions = _place_mentions(question, regions)
+    # Several reports of one place (its reports of several years) count as one place.
+    docs_of: dict[str, list[str]] = {}
+    for _, doc_id, _, _ in mentions:
+        docs_of.setdefault(regions[doc_id], []).append(doc_id)
+    places_in_order = list(docs_of)
     docs_in_order = list(dict.fromkeys(m[1] for m in mentions))
-    if len(docs_in_order) >= 2:
-        firsts = [next(m for m in mentions if m[1] == d) for d in docs_in_order]
+    if len(places_in_order) >= 2:
+        firsts = [next(m for m in mentions if regions[m[1]] == r) for r in places_in_order]
         parts = _segments(question, [m[0] for m in firsts])
         if len(parts) != len(firsts):
             return []
@@ -95,7 +108,8 @@ def split_question(question: str, regions: dict[str, str]) -> list[SubQuestion]:
             # A part without its own period ("内江市和市中区今年的目标") shares the others'.
             keep = not _PERIOD_WORDS.search(part)
             others = " ".join(_topic(p, all_places, keep) for j, p in enumerate(parts) if j != i)
-            out.append(SubQuestion(f"{part} {others}".strip(), label, (doc_id,)))
+            docs = tuple(dict.fromkeys(docs_of[regions[doc_id]]))
+            out.append(SubQuestion(f"{part} {others}".strip(), label, docs))
         return out if len(set(labels)) == len(labels) else []
     # One place, two periods: "今年粮食产量目标和去年实绩各是多少？"
     plan = [m.start() for m in _PLAN.finditer(question)]

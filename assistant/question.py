@@ -1,0 +1,424 @@
+"""The question plan: each question is analysed once, and retrieval and every answerer read the
+result instead of re-deriving pieces of it.
+
+`plan_question(question, documents)` works out, from the question and the identity of the
+indexed reports (region, level, year delivered, the years their review and plan cover):
+
+- places: the places the question names, and the reports of those places (全国/我国/国务院 name
+  the national report; 安徽 names 安徽省; 宁夏 names 宁夏回族自治区);
+- time: the year asked about and whether a result (实绩) or a target (目标) is wanted, and from
+  that which report holds it: a result for year Y is stated in the review of the report
+  delivered in Y+1 (or a later one whose review covers Y), a target for Y in the plan of the
+  report delivered in Y. A year no report of the place covers is marked `uncovered`;
+- what is asked: the topic terms (the indicator or subject, without place, time and question
+  words, each with its known synonyms) and the answer type (figure, list, section, date,
+  person, age, yes/no, why, fact), and the unit a figure must carry when the question says it;
+- parts: a question asking two things (two places, or a target and a result) gets one plan per
+  part, each routed on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from . import lexicon
+from .types import PLAN, RESULT, REVIEW, TARGET, DocumentInfo
+
+# Answer types.
+FIGURE = "figure"
+LIST = "list"
+SECTION = "section"
+DATE = "date"
+PERSON = "person"
+AGE = "age"
+YESNO = "yesno"
+WHY = "why"
+FACT = "fact"
+
+NATIONAL = "全国"
+NATIONAL_LEVEL = "国家"
+# Words by which a question names the country as a whole (the national report).
+_NATIONAL_WORDS = re.compile(
+    r"全国|我国|国务院|中央政府|全中国|(?<![\u4e00-\u9fff])中国(?!式|特色)"
+)
+
+_SECTION_ASK = re.compile(
+    r"标题|第[一二三四五六七八九十\d]+(?:部分|项|个方面|方面|节|大项|条)|哪一(?:部分|节|项)|哪个部分|"
+    r"最后一(?:个方面|部分|项|节)|(?:部分|方面|节|项)的?主题|(?:部分|方面|一节|重点)(?:讲|是关于|说)"
+)
+_LIST_ASK = re.compile(
+    r"哪些|哪[两二三四五六七八九十几]|分别是什么|各是什么|包括什么|包含什么|有什么|都有|包括哪|几个方面|"
+    r"几大|几项"
+)
+_PERSON_ASK = re.compile(r"谁|叫什么名字|姓名|名字|哪位|何人")
+_AGE_ASK = re.compile(r"多大年纪|年龄|岁数|多少岁|几岁|出生|生于|任期|任职多久|任职时间|上任")
+_DATE_ASK = re.compile(r"什么时候|何时|哪一天|哪天|几月几日|几号|日期|哪一年召开|哪年召开")
+_YESNO_ASK = re.compile(r"是否|有没有|能否|会不会|是不是|吗[？?]?\s*$")
+_WHY_ASK = re.compile(r"为什么|为何|原因|怎么回事")
+_FIGURE_ASK = re.compile(
+    r"多少|几(?![月号])|多大|比重|占比|增速|增幅|增长率|规模|总额|总量|数量|金额|目标是|达到|百分之"
+)
+_RESULT_CUES = re.compile(
+    r"实际|完成了|实现了|实绩|达到了|达到|增长了|下降了|取得|过去一年|去年|上年|上一年|回顾|实际增长|"
+    r"成绩|成效|末(?:是|达到|为)|截至|截止|底"
+)
+_TARGET_CUES = re.compile(r"目标|计划|预期|力争|打算|安排|部署|将要|要求|任务|拟|预计|今年要|争取")
+_FIVE_YEAR = re.compile(r"十[一二三四五六七八九]五|“十[一二三四五六七八九]五”|五年|年均|累计")
+# "2019年政府工作报告", "2019年的报告": the report named by the year it was delivered.
+_REPORT_YEAR = re.compile(r"((?:19|20)\d{2})\s*年(?:的|度)?[\u4e00-\u9fff]{0,10}?(?:政府工作)?报告")
+_REGION_SUFFIX = re.compile(
+    r"(?:回族|维吾尔|壮族|藏族|蒙古族|朝鲜族|土家族|苗族|彝族|哈萨克)?自治[区州县旗]$|特别行政区$|[省市区县州旗盟]$"
+)
+# Question words that say what is asked, not about what: left out of the topic.
+_ASK_WORDS = frozenset(
+    "增长 增速 增幅 增长率 下降 降低 减少 提高 涨幅 比重 占比 比例 目标 实绩 任务 要求 预期 实际 "
+    "完成 达到 计划 预计 规模 数量 总量 分别 各是 多少 全市 本级 全区 全省 全国 我国 国务院 中国 "
+    "提出 报告 政府 工作 哪些 哪个 哪项 什么 是否 主要 年度 年底 年末 底 末 截至 期间 时期 "
+    "一年 今年 去年 上年 明年 当年 全年 名字 谁".split()
+)
+
+
+@dataclass(frozen=True)
+class TopicTerm:
+    """A term naming what is asked about, with the report wordings that count as it."""
+
+    term: str
+    weight: float
+    alternatives: tuple[str, ...]
+    parts: tuple[str, ...] = ()  # its words (粮食, 产量 of 粮食产量): all present count as it
+
+    def in_text(self, text: str) -> bool:
+        if any(a in text for a in self.alternatives):
+            return True
+        return bool(self.parts) and all(p in text for p in self.parts)
+
+
+@dataclass(frozen=True)
+class QuestionPlan:
+    """What a question asks, analysed once (see the module docstring)."""
+
+    question: str
+    answer_type: str = FACT
+    places: tuple[str, ...] = ()  # as written in the question (全国 for 我国/国务院…)
+    national: bool = False
+    years: tuple[int, ...] = ()  # years named in the question
+    relative: str = ""  # "last" | "this" | ""
+    year: int | None = None  # the year asked about, once resolved against the reports
+    status: str = ""  # RESULT | TARGET | "" (either)
+    period: str = ""  # REVIEW | PLAN | "" (where the answer sits in its report)
+    multi_year: bool = False  # asks about a five-year period, an average or a cumulative total
+    numeric: bool = False
+    units: tuple[str, ...] = ()  # units the figure must carry, when the question names one
+    topic: tuple[TopicTerm, ...] = ()
+    documents: tuple[str, ...] = ()  # reports the answer may come from (empty: any)
+    place_documents: tuple[str, ...] = ()  # the reports of the named places (empty: any)
+    uncovered: bool = False  # the named place's reports do not cover the asked year
+    unknown_place: str = ""  # a place the question names that no report is about
+    parts: tuple[QuestionPlan, ...] = field(default_factory=tuple)
+    label: str = ""  # for a part: shown before its answer (a place, 目标/实绩)
+
+    @property
+    def intent(self) -> lexicon.QuestionIntent:
+        return lexicon.intent(self.question)
+
+    def topic_coverage(self, text: str) -> float:
+        """Share of the topic's weight that `text` (normalised) names."""
+        total = sum(t.weight for t in self.topic)
+        if not total:
+            return 0.0
+        return sum(t.weight for t in self.topic if t.in_text(text)) / total
+
+    def figure_in(self, text: str) -> bool:
+        """A number in an asked unit (any number when the question names none)."""
+        if not self.units:
+            return bool(re.search(r"\d", text))
+        return any(
+            re.search(rf"\d\s*(?:余|多)?[万亿千百]?{re.escape(u)}", text) for u in self.units
+        )
+
+
+def region_core(region: str) -> str:
+    """安徽省 -> 安徽, 宁夏回族自治区 -> 宁夏, 内江市市中区 -> 市中 (the name without its unit)."""
+    core = _REGION_SUFFIX.sub("", region)
+    return core if len(core) >= 2 else region
+
+
+def names_region(place: str, region: str) -> bool:
+    """True when a question's place names this region (安徽 → 安徽省, 市中区 → 内江市市中区)."""
+    if not place or not region:
+        return False
+    if place == region or region.endswith(place):
+        return True
+    core, place_core = region_core(region), region_core(place)
+    if len(place_core) < 2:
+        return False
+    # 宁夏 for 宁夏回族自治区; 内江 for 内江市 (but not 内江 for 内江市市中区: its own name is 市中区)
+    return core == place_core or (core.startswith(place_core) and not _has_inner_unit(region))
+
+
+def _has_inner_unit(region: str) -> bool:
+    """内江市市中区: a unit inside another (its core then starts with the outer name)."""
+    body = _REGION_SUFFIX.sub("", region)
+    return bool(re.search(r"[省市州盟]", body[2:]))
+
+
+def _answer_type(norm: str) -> str:
+    if _SECTION_ASK.search(norm):
+        return SECTION
+    if _AGE_ASK.search(norm):
+        return AGE
+    if _PERSON_ASK.search(norm) and not re.search(r"哪位[^？?]{0,6}(?:运动员|同志|代表)", norm):
+        return PERSON if not _FIGURE_ASK.search(norm) else FIGURE
+    if _DATE_ASK.search(norm):
+        return DATE
+    if _WHY_ASK.search(norm):
+        return WHY
+    if _LIST_ASK.search(norm):
+        return LIST
+    if _FIGURE_ASK.search(norm):
+        return FIGURE
+    if _YESNO_ASK.search(norm):
+        return YESNO
+    return FACT
+
+
+def _status(norm: str) -> str:
+    target = bool(_TARGET_CUES.search(norm))
+    result = bool(_RESULT_CUES.search(norm))
+    if target and not result:
+        return TARGET
+    if result and not target:
+        return RESULT
+    return ""
+
+
+def topic_terms(
+    question: str, places: Sequence[str], weights: Mapping[str, float] | None = None
+) -> tuple[TopicTerm, ...]:
+    """The question's content terms naming its subject, each with its synonyms."""
+    norm = lexicon.normalize(question)
+    place_words = {w for p in places for w in (p, region_core(p))}
+    out: dict[str, TopicTerm] = {}
+    for term in lexicon.tokens(norm):
+        if (
+            term in _ASK_WORDS
+            or term in lexicon.STOP_WORDS
+            or re.fullmatch(r"[\d.]+[年月日%]?|(?:19|20)\d{2}年?", term)
+            or any(term in p or p in term for p in place_words if p)
+            or len(term) < 2
+        ):
+            continue
+        alternatives = (term, *lexicon.SYNONYMS.get(term, ()))
+        weight = (weights or {}).get(term, 1.0)
+        out.setdefault(term, TopicTerm(term, weight, tuple(dict.fromkeys(alternatives))))
+    # Search-mode tokens give a compound and its words (城镇新增就业: 城镇, 新增, 就业); a
+    # text that has the words in another order or apart (城镇新增就业 / 新增城镇就业) names it.
+    return tuple(
+        replace(t, parts=tuple(o for o in out if o != t.term and o in t.term)) for t in out.values()
+    )
+
+
+def _documents_of_places(
+    norm: str, places: Sequence[str], docs: Mapping[str, DocumentInfo]
+) -> tuple[tuple[str, ...], bool, str]:
+    """(reports of the named places, national named, a named place no report is about)."""
+    national = bool(_NATIONAL_WORDS.search(norm))
+    found: list[str] = []
+    unknown = ""
+    if national:
+        found += [
+            d for d, info in docs.items() if info.level == NATIONAL_LEVEL or info.region == NATIONAL
+        ]
+    for place in places:
+        if place == NATIONAL:
+            continue
+        matched = [d for d, info in docs.items() if names_region(place, info.region)]
+        if matched:
+            found += matched
+        elif place.endswith(("省", "市", "自治区", "县")) and not unknown:
+            unknown = place
+    return tuple(dict.fromkeys(found)), national, unknown
+
+
+def _review_years(info: DocumentInfo) -> tuple[int, ...]:
+    years = tuple(getattr(info, "review_years", ()) or ())
+    return years or ((info.year - 1,) if info.year else ())
+
+
+def _plan_years(info: DocumentInfo) -> tuple[int, ...]:
+    years = tuple(getattr(info, "plan_years", ()) or ())
+    return years or ((info.year,) if info.year else ())
+
+
+def route(
+    docs: Mapping[str, DocumentInfo],
+    candidates: Sequence[str],
+    year: int | None,
+    status: str,
+) -> tuple[tuple[str, ...], str, bool]:
+    """(reports holding the asked year's result/target, the status found, uncovered).
+
+    A result for `year` comes from the report whose review covers it, nearest first (the
+    report delivered the next year); a target from the report delivered that year, else one
+    whose plan covers it. Without a status, a review covering the year wins over a plan.
+    """
+    pool = [d for d in candidates if d in docs]
+    if year is None or not pool:
+        return tuple(pool), status, False
+
+    def reviews(d: str) -> bool:
+        return year in _review_years(docs[d])
+
+    def plans(d: str) -> bool:
+        return year in _plan_years(docs[d]) or docs[d].year == year
+
+    def nearest(ds: list[str], target_year: int) -> tuple[str, ...]:
+        """The reports delivered nearest `target_year` (of every place among `ds`)."""
+        if not ds:
+            return ()
+        gap = min(abs((docs[d].year or 0) - target_year) for d in ds)
+        return tuple(d for d in ds if abs((docs[d].year or 0) - target_year) == gap)
+
+    by_review = nearest([d for d in pool if reviews(d)], year + 1)
+    by_plan = nearest([d for d in pool if plans(d)], year)
+    if status == RESULT:
+        return by_review, RESULT, not by_review
+    if status == TARGET:
+        return by_plan, TARGET, not by_plan
+    if by_review:
+        return by_review, RESULT, False
+    if by_plan:
+        return by_plan, TARGET, False
+    return (), status, True
+
+
+def plan_question(
+    question: str,
+    docs: Mapping[str, DocumentInfo],
+    weights: Mapping[str, float] | None = None,
+    parts: Sequence[tuple[str, str, tuple[str, ...]]] = (),
+) -> QuestionPlan:
+    """The plan of `question` over the indexed reports `docs`.
+
+    `parts` are the (text, label, documents) of its sub-questions when it asks two things;
+    each gets its own plan, sharing the whole question's years and places where it names none.
+    """
+    regions = tuple(sorted({d.region for d in docs.values() if d.region}))
+    intent = lexicon.intent(question, regions)
+    norm = lexicon.normalize(question)
+    national_named = bool(_NATIONAL_WORDS.search(norm))
+    places = tuple(p for p in intent.places if not _NATIONAL_WORDS.fullmatch(p))
+    if national_named:
+        places = (NATIONAL, *places)
+    place_docs, national, unknown = _documents_of_places(norm, places, docs)
+    candidates = list(place_docs) if place_docs else list(docs)
+    named_report = _REPORT_YEAR.search(norm)
+    asked_years = intent.years
+    if named_report:
+        report_year = int(named_report.group(1))
+        delivered = [d for d in candidates if docs[d].year == report_year]
+        if delivered:
+            candidates = delivered
+            place_docs = tuple(delivered)
+            rest = norm[: named_report.start(1)] + norm[named_report.end() :]
+            asked_years = lexicon.intent(rest, regions).years
+    answer_type = _answer_type(norm)
+    status = _status(norm)
+    if not status and intent.relative == "last":
+        status = RESULT
+    multi_year = bool(_FIVE_YEAR.search(norm))
+
+    year = asked_years[0] if len(asked_years) == 1 else None
+    if unknown and not place_docs:
+        candidates = []  # a place no report is about: no other place's report stands in
+    latest = max((docs[d].year or 0 for d in candidates if d in docs), default=0) or None
+    if year is None and not asked_years and latest:
+        if intent.relative == "last":
+            year = latest - 1
+        elif intent.relative == "this":
+            year = latest
+    documents: tuple[str, ...] = ()
+    uncovered = False
+    if national and not any(
+        docs[d].region == NATIONAL or docs[d].level == NATIONAL_LEVEL for d in place_docs
+    ):
+        uncovered = True  # 全国/我国 asked, and no national report is indexed
+    elif year is not None and not multi_year and not (unknown and not place_docs):
+        documents, status, uncovered = route(docs, candidates, year, status)
+    elif place_docs:
+        documents = place_docs
+    if (
+        not documents
+        and not uncovered
+        and answer_type == FIGURE
+        and year is None
+        and not asked_years
+        and place_docs
+        and len({docs[d].region for d in place_docs}) == 1
+    ):
+        # A figure of one place with no year: the newest report of that place.
+        newest = max(place_docs, key=lambda d: docs[d].year or 0)
+        documents = (newest,)
+    elif not documents and place_docs and not uncovered:
+        documents = place_docs
+    if year is None and documents and len(documents) == 1 and not asked_years:
+        info = docs[documents[0]]
+        if status == RESULT and info.year:
+            year = info.year - 1
+        elif status == TARGET and info.year:
+            year = info.year
+    period = {RESULT: REVIEW, TARGET: PLAN}.get(status, "")
+    plan = QuestionPlan(
+        question=question,
+        answer_type=answer_type,
+        places=places,
+        national=national,
+        years=asked_years,
+        relative=intent.relative,
+        year=year,
+        status=status,
+        period=period,
+        multi_year=multi_year,
+        numeric=intent.numeric or answer_type == FIGURE,
+        units=intent.units,
+        topic=topic_terms(question, places, weights),
+        documents=documents,
+        place_documents=place_docs,
+        uncovered=uncovered,
+        unknown_place=unknown,
+    )
+    if parts:
+        sub = []
+        for text, label, part_docs in parts:
+            part = plan_question(text, docs, weights)
+            # A part naming no year or place of its own shares the whole question's.
+            if not part.years and plan.years and not part.relative:
+                part = plan_question(f"{plan.years[0]}年{text}", docs, weights)
+            if part_docs and not part.place_documents:
+                scoped = {d: docs[d] for d in part_docs if d in docs}
+                part = plan_question(part.question, scoped or docs, weights)
+            sub.append(replace(part, label=label))
+        plan = replace(plan, parts=tuple(sub))
+    return plan
+
+
+__all__ = [
+    "AGE",
+    "DATE",
+    "FACT",
+    "FIGURE",
+    "LIST",
+    "PERSON",
+    "SECTION",
+    "WHY",
+    "YESNO",
+    "QuestionPlan",
+    "TopicTerm",
+    "names_region",
+    "plan_question",
+    "region_core",
+    "route",
+    "topic_terms",
+]
