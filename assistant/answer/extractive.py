@@ -31,6 +31,11 @@ _DATE_TEXT = re.compile(
 )
 _ROLE = re.compile(r"[省市县区州]长|主席|总理|书记|部长|负责人|主任")
 _AGE_TEXT = re.compile(r"\d+岁|出生|生于|年生")
+_ITEM_START = re.compile(
+    r"^(?:[一二三四五六七八九十]是|第[一二三四五六七八九十]|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、])"
+)
+_COUNT = re.compile(r"([两二三四五六七八九十]|\d+)(?:大|个|项|条|张|种|类|方面|重)")
+_CN_COUNT = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)} | {"两": 2}
 _LIST_INTRO = re.compile(r"[：:]$|(?:包括|主要有|分别是|即)$")
 # Answer types whose answer must carry a kind of statement, tried over the best sentences.
 _CHECKED = (FIGURE, PERSON, AGE, DATE)
@@ -58,6 +63,7 @@ class ExtractiveConfig:
     # this share of the question's topic: the asked indicator, not a neighbour's figure.
     figure_topic: float = 0.5
     checked_sentences: int = 3  # best sentences tried for a figure, person, date or age
+    list_candidates: int = 8  # best sentences searched for the enumeration a list question asks
     related: int = 3  # statements shown beside an abstention
     related_topic: float = 0.3  # topic share a related statement must name
 
@@ -183,6 +189,8 @@ class ExtractiveAnswerer:
         scored = self.score_sentences(plan, hits, context.regions, weights)
         best_score = scored[0][0] if scored else 0.0
         tries = cfg.checked_sentences if plan.answer_type in _CHECKED else 1
+        if plan.answer_type == LIST:
+            scored = _lists_first(plan, hits, scored, cfg.list_candidates)
         chosen_at = None
         for score, rank, idx in scored[:tries]:
             if score < cfg.threshold:
@@ -205,10 +213,14 @@ class ExtractiveAnswerer:
         chosen.sort()
         sentences = hit.paragraph.sentences
         if plan.answer_type == LIST:
-            # A sentence introducing a list ("…坚持以下原则：") is followed by its items.
+            # A sentence introducing a list ("…坚持以下原则：", "重点抓好三项工作。一是…") is
+            # followed by its items.
             while (
                 chosen[-1] + 1 < len(sentences)
-                and _LIST_INTRO.search(sentences[chosen[-1]].rstrip())
+                and (
+                    _LIST_INTRO.search(sentences[chosen[-1]].rstrip())
+                    or _ITEM_START.match(sentences[chosen[-1] + 1])
+                )
                 and sum(len(sentences[i]) for i in chosen) < cfg.max_list_chars
             ):
                 chosen.append(chosen[-1] + 1)
@@ -284,6 +296,42 @@ class ExtractiveAnswerer:
         if len(out) > self.config.max_answer_chars * 1.5:
             out = out[: self.config.max_answer_chars].rstrip("，,、") + "…"
         return out
+
+
+def _enumeration(sentence: str) -> int:
+    """How many items the longest enumeration of a sentence has (A、B和C; 一是…二是…)."""
+    best = 1
+    for clause in re.split(r"[，,；;：:。]", sentence):
+        items = len(re.split(r"、|和|及|以及", clause)) if "、" in clause else 1
+        best = max(best, items)
+    ordinals = len(re.findall(r"[一二三四五六七八九十]是", sentence))
+    parts = sentence.count("；") + 1 if "；" in sentence else 1
+    return max(best, ordinals, parts)
+
+
+def _asked_count(question: str) -> int | None:
+    m = _COUNT.search(question)
+    if not m:
+        return None
+    raw = m.group(1)
+    return int(raw) if raw.isdigit() else _CN_COUNT.get(raw) or (10 if raw == "十" else None)
+
+
+def _lists_first(plan: QuestionPlan, hits: list[Hit], scored: list, limit: int) -> list:
+    """The scored sentences with those holding an enumeration (of the asked size) first."""
+    want = _asked_count(plan.question)
+
+    def items(entry) -> int:
+        _, rank, i = entry
+        sentences = hits[rank].paragraph.sentences
+        text = sentences[i]
+        if i + 1 < len(sentences) and _ITEM_START.match(sentences[i + 1]):
+            text += sentences[i + 1]  # "重点抓好三项工作。一是…"
+        return _enumeration(text)
+
+    head = scored[:limit]
+    good = [e for e in head if items(e) >= (want or 2)]
+    return good + [e for e in scored if e not in good]
 
 
 def _clause_coverage(sentence: str, weights: dict[str, float], numeric: bool) -> float:
