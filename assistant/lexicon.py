@@ -70,6 +70,14 @@ _UNIT_FAMILIES = {
     "公里": ("公里", "千米"),
     "平方米": ("万平方米", "平方米"),
 }
+# Money asked in one unit is stated in it or the next larger one, never three magnitudes off:
+# a total asked in 亿元 is not a per-head figure in 万元, an income asked in 元 not a budget in 亿元.
+_UNITS_ACCEPTED = {
+    "万亿元": ("万亿元", "亿元"),
+    "亿元": ("亿元", "万亿元"),
+    "万元": ("万元", "元", "亿元"),
+    "元": ("元", "万元"),
+}
 _PUNCT_ONLY = re.compile(r"^[\W_]+$", re.UNICODE)
 _LATIN = re.compile(r"[A-Za-z]+")
 
@@ -245,7 +253,9 @@ def intent(question: str, regions: tuple[str, ...] = ()) -> QuestionIntent:
     units: tuple[str, ...] = ()
     if asked:
         unit = asked.group(1)
-        units = next((fam for fam in _UNIT_FAMILIES.values() if unit in fam), (unit,))
+        units = _UNITS_ACCEPTED.get(unit) or next(
+            (fam for fam in _UNIT_FAMILIES.values() if unit in fam), (unit,)
+        )
     return QuestionIntent(
         units=units,
         years=years,

@@ -488,12 +488,16 @@ class Assistant:
         parts = split_question(question, regions)
         if documents:
             parts = [p for p in parts if not p.documents or set(p.documents) & set(documents)]
-        weights = self.retriever.term_weights(lexicon.content_terms(question))
+        terms = lexicon.content_terms(question)
+        weights = self.retriever.term_weights(terms)
         plan = plan_question(
             question,
             docs,
             weights,
             [(p.text, p.label, p.documents) for p in parts] if len(parts) >= 2 else (),
+            unknown_terms=self.retriever.unknown_terms(
+                [*terms, *(w for t in terms for w in lexicon.SYNONYMS.get(t, ()))]
+            ),
         )
         if plan.parts:
             results, per_part = [], []

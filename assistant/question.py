@@ -20,7 +20,7 @@ indexed reports (region, level, year delivered, the years their review and plan 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from . import lexicon
@@ -68,6 +68,8 @@ _TARGET_CUES = re.compile(r"目标|计划|预期|力争|打算|安排|部署|将
 _FIVE_YEAR = re.compile(r"十[一二三四五六七八九]五|“十[一二三四五六七八九]五”|五年|年均|累计")
 # "2019年政府工作报告", "2019年的报告": the report named by the year it was delivered.
 _REPORT_YEAR = re.compile(r"((?:19|20)\d{2})\s*年(?:的|度)?[\u4e00-\u9fff]{0,10}?(?:政府工作)?报告")
+_PLAN_PERIOD = re.compile(r"十([一二三四五六七八九])五")
+_PLAN_START = {c: 2006 + 5 * i for i, c in enumerate("一二三四五六七八九")}  # 十一五 = 2006–2010
 _REGION_SUFFIX = re.compile(
     r"(?:回族|维吾尔|壮族|藏族|蒙古族|朝鲜族|土家族|苗族|彝族|哈萨克)?自治[区州县旗]$|特别行政区$|[省市区县州旗盟]$"
 )
@@ -88,6 +90,7 @@ class TopicTerm:
     weight: float
     alternatives: tuple[str, ...]
     parts: tuple[str, ...] = ()  # its words (粮食, 产量 of 粮食产量): all present count as it
+    known: bool = True  # some indexed report uses the term (or one of its alternatives)
 
     def in_text(self, text: str) -> bool:
         if any(a in text for a in self.alternatives):
@@ -195,7 +198,10 @@ def _status(norm: str) -> str:
 
 
 def topic_terms(
-    question: str, places: Sequence[str], weights: Mapping[str, float] | None = None
+    question: str,
+    places: Sequence[str],
+    weights: Mapping[str, float] | None = None,
+    unknown: Collection[str] = (),
 ) -> tuple[TopicTerm, ...]:
     """The question's content terms naming its subject, each with its synonyms."""
     norm = lexicon.normalize(question)
@@ -212,7 +218,9 @@ def topic_terms(
             continue
         alternatives = (term, *lexicon.SYNONYMS.get(term, ()))
         weight = (weights or {}).get(term, 1.0)
-        out.setdefault(term, TopicTerm(term, weight, tuple(dict.fromkeys(alternatives))))
+        alternatives = tuple(dict.fromkeys(alternatives))
+        known = not all(a in unknown for a in alternatives)
+        out.setdefault(term, TopicTerm(term, weight, alternatives, known=known))
     # Search-mode tokens give a compound and its words (城镇新增就业: 城镇, 新增, 就业); a
     # text that has the words in another order or apart (城镇新增就业 / 新增城镇就业) names it.
     return tuple(
@@ -299,6 +307,7 @@ def plan_question(
     docs: Mapping[str, DocumentInfo],
     weights: Mapping[str, float] | None = None,
     parts: Sequence[tuple[str, str, tuple[str, ...]]] = (),
+    unknown_terms: Collection[str] = (),
 ) -> QuestionPlan:
     """The plan of `question` over the indexed reports `docs`.
 
@@ -329,6 +338,12 @@ def plan_question(
     if not status and intent.relative == "last":
         status = RESULT
     multi_year = bool(_FIVE_YEAR.search(norm))
+    five = _PLAN_PERIOD.search(norm)
+    if five and not status and not intent.years:
+        # 十四五 asked of reports delivered after it: a result; 十五五 in a 2026 report: a goal.
+        end = _PLAN_START[five.group(1)] + 4
+        newest = max((docs[d].year or 0 for d in docs), default=0)
+        status = RESULT if newest and end < newest else TARGET
 
     year = asked_years[0] if len(asked_years) == 1 else None
     if unknown and not place_docs:
@@ -383,7 +398,7 @@ def plan_question(
         multi_year=multi_year,
         numeric=intent.numeric or answer_type == FIGURE,
         units=intent.units,
-        topic=topic_terms(question, places, weights),
+        topic=topic_terms(question, places, weights, unknown_terms),
         documents=documents,
         place_documents=place_docs,
         uncovered=uncovered,
@@ -392,13 +407,17 @@ def plan_question(
     if parts:
         sub = []
         for text, label, part_docs in parts:
-            part = plan_question(text, docs, weights)
+            part = plan_question(text, docs, weights, unknown_terms=unknown_terms)
             # A part naming no year or place of its own shares the whole question's.
             if not part.years and plan.years and not part.relative:
-                part = plan_question(f"{plan.years[0]}年{text}", docs, weights)
+                part = plan_question(
+                    f"{plan.years[0]}年{text}", docs, weights, unknown_terms=unknown_terms
+                )
             if part_docs and not part.place_documents:
                 scoped = {d: docs[d] for d in part_docs if d in docs}
-                part = plan_question(part.question, scoped or docs, weights)
+                part = plan_question(
+                    part.question, scoped or docs, weights, unknown_terms=unknown_terms
+                )
             sub.append(replace(part, label=label))
         plan = replace(plan, parts=tuple(sub))
     return plan

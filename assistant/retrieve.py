@@ -346,6 +346,11 @@ class Retriever:
         n = len(index.units) if index else 0
         return {t: math.log(1.0 + (n + 1) / ((index.df(t) if index else 0) + 0.5)) for t in terms}
 
+    def unknown_terms(self, terms: Sequence[str]) -> set[str]:
+        """The terms no live unit contains (as of the last refresh)."""
+        index = self._state.index
+        return {t for t in terms if not index or index.df(t) == 0}
+
     @property
     def regions(self) -> tuple[str, ...]:
         """Distinct regions of the live documents."""

@@ -123,8 +123,10 @@ def figure_clause(plan: QuestionPlan, norm: str, min_topic: float) -> str | None
         if not plan.figure_in(clause):
             continue
         window = "".join(clauses[max(0, i - 1) : i + 1])
-        if plan.topic and plan.topic_coverage(window) < min_topic:
-            continue
+        if plan.topic and (
+            plan.topic_coverage(window) < min_topic or not _key_term_in(plan, window)
+        ):
+            continue  # the figure of another indicator, or of a narrower or wider one
         if not plan.multi_year and _SPAN_FIGURE.search(window):
             continue
         by = _BY_YEAR.search(window)
@@ -132,6 +134,14 @@ def figure_clause(plan: QuestionPlan, norm: str, min_topic: float) -> str | None
             continue
         return clause
     return None
+
+
+def _key_term_in(plan: QuestionPlan, text: str) -> bool:
+    """The rarest topic term the reports use (the one that tells this indicator from its
+    neighbours: 城镇 in 城镇居民人均可支配收入) is named in `text`. Terms no report uses are
+    the user's own wording and are not required."""
+    known = [t for t in plan.topic if t.known]
+    return not known or max(known, key=lambda t: t.weight).in_text(text)
 
 
 class ExtractiveAnswerer:
@@ -160,6 +170,8 @@ class ExtractiveAnswerer:
             para_norm = lexicon.normalize(para.text)
             if not _constraints_met(plan, para, f"{para_norm} {heading_ctx} {doc_ctx}"):
                 continue
+            if plan.answer_type == FIGURE and plan.period and para.period not in ("", plan.period):
+                continue  # a result asked: never the plan's target, and the reverse
             lead = lexicon.normalize(para.sentences[0]) if para.sentences else ""
             for i, sentence in enumerate(para.sentences):
                 s_norm = lexicon.normalize(sentence)
