@@ -11,16 +11,25 @@ SECTION_SEP = " › "
 REVIEW = "review"  # review of the past year (e.g. 2023年工作回顾)
 PLAN = "plan"  # plan for the report year (e.g. 2024年工作安排)
 
+# Part of a report a paragraph belongs to.
+FRONT = "front"  # title block and opening, before the first section
+BODY = "body"  # the sections of the report
+APPENDIX = "appendix"  # 附件, 名词解释, 注释: after the report, outside its sections
+
+NATIONAL = "全国"  # the region of the national report (国务院政府工作报告)
+
 
 @dataclass(frozen=True)
 class ReportMeta:
     """Report metadata detected from the text (empty when not present)."""
 
     title: str = ""
-    region: str = ""
-    level: str = ""  # "省" | "市" | "区县" | ""
+    region: str = ""  # e.g. 全国, 四川省, 内江市, 内江市市中区
+    level: str = ""  # "国家" | "省" | "市" | "区县" | ""
     year: int | None = None  # year the report was delivered
     date: str = ""  # ISO date of delivery, when the text gives one
+    review_years: tuple[int, ...] = ()  # years its review covers, e.g. (2021, …, 2025)
+    plan_years: tuple[int, ...] = ()  # years its plan covers, e.g. (2026,) or (2026, …, 2030)
 
 
 @dataclass(frozen=True)
@@ -44,8 +53,12 @@ class Paragraph:
     section: tuple[str, ...] = ()
     sentences: tuple[str, ...] = ()
     period: str = ""  # REVIEW | PLAN | ""
-    period_year: int | None = None
+    period_year: int | None = None  # the year of the period when it is one year, else None
     is_heading: bool = False
+    # Every year the period covers: (2025,) for a 2025 review, (2021, …, 2025) for a
+    # 十四五 review, (2026, …, 2030) for 十五五 goals; () when the paragraph has no period.
+    period_years: tuple[int, ...] = ()
+    part: str = ""  # FRONT | BODY | APPENDIX ("" when not known, e.g. an old store)
 
     @property
     def section_path(self) -> str:
@@ -53,10 +66,15 @@ class Paragraph:
 
     @property
     def period_label(self) -> str:
-        """Human label such as '2023年工作回顾' or '2024年工作安排'."""
+        """Human label such as '2023年工作回顾', '2024年工作安排' or '2026—2030年工作安排'."""
         if not self.period:
             return ""
-        year = f"{self.period_year}年" if self.period_year else ""
+        if self.period_year:
+            year = f"{self.period_year}年"
+        elif len(self.period_years) > 1:
+            year = f"{self.period_years[0]}—{self.period_years[-1]}年"
+        else:
+            year = ""
         return f"{year}{'工作回顾' if self.period == REVIEW else '工作安排'}"
 
 
@@ -82,17 +100,22 @@ class DocumentInfo:
     doc_id: str
     title: str
     region: str = ""
-    level: str = ""
-    year: int | None = None
+    level: str = ""  # "国家" | "省" | "市" | "区县" | ""
+    year: int | None = None  # year the report was delivered
     date: str = ""
     source: str = ""
     paragraphs: int = 0
     chars: int = 0
     content_hash: str = ""
     indexed_at: str = ""
+    review_years: tuple[int, ...] = ()  # years its review covers
+    plan_years: tuple[int, ...] = ()  # years its plan covers
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        d["review_years"] = list(self.review_years)
+        d["plan_years"] = list(self.plan_years)
+        return d
 
 
 @dataclass(frozen=True)

@@ -494,6 +494,182 @@ def test_clean_text_is_idempotent_on_a_web_copy():
     assert clean_text(once) == once
 
 
+# Excerpts of real pages: a provincial report as a government site prints it (toolbar,
+# byline, photo credit, share bar), and a wiki export (blank lines between paragraphs,
+# lines broken at every link, a licence footer).
+SCRAPED_PAGE = """当前位置：
+首页
+>
+政务信息
+>
+要闻
+2026年宁夏回族自治区政府工作报告
+发表时间：
+2026-02-09 09:45:30
+来源：
+宁夏日报客户端
+阅读量：
+【字体：
+小
+中
+大
+】
+政府工作报告
+——2026年2月3日在宁夏回族自治区第十三届人民代表大会第四次会议上
+自治区人民政府主席 张雨浦
+2月3日，宁夏回族自治区第十三届人民代表大会第四次会议在银川开幕。自治区人民政府主席张雨浦作政府工作报告。 宁夏日报记者 王鼎 摄
+各位代表：
+现在，我代表自治区人民政府，向大会报告工作，请予审议，并请自治区政协委员提出意见。
+一、2025年工作总结和“十四五”发展成就
+过去一年，全区上下全面贯彻习近平新时代中国特色社会主义思想，经济社会发展取得新成效。
+下载
+打印
+全屏
+收藏
+【字号：
+加大
+还原
+减小
+】
+全区地区生产总值增长5.5%左右，一般公共预算收入增长3.1%。
+（来源：宁夏日报）
+编辑：张三
+各位代表！让我们更加紧密地团结在以习近平同志为核心的党中央周围，为建设美丽新宁夏而团结奋斗！
+扫一扫在手机打开当前页
+【
+打印本页
+】
+【
+关闭窗口
+】
+"""
+SCRAPED_BODY = [
+    "2026年宁夏回族自治区政府工作报告",  # the page's headline: the report's title
+    "政府工作报告",
+    "——2026年2月3日在宁夏回族自治区第十三届人民代表大会第四次会议上",
+    "自治区人民政府主席 张雨浦",
+    "各位代表：",
+    "现在，我代表自治区人民政府，向大会报告工作，请予审议，并请自治区政协委员提出意见。",
+    "一、2025年工作总结和“十四五”发展成就",
+    "过去一年，全区上下全面贯彻习近平新时代中国特色社会主义思想，经济社会发展取得新成效。",
+    "全区地区生产总值增长5.5%左右，一般公共预算收入增长3.1%。",
+    "各位代表！让我们更加紧密地团结在以习近平同志为核心的党中央周围，为建设美丽新宁夏而团结奋斗！",
+]
+
+WIKI_EXPORT = """\u200b
+
+
+政府工作报
+告
+
+
+——2017年3月5日在第十二届全国人民代表大会第五次会议上
+
+
+各位代表：
+
+
+一、2016年工作回顾
+
+
+过去一年，我国发展面临国内外诸多矛盾叠加的严峻挑战。
+党的十八届六中全会
+正式明确
+习近平
+总书记的核心地位。
+
+——经济运行缓中趋稳、稳中向好。国内生产总值达到74.4
+\u200b
+万亿元，增长6.7%。
+
+——就业增长超出预期。全年城镇新增就业1314万人。
+
+
+本作品是中华人民共和国的
+法律
+、
+法规
+，国家机关的决议、决定、命令和其他具有立法、行政、司法性质的文件，及其官方正式译文。根据《
+中华人民共和国著作权法
+》第五条第一项，本作品不适用于该法，在
+中国大陆
+，也可能在其他管辖区，属于
+公有领域
+。
+
+
+注：中文维基文库社群认为，中华人民共和国公务演讲，
+不总是
+具有立法、行政、司法性质的文件。
+
+
+Public domain
+Public domain
+false
+false
+"""
+
+
+def test_scraped_page_loses_chrome_anywhere_and_keeps_every_report_line():
+    assert clean_text(SCRAPED_PAGE).split("\n") == SCRAPED_BODY
+
+
+def test_font_size_bar_split_over_lines_goes_but_a_data_source_line_stays():
+    body = ["一、2025年工作回顾", PARA, "【字号：", "加大", "还原", "减小", "】", PARA]
+    lines = clean_text("\n".join(body)).split("\n")
+    assert lines == ["一、2025年工作回顾", PARA, PARA]
+
+    kept = [PARA, "来源：统计局", PARA]
+    assert clean_text("\n".join(kept)).split("\n") == kept
+
+
+def test_title_printed_twice_and_repeated_at_the_end_of_the_page_is_kept_once():
+    title, dateline = (
+        "陕西省2026年政府工作报告",
+        "2026年1月27日在陕西省第十四届人民代表大会第四次会议上",
+    )
+    page = [title, dateline, "首页", ">", "政府工作报告", title, dateline, "时间：", "2026-02-02 09:20",
+            "各位代表：", PARA, PARA, title]  # fmt: skip
+    assert clean_text("\n".join(page)).split("\n") == [title, dateline, "各位代表：", PARA, PARA]
+
+
+def test_related_reports_list_goes_with_its_label():
+    page = [
+        PARA,
+        "各位代表！让我们团结奋斗！",
+        "相关报道：",
+        "省政府召开常务会议",
+        "全省经济运行情况",
+    ]
+    assert clean_text("\n".join(page)).split("\n") == page[:2]
+
+
+def test_wiki_export_joins_lines_broken_at_links_and_drops_the_licence_footer():
+    lines = clean_text(WIKI_EXPORT).split("\n")
+
+    assert lines == [
+        "政府工作报告",
+        "——2017年3月5日在第十二届全国人民代表大会第五次会议上",
+        "各位代表：",
+        "一、2016年工作回顾",
+        "过去一年，我国发展面临国内外诸多矛盾叠加的严峻挑战。党的十八届六中全会正式明确习近平"
+        "总书记的核心地位。",
+        "——经济运行缓中趋稳、稳中向好。国内生产总值达到74.4万亿元，增长6.7%。",
+        "——就业增长超出预期。全年城镇新增就业1314万人。",
+    ]
+
+
+def test_a_one_paragraph_a_line_text_is_never_joined():
+    text = "一、2023年工作回顾\n2023年，全市经济\n运行稳中向好\n\n二、2024年工作安排\n确保增长6%。"
+    assert clean_text(text).split("\n") == [line for line in text.split("\n") if line]
+
+
+@pytest.mark.parametrize("text", [SCRAPED_PAGE, WIKI_EXPORT])
+def test_cleaning_a_page_twice_changes_nothing(text):
+    once = clean_text(text)
+    assert clean_text(once) == once
+
+
 # --- detect_meta ---------------------------------------------------------------------------
 
 

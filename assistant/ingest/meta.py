@@ -1,11 +1,17 @@
 """Report metadata from cleaned text: title, region, administrative level, year, date (pure).
 
 Sources, most trusted first: the report's own title block (title line, dateline, "在XX第N届
-人民代表大会" line), the loader's title hint (PDF/HTML/DOCX metadata), the headings
-(2023年工作回顾 -> a 2024 report), the file name (neijiang-2024.txt). When the text has no
-title, the region comes from how the report names itself: "我代表市人民政府" says it is a
-city's report, and the city's name is the place name the text uses most often before 市.
-A field nothing supports stays empty.
+人民代表大会" line), the loader's title hint (PDF/HTML/DOCX metadata), the opening lines
+("现在，我代表XX人民政府" / "我代表国务院"), the headings (2023年工作回顾 -> a 2024 report,
+“十四五”时期工作回顾 -> a 2026 report), phrases of the body (刚刚过去的2025年), the file name
+(neijiang-2024.txt). Dates and years are read in any numerals (二〇二六年一月二十七日,
+１９９５年). The national report (国务院; 全国人民代表大会; 我代表国务院) has the region 全国
+and the level 国家. When the text has no title, the region comes from how the report names
+itself: "我代表市人民政府" says it is a city's report, and the city's name is the place name
+the text uses most often before 市. A field nothing supports stays empty.
+
+The years its review and plan cover (`ReportMeta.review_years`, `plan_years`) come from its
+structure: `structure.parse_report` fills them in.
 """
 
 from __future__ import annotations
@@ -16,15 +22,24 @@ from datetime import date as _date
 from functools import lru_cache
 from pathlib import Path
 
-from ..types import ReportMeta
+from ..types import NATIONAL, ReportMeta
+from . import periods
+from .structure import heading_level, is_part_heading
 
 _HEAD_LINES = 12  # the title block sits in the first lines
-_MAX_TITLE_CHARS = 80
+_MAX_TITLE_CHARS = 60
 
 _CN_DIGITS = "一二三四五六七八九十"
 _TITLE = re.compile(r"工作报告")
+_NOT_TITLE = re.compile(r"[。，；！？,;!?]")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _YEAR_MONTH = re.compile(r"((?:19|20)\d{2})\s*年\s*\d{1,2}\s*月")
+# A dateline: the date follows dashes or stands in brackets (——2024年1月18日,
+# (2024年1月18日)), is followed by the place (2024年1月18日在…会议上), or is a short line of
+# its own; a body sentence that opens with a date (1976年1月，…) is not one.
+_DATELINE_BEFORE = re.compile(r"[—\-－―(（【\[]\s*$")
+_DATELINE_AFTER = re.compile(r"^\s*(?:在|[)）】\]]|$)")
+_SHORT_DATELINE = 40
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _FILENAME_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 # A bracketed prefix naming the province, as sites print it: (四川省), 【四川省】.
@@ -33,14 +48,40 @@ _PREFIX = re.compile(r"^[(（【\[][^()（）【】\[\]]{2,12}[)）】\]]\s*")
 _DATE_SUFFIX = re.compile(
     r"\s*[(（【\[][^()（）【】\[\]]*(?:19|20)\d{2}[^()（）【】\[\]]*[)）】\]]\s*$"
 )
-_CONGRESS = re.compile(rf"在([\u4e00-\u9fff]{{2,20}}?)第[{_CN_DIGITS}百零〇\d]+届人民代表大会")
+_CONGRESS = re.compile(rf"在([\u4e00-\u9fff]{{2,20}}?)第?[{_CN_DIGITS}百零〇\d]+届人民代表大会")
 _SELF = re.compile(r"我代表(省|自治区|市|州|盟|区|县|旗)人民政府")
-_REVIEW_HEADING = re.compile(r"((?:19|20)\d{2})\s*年[^，。；]{0,6}回顾")
-_PLAN_HEADING = re.compile(
-    r"((?:19|20)\d{2})\s*年[^，。；]{0,4}"
-    r"(?:工作安排|主要目标|主要预期目标|目标任务|主要任务|工作任务|重点工作|总体要求|工作打算)"
+_NAMED_SELF = re.compile(r"我代表([\u4e00-\u9fff]{2,15}?)人民政府")
+# How the national report names itself: 我代表国务院, 受国务院的委托, 第十四届全国人民代表大会,
+# 国务院总理, 中华人民共和国国务院.
+_NATIONAL_SELF = re.compile(
+    r"代表(?:中华人民共和国)?国务院|受国务院的?委托|根据国务院的决定|国务院总理"
+    r"|第[一二三四五六七八九十\d]+届全国人民代表大会|全国人民代表大会第[一二三四五六七八九十\d]+次会议"
+    r"|向全国人民代表大会"
 )
-_HEADING_MARKER = re.compile(rf"^(?:第[{_CN_DIGITS}]+部分|[{_CN_DIGITS}]+[、.．])")
+_NATIONAL_TITLE = re.compile(r"国务院|中华人民共和国")
+# Words a report uses for its own territory: 全国/我国 in the national report, 全省/全市… in others.
+_NATIONAL_WORDS = re.compile(r"全国|我国")
+_LOCAL_WORDS = re.compile(r"全(?:省|市|区|县|州|盟|旗)|我(?:省|市|区|县|州|盟|旗)")
+_MIN_NATIONAL_WORDS = 20
+_REVIEW_HEADING = re.compile(r"((?:19|20)\d{2})\s*年[^，。；]{0,8}(?:回顾|总结|成就)")
+_PLAN_HEADING = re.compile(
+    r"((?:19|20)\d{2})\s*年[^，。；]{0,12}"
+    r"(?:工作安排|主要目标|主要预期目标|目标任务|主要任务|工作任务|重点工作|总体要求|工作打算|工作的建议"
+    r"|政府工作|主要工作|总体部署|工作部署)"
+)
+_FIVE_YEAR_REVIEW = re.compile(r"(?:回顾|成就|总结)")
+_FIVE_YEAR_PLAN = re.compile(r"(?:目标|任务|举措|建议)")
+# Phrases of the body that date the report: 刚刚过去的2025年 (2026), 2024年的主要预期目标
+# (2024), 本届政府1998年3月就职…五年 (2003).
+_JUST_PAST = re.compile(r"刚刚过去的((?:19|20)\d{2})年")
+_TARGET_YEAR = re.compile(
+    r"((?:19|20)\d{2})年(?:国民经济和社会发展|经济社会发展|全省|全市|全区|全县)?的?主要预期目标"
+)
+_OPENING_YEAR = re.compile(r"^(?:——)?((?:19|20)\d{2})年(?=[,，]|是)")
+_PART_REVIEW = re.compile(r"回顾|总结|过去")
+_PART_PLAN = re.compile(r"(?:今年|\d{4}年).*(?:任务|安排|部署|建议|目标|要求)")
+_TERM_START = re.compile(r"本届政府(?:从|自)?((?:19|20)\d{2})年\d{1,2}月就职")
+_TERM_END = re.compile(r"已经五年|任期即将结束|过去五年")
 
 _CJK = r"\u4e00-\u9fff"
 # Ordered so that the longer suffix wins (自治区 before 区).
@@ -65,27 +106,43 @@ def detect_meta(text: str, title_hint: str = "", filename: str = "") -> ReportMe
     """Title, region, level, year and date of a report, from its cleaned text."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     head = lines[:_HEAD_LINES]
+    plain_head = [periods.normalize(line) for line in head]
+    hint = _strip_site_suffix(title_hint) if title_hint else ""
     title, region = _title_from_head(head)
-    if not title and title_hint:
-        title, region = _parse_title(_strip_site_suffix(title_hint))
+    if not title and hint:
+        title, region = _parse_title(hint)
     if not region:
-        region = _congress_region(head)
+        region = _congress_region(plain_head) or _named_self_region(plain_head)
+    if not region and _is_national(title, plain_head):
+        region = NATIONAL
 
-    day = _first_date(head, title_hint)
-    year = int(day[:4]) if day else _year(head, title_hint, lines, filename)
+    day = _first_date([*plain_head, periods.normalize(title_hint)])
+    year = int(day[:4]) if day else _year(plain_head, title_hint, lines, filename)
 
     level = level_of(region)
     if not region:
         region, level = _region_from_self_reference(text)
-    if region and (not title or not _has_region(title)):
-        title = f"{region}人民政府工作报告" + (f"（{year}）" if year else "")
+    if not region and _speaks_for_the_nation(text):
+        region, level = NATIONAL, level_of(NATIONAL)
+    if region and (not title or not _names_region(title, region)):
+        title = derived_title(region, year)
     return ReportMeta(title=title, region=region, level=level, year=year, date=day)
 
 
+def derived_title(region: str, year: int | None) -> str:
+    """The title of a report whose page has none: 2019年国务院政府工作报告 for the national
+    report, 内江市人民政府工作报告（2024） for the others."""
+    if region == NATIONAL:
+        return f"{year}年国务院政府工作报告" if year else "国务院政府工作报告"
+    return f"{region}人民政府工作报告" + (f"（{year}）" if year else "")
+
+
 def level_of(region: str) -> str:
-    """ "省" | "市" | "区县" for a region name, from its last administrative unit."""
+    """ "国家" | "省" | "市" | "区县" for a region name, from its last administrative unit."""
     if not region:
         return ""
+    if region == NATIONAL:
+        return "国家"
     if region.endswith(("省", "自治区")) or region in _MUNICIPALITIES:
         return "省"
     if region.endswith(("区", "县", "旗")):
@@ -101,7 +158,12 @@ def level_of(region: str) -> str:
 
 def _title_from_head(head: list[str]) -> tuple[str, str]:
     for line in head:
-        if _TITLE.search(line) and len(line) <= _MAX_TITLE_CHARS:
+        candidate = re.split(r"\s*(?:——|--|—)\s*", line, maxsplit=1)[0]
+        if (
+            _TITLE.search(candidate)
+            and len(candidate) <= _MAX_TITLE_CHARS
+            and not _NOT_TITLE.search(candidate)
+        ):
             return _parse_title(line)
     return "", ""
 
@@ -115,8 +177,11 @@ def _parse_title(line: str) -> tuple[str, str]:
     line = _DATE_SUFFIX.sub("", line).strip()
     if not line:
         return "", ""
-    match = re.match(rf"^(?:(?:19|20)\d{{2}}\s*年度?)?\s*([{_CJK}]*?)(?:人民)?政府工作报告", line)
+    plain = periods.normalize(line)
+    match = re.match(rf"^(?:(?:19|20)\d{{2}}\s*年度?)?\s*([{_CJK}]*?)(?:人民)?政府工作报告", plain)
     region = _valid_region(match.group(1)) if match else ""
+    if not region and _NATIONAL_TITLE.search(plain.split("工作报告")[0]):
+        region = NATIONAL
     return line, region
 
 
@@ -136,23 +201,50 @@ def _valid_region(name: str) -> str:
     return ""
 
 
-def _has_region(title: str) -> bool:
-    return bool(
-        re.search(rf"[{_CJK}]{{2,}}?(?:{'|'.join(_UNIT_SUFFIXES)})", title.split("政府")[0])
-    )
+def _names_region(title: str, region: str) -> bool:
+    """Does the title say whose report it is?"""
+    before = title.split("政府")[0]
+    if region == NATIONAL:
+        return bool(_NATIONAL_TITLE.search(before))
+    return bool(re.search(rf"[{_CJK}]{{2,}}?(?:{'|'.join(_UNIT_SUFFIXES)})", before))
+
+
+def _is_national(title: str, head: list[str]) -> bool:
+    """The title or the opening lines speak as the national government (国务院)."""
+    if title and _NATIONAL_TITLE.search(title.split("工作报告")[0]):
+        return True
+    return bool(_NATIONAL_SELF.search("".join(head)))
+
+
+def _speaks_for_the_nation(text: str) -> bool:
+    """Untitled text that says 全国/我国 far more often than 全省/全市/我区…"""
+    national = len(_NATIONAL_WORDS.findall(text))
+    local = len(_LOCAL_WORDS.findall(text))
+    return national >= _MIN_NATIONAL_WORDS and national >= 3 * local
 
 
 def _congress_region(head: list[str]) -> str:
+    # Joined: a dateline may be broken over two lines (…在广东省第十四届 / 人民代表大会…).
+    match = _CONGRESS.search("".join(head))
+    return _valid_region(match.group(1)) if match else ""
+
+
+def _named_self_region(head: list[str]) -> str:
+    """现在，我代表海南省人民政府 -> 海南省."""
     for line in head:
-        match = _CONGRESS.search(line)
+        match = _NAMED_SELF.search(line)
         if match:
-            return _valid_region(match.group(1))
+            region = _valid_region(match.group(1))
+            if region:
+                return region
     return ""
 
 
-def _first_date(head: list[str], title_hint: str) -> str:
-    for line in [*head, title_hint]:
+def _first_date(lines: list[str]) -> str:
+    for line in lines:
         for match in _DATE.finditer(line):
+            if not _is_dateline(line, match):
+                continue
             try:
                 return _date(*(int(g) for g in match.groups())).isoformat()
             except ValueError:
@@ -160,28 +252,88 @@ def _first_date(head: list[str], title_hint: str) -> str:
     return ""
 
 
+def _is_dateline(line: str, match: re.Match[str]) -> bool:
+    before, after = line[: match.start()], line[match.end() :]
+    return bool(
+        (len(line) <= _SHORT_DATELINE and not _NOT_TITLE.search(line))
+        or _DATELINE_BEFORE.search(before)
+        or _DATELINE_AFTER.match(after)
+        or (
+            re.search(r"[(（【\[][^)）】\]]*$", before) and re.match(r"[^(（【\[]*[)）】\]]", after)
+        )
+    )
+
+
 def _year(head: list[str], title_hint: str, lines: list[str], filename: str) -> int | None:
+    hint = periods.normalize(title_hint)
     # A dateline with an unknown day (2024年1月X日) still gives the year.
-    for line in [*head, title_hint]:
-        match = _YEAR_MONTH.search(line)
-        if match:
-            return int(match.group(1))
-    for line in [*head, title_hint]:
-        if _TITLE.search(line):
-            match = _YEAR.search(line)
+    for line in [*head, hint]:
+        for match in _YEAR_MONTH.finditer(line):
+            if _is_dateline(line, match):
+                return int(match.group(1))
+    for line in [*head, hint]:
+        candidate = re.split(r"\s*(?:——|--|—)\s*", line, maxsplit=1)[0]
+        if _TITLE.search(candidate) and not _NOT_TITLE.search(candidate):
+            match = _YEAR.search(candidate)
             if match:
                 return int(match.group(1))
-    for line in lines:
-        if len(line) > 40 or not _HEADING_MARKER.match(line):
-            continue
-        match = _REVIEW_HEADING.search(line)
-        if match:
-            return int(match.group(1)) + 1
-        match = _PLAN_HEADING.search(line)
-        if match:
-            return int(match.group(1))
+    year = _year_from_headings(lines) or _year_from_body(lines)
+    if year:
+        return year
     match = _FILENAME_YEAR.search(Path(filename).stem) if filename else None
     return int(match.group(1)) if match else None
+
+
+def _year_from_headings(lines: list[str]) -> int | None:
+    """A 2023年工作回顾 heading dates the report 2024, a 2024年工作安排 heading 2024,
+    “十四五”时期回顾 2026, “十五五”时期主要目标 2026."""
+    for line in lines:
+        if len(line) > 40 or not (heading_level(line) == 1 or is_part_heading(line)):
+            continue
+        plain = periods.normalize(line)
+        match = _REVIEW_HEADING.search(plain)
+        if match:
+            return int(match.group(1)) + 1
+        match = _PLAN_HEADING.search(plain)
+        if match:
+            return int(match.group(1))
+        plans = periods.five_year_plans(plain)
+        if plans and _FIVE_YEAR_REVIEW.search(plain):
+            return plans[-1][-1] + 1
+        if plans and _FIVE_YEAR_PLAN.search(plain):
+            return plans[0][0]
+    return None
+
+
+def _year_from_body(lines: list[str]) -> int | None:
+    """The year most phrases of the body date the report to: 刚刚过去的2025年 (2026), a
+    review part's paragraph opening "2004年，…" (2005), a plan part's "2006年是…" (2006)."""
+    votes: Counter[int] = Counter()
+    part = ""
+    for line in lines:
+        plain = periods.normalize(line)
+        if len(line) <= 40 and (heading_level(line) == 1 or is_part_heading(line)):
+            part = (
+                "review"
+                if _PART_REVIEW.search(plain)
+                else "plan"
+                if _PART_PLAN.search(plain)
+                else ""
+            )
+            continue
+        match = _OPENING_YEAR.match(plain)
+        if match and part:
+            votes[int(match.group(1)) + (1 if part == "review" else 0)] += 1
+        for match in _JUST_PAST.finditer(plain):
+            votes[int(match.group(1)) + 1] += 1
+        for match in _TARGET_YEAR.finditer(plain):
+            votes[int(match.group(1))] += 1
+        match = _TERM_START.search(plain)
+        if match and _TERM_END.search(plain):
+            votes[int(match.group(1)) + 5] += 1
+    if not votes:
+        return None
+    return max(votes.items(), key=lambda kv: (kv[1], kv[0]))[0]
 
 
 def _region_from_self_reference(text: str) -> tuple[str, str]:
