@@ -209,13 +209,20 @@ class QuestionIntent:
 _ADMIN_SUFFIXES = ("省", "市", "区", "县", "州", "旗", "盟")
 
 
+# Words jieba tags as places that are mostly ordinary words in reports (新建 is also a district).
+NOT_PLACES = frozenset(
+    "地区 城区 市区 社区 园区 景区 片区 山区 街区 城市 超市 上市 都市 本市 区县 市县 县区 县市 新区 "
+    "新建 新华 和平 城关 长安 东风 红旗 前进 先锋 胜利 民主 建设 开发 高新 新兴 永定 长寿".split()
+)
+
+
 def _is_place(word: str) -> bool:
     """A region name: ends in an administrative unit, or is one without it (内江 for 内江市).
 
     jieba tags some ordinary words as places (上市, 海关); requiring a known 'word+市/县/区/省'
     keeps them from becoming constraints the answer must meet.
     """
-    if _LATIN.fullmatch(word):
+    if _LATIN.fullmatch(word) or word in NOT_PLACES:
         return False
     if word.endswith(_ADMIN_SUFFIXES) and len(word) >= 3:
         return True

@@ -40,9 +40,10 @@ FACT = "fact"
 NATIONAL = "全国"
 NATIONAL_LEVEL = "国家"
 # Words by which a question names the country as a whole (the national report).
-_NATIONAL_WORDS = re.compile(
-    r"全国|我国|国务院|中央政府|全中国|(?<![\u4e00-\u9fff])中国(?!式|特色)"
-)
+_NATIONAL_WORDS = re.compile(r"我国|国务院|中央政府|全中国|(?<![\u4e00-\u9fff])中国(?!式|特色)")
+# 全国 names the country when no other place is named and it is not a modifier (入选全国…,
+# 全国示范县, 居全国第1位).
+_ALL_COUNTRY = re.compile(r"(?<![居列选获为入占])全国(?![首第前示十百重先文名一领性范])")
 
 _SECTION_ASK = re.compile(
     r"标题|第[一二三四五六七八九十\d]+(?:部分|项|个方面|方面|节|大项|条)|哪一(?:部分|节|项)|哪个部分|"
@@ -58,7 +59,7 @@ _DATE_ASK = re.compile(r"什么时候|何时|哪一天|哪天|几月几日|几�
 _YESNO_ASK = re.compile(r"是否|有没有|能否|会不会|是不是|吗[？?]?\s*$")
 _WHY_ASK = re.compile(r"为什么|为何|原因|怎么回事")
 _FIGURE_ASK = re.compile(
-    r"多少|几(?![月号])|多大|比重|占比|增速|增幅|增长率|规模|总额|总量|数量|金额|目标是|达到|百分之"
+    r"多少|(?<!第)几(?![月号类级星届轮批])|多大|比重|占比|增速|增幅|增长率|规模|总额|总量|数量|金额|目标是|达到|百分之"
 )
 _RESULT_CUES = re.compile(
     r"实际|完成了|实现了|实绩|达到了|达到|增长了|下降了|取得|过去一年|去年|上年|上一年|回顾|实际增长|"
@@ -68,6 +69,7 @@ _TARGET_CUES = re.compile(r"目标|计划|预期|力争|打算|安排|部署|将
 _FIVE_YEAR = re.compile(r"十[一二三四五六七八九]五|“十[一二三四五六七八九]五”|五年|年均|累计")
 # "2019年政府工作报告", "2019年的报告": the report named by the year it was delivered.
 _REPORT_YEAR = re.compile(r"((?:19|20)\d{2})\s*年(?:的|度)?[\u4e00-\u9fff]{0,10}?(?:政府工作)?报告")
+_QUOTED = re.compile(r"“[^”]*”(?:目标|任务)?|\"[^\"]*\"(?:目标|任务)?")
 _PLAN_PERIOD = re.compile(r"十([一二三四五六七八九])五")
 _PLAN_START = {c: 2006 + 5 * i for i, c in enumerate("一二三四五六七八九")}  # 十一五 = 2006–2010
 _REGION_SUFFIX = re.compile(
@@ -127,11 +129,13 @@ class QuestionPlan:
         return lexicon.intent(self.question)
 
     def topic_coverage(self, text: str) -> float:
-        """Share of the topic's weight that `text` (normalised) names."""
-        total = sum(t.weight for t in self.topic)
+        """Share of the topic's weight that `text` (normalised) names, over the terms some
+        report uses (a word of the user's own that no report uses cannot be looked for)."""
+        terms = [t for t in self.topic if t.known] or list(self.topic)
+        total = sum(t.weight for t in terms)
         if not total:
             return 0.0
-        return sum(t.weight for t in self.topic if t.in_text(text)) / total
+        return sum(t.weight for t in terms if t.in_text(text)) / total
 
     def figure_in(self, text: str) -> bool:
         """A number in an asked unit (any number when the question names none)."""
@@ -188,6 +192,7 @@ def _answer_type(norm: str) -> str:
 
 
 def _status(norm: str) -> str:
+    norm = _QUOTED.sub("", norm)  # “三零”目标 names a thing; it does not ask for a target
     target = bool(_TARGET_CUES.search(norm))
     result = bool(_RESULT_CUES.search(norm))
     if target and not result:
@@ -228,11 +233,17 @@ def topic_terms(
     )
 
 
+def names_country(norm: str, places: Sequence[str]) -> bool:
+    """The question asks about the country as a whole (我国, 国务院; 全国 with no other place)."""
+    others = [p for p in places if p != NATIONAL]
+    return bool(_NATIONAL_WORDS.search(norm)) or (not others and bool(_ALL_COUNTRY.search(norm)))
+
+
 def _documents_of_places(
     norm: str, places: Sequence[str], docs: Mapping[str, DocumentInfo]
 ) -> tuple[tuple[str, ...], bool, str]:
     """(reports of the named places, national named, a named place no report is about)."""
-    national = bool(_NATIONAL_WORDS.search(norm))
+    national = names_country(norm, places)
     found: list[str] = []
     unknown = ""
     if national:
@@ -317,8 +328,8 @@ def plan_question(
     regions = tuple(sorted({d.region for d in docs.values() if d.region}))
     intent = lexicon.intent(question, regions)
     norm = lexicon.normalize(question)
-    national_named = bool(_NATIONAL_WORDS.search(norm))
-    places = tuple(p for p in intent.places if not _NATIONAL_WORDS.fullmatch(p))
+    places = tuple(p for p in intent.places if p not in ("全国", "我国", "中国"))
+    national_named = names_country(norm, places)
     if national_named:
         places = (NATIONAL, *places)
     place_docs, national, unknown = _documents_of_places(norm, places, docs)

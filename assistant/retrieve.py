@@ -43,6 +43,9 @@ DENSE_SLACK = 40
 _EMPTY = "\u2205"  # the token of a unit with no tokens, so every unit has a BM25 row
 
 
+LEXICAL_MAX_DEPTH = 2000  # BM25 matches read when retrieval is limited to some reports
+
+
 @dataclass(frozen=True)
 class RetrievalConfig:
     """Knobs of hybrid retrieval; defaults are what the eval measured best overall."""
@@ -453,7 +456,10 @@ class Retriever:
         if cfg.pipeline in ("hybrid", "bm25") and state.index is not None:
             t0 = time.perf_counter()
             q_tokens = lexicon.tokens(lexicon.expand(question))
-            matches = state.index.search(q_tokens, cfg.candidates * 4)
+            # Over some of the reports, search deeper so that as many of theirs survive.
+            share = len(allowed) / max(len(state.live), 1)
+            depth = min(int(cfg.candidates * 4 / max(share, 0.02)), LEXICAL_MAX_DEPTH)
+            matches = state.index.search(q_tokens, depth)
             rank = 0
             for m, score in matches:
                 if state.live.get(m.doc_id) not in allowed:

@@ -27,9 +27,6 @@ _PERIOD = re.compile(
 )
 _SCOPE = re.compile(r"全市|全区|全县|全省|全州|市本级")
 _ADMIN_SUFFIX = ("省", "市", "区", "县", "州", "旗")
-_NOT_PLACES = frozenset(
-    "地区 城区 市区 社区 园区 景区 片区 山区 街区 城市 超市 上市 都市 本市 区县 市县 县区 县市 新区".split()
-)
 _LEAD = re.compile(r"^(?:那么|那|而|还有|另外|再问一下|再问|请问)[，,、\s]*")
 _TAIL = re.compile(r"(?:的)?(?:情况)?(?:呢|吗|啊|呀)?[？?。！!\s]*$")
 _FRAME = re.compile(
@@ -59,7 +56,7 @@ def _places(text: str) -> list[str]:
     found = [
         p
         for p in lexicon.intent(text).places
-        if p.endswith(_ADMIN_SUFFIX) and p not in _NOT_PLACES and p in text
+        if p.endswith(_ADMIN_SUFFIX) and p not in lexicon.NOT_PLACES and p in text
     ]
     found += [m.group(0) for m in _SCOPE.finditer(text)]
     return sorted(dict.fromkeys(found), key=text.find)
