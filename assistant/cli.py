@@ -44,6 +44,12 @@ def _print_answer(ans: Answer, out=None) -> None:
         where = " › ".join(x for x in (c.title, c.section) if x)
         print(f"\n[{n}] {where} · 第{c.paragraph}段", file=out)
         print(f"    “{c.quote}”", file=out)
+    if ans.related:
+        print("\n相关内容（报告中与问题相近的表述，不是答案）：", file=out)
+    for n, c in enumerate(ans.related, start=1):
+        where = " › ".join(x for x in (c.title, c.section) if x)
+        print(f"\n  相关{n}  {where} · 第{c.paragraph}段", file=out)
+        print(f"    “{c.quote}”", file=out)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:

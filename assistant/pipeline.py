@@ -599,6 +599,16 @@ class Assistant:
             if result is not None:
                 break
         assert result is not None  # the extractive answerer always answers or abstains
+        if result.abstained and not result.related and plan.topic:
+            # Nothing close among the paragraphs of the asked year: look wider in the asked
+            # places' reports for what they do say about the topic.
+            topic = " ".join(dict.fromkeys(t.term for t in plan.topic if len(t.term) >= 2))
+            wider = self.retriever.retrieve(
+                topic, k=8, documents=plan.place_documents or documents, year=year
+            )
+            related = self.extractive.related(plan, wider)
+            if related:
+                result = abstention(result.score, related)
         if answerer is not self.extractive and not result.abstained and result.citations:
             # The heading or figure the answer comes from: its paragraph leads the ranking.
             cited = result.citations[0]

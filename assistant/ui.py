@@ -205,8 +205,13 @@ def render_answer(answer: Answer, turn: int) -> str:
         parts.append(
             f'<div class="qa-abstain"><div class="qa-abstain-title">{NOT_FOUND}</div>'
             + (f'<div class="qa-abstain-text">{_with_breaks(esc(detail))}</div>' if detail else "")
-            + '<div class="qa-abstain-hint">已索引的报告中没有找到能回答这个问题的段落。'
-            "可以换个说法，或在右侧调整文档和年份范围后再问。</div></div>"
+            + (
+                '<div class="qa-abstain-hint">报告没有直接给出答案；下面是报告中与问题相近的表述，'
+                "供参考，不是答案。</div></div>"
+                if answer.related
+                else '<div class="qa-abstain-hint">已索引的报告中没有找到能回答这个问题的段落。'
+                "可以换个说法，或在右侧调整文档和年份范围后再问。</div></div>"
+            )
         )
     else:
         parts.append(f'<div class="qa-text">{answer_text_html(answer, turn)}</div>')
@@ -218,6 +223,15 @@ def render_answer(answer: Answer, turn: int) -> str:
         heading = "相关段落" if answer.abstained else "出处"
         parts.append(f'<div class="qa-cites"><div class="qa-cites-title">{heading}</div>')
         parts.extend(render_citation(c, n, turn) for n, c in enumerate(answer.citations, 1))
+        parts.append("</div>")
+    if answer.related:
+        first = len(answer.citations) + 1
+        parts.append(
+            '<div class="qa-related"><div class="qa-related-title">相关内容（不是答案）</div>'
+        )
+        parts.extend(
+            render_citation(c, n, turn) for n, c in enumerate(answer.related, start=first)
+        )
         parts.append("</div>")
     meta = [_MODE_LABELS.get(answer.mode, esc(answer.mode))]
     if answer.verified:
@@ -1060,6 +1074,10 @@ a.cite-ref:hover { background: #bfdbfe; }
 .qa-abstain-title { font-weight: 700; color: var(--body-text-color-subdued); }
 .qa-abstain-title::before { content: "○"; margin-right: 6px; }
 .qa-abstain-text { margin-top: 2px; }
+.qa-related { margin-top: 10px; padding: 8px 10px; border-left: 3px solid #b0b7c3;
+  background: var(--background-fill-secondary); border-radius: 4px; opacity: 0.92; }
+.qa-related-title { font-size: 13px; font-weight: 700; color: var(--body-text-color-subdued);
+  margin-bottom: 4px; }
 .qa-abstain-hint { margin-top: 4px; font-size: 13px; color: var(--body-text-color-subdued); }
 .qa-notice { margin-top: 8px; padding: 6px 10px; border-left: 3px solid #f59e0b;
   background: #fffbeb; color: #92400e; font-size: 13px; border-radius: 0 6px 6px 0; }
