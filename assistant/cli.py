@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import AssistantError, InputError
-from .types import Answer
+from .types import Answer, year_span
 
 EXIT_USER_ERROR = 2
 
@@ -182,7 +182,12 @@ def cmd_docs(args: argparse.Namespace) -> int:
         print("no documents indexed")
     for d in docs:
         year = d.year or "-"
-        print(f"{d.doc_id}\t{d.title}\t{d.region or '-'}\t{year}\t{d.paragraphs} paragraphs")
+        review = f"review {year_span(d.review_years) or '-'}"
+        plan = f"plan {year_span(d.plan_years) or '-'}"
+        print(
+            f"{d.doc_id}\t{d.title}\t{d.region or '-'}\t{d.level or '-'}\t{year}"
+            f"\t{review}\t{plan}\t{d.paragraphs} paragraphs"
+        )
     return 0
 
 

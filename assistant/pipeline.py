@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,13 +37,13 @@ from .errors import (
 from .indicator_store import FILENAME as INDICATOR_FILE
 from .indicator_store import IndicatorStore
 from .indicators import KINDS, extract, extract_report
+from .ingest import structure
 from .ingest.clean import clean_text
 from .ingest.loaders import load_file
-from .ingest.meta import detect_meta
-from .ingest.structure import parse_report
+from .ingest.report import build_report
 from .question import QuestionPlan, plan_question
 from .retrieve import RetrievalConfig, Retriever
-from .store import ChromaStore, Unit
+from .store import ChromaStore, StoredGeneration, Unit
 from .types import (
     RESULT,
     TARGET,
@@ -182,6 +183,7 @@ class Assistant:
         self.llm: LLMAnswerer | None = None
         if chat_model is not None or settings.llm_enabled:
             self.llm = answerer_from_settings(settings, chat_model)
+        self.rederive_metadata()
 
     @property
     def mode(self) -> str:
@@ -277,8 +279,9 @@ class Assistant:
         text = clean_text(src.text)
         if not text.strip():
             raise LoadError(src.source, "no text left after removing page boilerplate")
-        meta = detect_meta(text, title_hint=src.title, filename=Path(src.source).name)
-        return parse_report(text, doc_id, meta, source=src.source)
+        return build_report(
+            text, doc_id, title_hint=src.title, filename=Path(src.source).name, source=src.source
+        )
 
     def _write(self, report: Report) -> None:
         units = report_units(report)
@@ -294,8 +297,6 @@ class Assistant:
         by_paragraph: dict[int, list[int]] = {}
         for i, (number, _, _) in enumerate(units):
             by_paragraph.setdefault(number, []).append(i)
-        # The figures go in before the document record makes this generation live.
-        self.indicator_store.write(report.doc_id, report.content_hash, extract_report(report))
         paragraph_vectors = []
         for p in report.paragraphs:
             if p.number in heading_vectors:
@@ -303,16 +304,88 @@ class Assistant:
             else:
                 mean = unit_vectors[by_paragraph[p.number]].mean(axis=0)
                 paragraph_vectors.append(mean / (np.linalg.norm(mean) or 1.0))
-        self.store.write_report(
+        self._write_generation(
             report,
-            paragraph_vectors=paragraph_vectors,
-            units=[
+            paragraph_vectors,
+            [
                 Unit(paragraph=p, sentence=s, text=t, vector=v)
                 for (p, s, t), v in zip(units, unit_vectors, strict=True)
             ],
-            title_vector=vectors[-1],
+            vectors[-1],
+        )
+
+    def _write_generation(
+        self,
+        report: Report,
+        paragraph_vectors: Sequence[Sequence[float]],
+        units: Sequence[Unit],
+        title_vector: Sequence[float],
+    ) -> None:
+        # The figures go in before the document record makes this generation live.
+        self.indicator_store.write(report.doc_id, report.content_hash, extract_report(report))
+        self.store.write_report(
+            report, paragraph_vectors=paragraph_vectors, units=units, title_vector=title_vector
         )
         self.indicator_store.delete(report.doc_id, keep_hash=report.content_hash)
+
+    def rederive_metadata(self, lock_timeout: float = 5.0) -> list[str]:
+        """Re-derive the metadata and structure (region, level, years, sections, periods) of
+        stored reports that an older detector read, from their stored paragraphs, and store
+        them again with their stored vectors: nothing is embedded. Runs when the assistant
+        opens a store; returns the ids of the documents updated.
+
+        A report whose paragraphs or retrieval units would come out differently (a changed
+        parser) is left as it is: ingesting its file again re-indexes it. When another process
+        is writing the store, nothing is done now; the next opening tries again.
+        """
+        current = structure.DETECTOR_VERSION
+        stale = sorted(d for d, v in self.store.detector_versions().items() if v != current)
+        if not stale:
+            return []
+        done: list[str] = []
+        try:
+            with self.store.write_lock(timeout=lock_timeout):
+                live = self.store.live_hashes()
+                for doc_id in stale:
+                    if doc_id in live and self._rederive(
+                        self.store.stored_generation(doc_id, live[doc_id])
+                    ):
+                        done.append(doc_id)
+        except StoreLockedError:
+            log.info("store is being written; stored reports' metadata is re-derived later")
+        if done:
+            log.info("re-derived the metadata of %d stored report(s)", len(done))
+        return done
+
+    def _rederive(self, stored: StoredGeneration) -> bool:
+        text = "\n".join(p.text for p in stored.paragraphs)
+        record = stored.record
+        report = build_report(
+            text,
+            stored.doc_id,
+            title_hint=str(record.get("title_hint", "")),
+            source=str(record.get("source", "")),
+        )
+        if report.content_hash == stored.doc_hash:
+            return False
+        vectors = {(u.paragraph, u.sentence, u.text): u.vector for u in stored.units}
+        wanted = report_units(report)
+        if (
+            Counter(wanted) != Counter((u.paragraph, u.sentence, u.text) for u in stored.units)
+            or [p.number for p in report.paragraphs] != [p.number for p in stored.paragraphs]
+            or [p.is_heading for p in report.paragraphs]
+            != [p.is_heading for p in stored.paragraphs]
+        ):
+            log.info("%s: paragraphs would change; ingest it again to re-index", stored.doc_id)
+            return False
+        # The title's vector is kept even when the title changes: retrieval never uses it.
+        self._write_generation(
+            report,
+            list(stored.paragraph_vectors),
+            [Unit(p, s, t, vectors[(p, s, t)]) for p, s, t in wanted],
+            stored.title_vector,
+        )
+        return True
 
     def documents(self) -> list[DocumentInfo]:
         return self.store.documents()

@@ -37,7 +37,7 @@ log = logging.getLogger("assistant")
 RRF_K = 60
 PIPELINES = ("hybrid", "dense", "bm25")
 # Bump when what is stored in a lexical snapshot changes shape or meaning.
-LEXICAL_VERSION = 1
+LEXICAL_VERSION = 2  # 2: paragraphs keep the years their period covers and their part
 # Extra records fetched by an unfiltered dense search, beyond one per document record.
 DENSE_SLACK = 40
 _EMPTY = "\u2205"  # the token of a unit with no tokens, so every unit has a BM25 row
@@ -142,8 +142,19 @@ class LexicalCache:
             ]
             tokens = [list(t) for *_, t in raw["units"]]
             paragraphs = [
-                Paragraph(doc_id, int(n), text, tuple(sec), tuple(sents), period, py, bool(h))
-                for n, text, sec, sents, period, py, h in raw["paragraphs"]
+                Paragraph(
+                    doc_id,
+                    int(n),
+                    text,
+                    tuple(sec),
+                    tuple(sents),
+                    period,
+                    py,
+                    bool(h),
+                    period_years=tuple(int(y) for y in years),
+                    part=part,
+                )
+                for n, text, sec, sents, period, py, h, years, part in raw["paragraphs"]
             ]
         except FileNotFoundError:
             return None
@@ -169,6 +180,8 @@ class LexicalCache:
                     p.period,
                     p.period_year,
                     p.is_heading,
+                    list(p.period_years),
+                    p.part,
                 ]
                 for p in snap.paragraphs
             ],

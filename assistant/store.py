@@ -4,8 +4,11 @@ One collection holds three kinds of record, each carrying its document's id and 
 
 - ``document``: one per report, written *last* when a report is indexed; its hash marks which
   generation of that report's units is live. Queries only see units of live generations, so a
-  report is either wholly visible or not at all, even if an ingest is killed half-way.
-- ``paragraph``: one per paragraph (headings included), with the whole text and its structure.
+  report is either wholly visible or not at all, even if an ingest is killed half-way. It
+  carries the report's identity (title, region, level, year, date, the years its review and
+  plan cover) and the version of the detector that derived it.
+- ``paragraph``: one per paragraph (headings included), with the whole text and its structure
+  (section path, part, period and the years it covers).
 - ``sentence``: the retrieval units (a sentence, or a window of a long one), citing their
   paragraph.
 
@@ -68,8 +71,44 @@ class UnitMatch:
     uid: str = ""  # the record's id in the store
 
 
+@dataclass(frozen=True)
+class StoredGeneration:
+    """A document generation read back from the store, with its vectors."""
+
+    doc_id: str
+    doc_hash: str
+    record: dict[str, Any]  # the document record's metadata
+    title_vector: list[float]
+    paragraphs: tuple[Paragraph, ...]  # in order
+    paragraph_vectors: tuple[list[float], ...]  # one per paragraph, same order
+    units: tuple[Unit, ...]
+
+
 def _as_vector(vec: Sequence[float]) -> list[float]:
     return np.asarray(vec, dtype=np.float32).tolist()
+
+
+def _years(raw: object) -> tuple[int, ...]:
+    """Years stored as a JSON list (absent in stores written before they were kept)."""
+    try:
+        return tuple(int(y) for y in json.loads(raw)) if isinstance(raw, str) and raw else ()
+    except (ValueError, TypeError):
+        return ()
+
+
+def _paragraph(text: str, m: dict[str, Any]) -> Paragraph:
+    return Paragraph(
+        doc_id=m["doc_id"],
+        number=int(m["paragraph"]),
+        text=text,
+        section=tuple(json.loads(m["section"])),
+        sentences=tuple(json.loads(m["sentences"])),
+        period=m["period"],
+        period_year=m["period_year"] or None,
+        is_heading=bool(m["is_heading"]),
+        period_years=_years(m.get("period_years")),
+        part=str(m.get("part", "")),
+    )
 
 
 def _brief(exc: Exception) -> str:
@@ -302,6 +341,8 @@ class ChromaStore:
                     "period": p.period,
                     "period_year": p.period_year or 0,
                     "is_heading": p.is_heading,
+                    "period_years": json.dumps(list(p.period_years)),
+                    "part": p.part,
                 }
             )
         for n, u in enumerate(units):
@@ -319,7 +360,11 @@ class ChromaStore:
             "region": m.region,
             "level": m.level,
             "date": m.date,
+            "review_years": json.dumps(list(m.review_years)),
+            "plan_years": json.dumps(list(m.plan_years)),
             "source": report.source,
+            "title_hint": report.title_hint,
+            "detector_version": report.detector_version,
             "paragraphs": len(report.paragraphs),
             "chars": sum(len(p.text) for p in report.paragraphs),
             "indexed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -397,10 +442,47 @@ class ChromaStore:
                 chars=int(m.get("chars", 0)),
                 content_hash=m["doc_hash"],
                 indexed_at=m.get("indexed_at", ""),
+                review_years=_years(m.get("review_years")),
+                plan_years=_years(m.get("plan_years")),
             )
             for m in self._document_records()
         ]
         return sorted(out, key=lambda d: d.doc_id)
+
+    def detector_versions(self) -> dict[str, str]:
+        """doc_id -> version of the detector that derived its metadata ("" before versions)."""
+        return {m["doc_id"]: str(m.get("detector_version", "")) for m in self._document_records()}
+
+    def stored_generation(self, doc_id: str, doc_hash: str) -> StoredGeneration:
+        """One live generation as stored, vectors included: enough to write it again under
+        re-derived metadata without embedding anything."""
+        with _store_errors(f"reading {doc_id} from {self.location}", self._hint):
+            got = self._col.get(
+                where={"doc_hash": doc_hash},
+                include=["documents", "metadatas", "embeddings"],
+            )
+        record: dict[str, Any] = {}
+        title_vector: list[float] = []
+        paragraphs: list[tuple[Paragraph, list[float]]] = []
+        units: list[Unit] = []
+        for text, m, vec in zip(got["documents"], got["metadatas"], got["embeddings"], strict=True):
+            vector = _as_vector(vec)
+            if m["kind"] == DOCUMENT:
+                record, title_vector = dict(m), vector
+            elif m["kind"] == PARAGRAPH:
+                paragraphs.append((_paragraph(text, m), vector))
+            else:
+                units.append(Unit(int(m["paragraph"]), int(m["sentence"]), text, vector))
+        paragraphs.sort(key=lambda pv: pv[0].number)
+        return StoredGeneration(
+            doc_id=doc_id,
+            doc_hash=doc_hash,
+            record=record,
+            title_vector=title_vector,
+            paragraphs=tuple(p for p, _ in paragraphs),
+            paragraph_vectors=tuple(v for _, v in paragraphs),
+            units=tuple(units),
+        )
 
     def count(self) -> int:
         with _store_errors(f"counting records in {self.location}", self._hint):
@@ -419,16 +501,7 @@ class ChromaStore:
             )
         paras = sorted(
             (
-                Paragraph(
-                    doc_id=m["doc_id"],
-                    number=int(m["paragraph"]),
-                    text=text,
-                    section=tuple(json.loads(m["section"])),
-                    sentences=tuple(json.loads(m["sentences"])),
-                    period=m["period"],
-                    period_year=m["period_year"] or None,
-                    is_heading=bool(m["is_heading"]),
-                )
+                _paragraph(text, m)
                 for text, m in zip(got["documents"], got["metadatas"], strict=True)
             ),
             key=lambda p: p.number,

@@ -19,6 +19,17 @@ APPENDIX = "appendix"  # 附件, 名词解释, 注释: after the report, outside
 NATIONAL = "全国"  # the region of the national report (国务院政府工作报告)
 
 
+def year_span(years: tuple[int, ...]) -> str:
+    """'2025', '2021—2025', '2018—2020、2022' for a set of years; '' for none."""
+    runs: list[list[int]] = []
+    for year in sorted(set(years)):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return "、".join(str(r[0]) if len(r) == 1 else f"{r[0]}—{r[-1]}" for r in runs)
+
+
 @dataclass(frozen=True)
 class ReportMeta:
     """Report metadata detected from the text (empty when not present)."""
@@ -71,8 +82,8 @@ class Paragraph:
             return ""
         if self.period_year:
             year = f"{self.period_year}年"
-        elif len(self.period_years) > 1:
-            year = f"{self.period_years[0]}—{self.period_years[-1]}年"
+        elif self.period_years:
+            year = f"{year_span(self.period_years)}年"
         else:
             year = ""
         return f"{year}{'工作回顾' if self.period == REVIEW else '工作安排'}"
@@ -87,6 +98,8 @@ class Report:
     paragraphs: tuple[Paragraph, ...]
     content_hash: str
     source: str = ""
+    title_hint: str = ""  # the title the file's own metadata gave (kept to re-derive meta)
+    detector_version: str = ""  # version of the detector that derived meta and structure
 
     @property
     def title(self) -> str:

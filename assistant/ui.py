@@ -47,6 +47,7 @@ from .types import (
     Indicator,
     IngestReport,
     Paragraph,
+    year_span,
 )
 
 log = logging.getLogger("assistant.ui")
@@ -229,9 +230,7 @@ def render_answer(answer: Answer, turn: int) -> str:
         parts.append(
             '<div class="qa-related"><div class="qa-related-title">相关内容（不是答案）</div>'
         )
-        parts.extend(
-            render_citation(c, n, turn) for n, c in enumerate(answer.related, start=first)
-        )
+        parts.extend(render_citation(c, n, turn) for n, c in enumerate(answer.related, start=first))
         parts.append("</div>")
     meta = [_MODE_LABELS.get(answer.mode, esc(answer.mode))]
     if answer.verified:
@@ -276,17 +275,29 @@ def render_documents(docs: Sequence[DocumentInfo]) -> str:
         return head + '<div class="doc-empty">还没有索引任何报告。上传一份报告后即可提问。</div>'
     rows = "".join(
         "<tr>"
-        f'<td class="doc-title" title="{esc(d.doc_id)}">{esc(d.title or d.doc_id)}</td>'
+        f'<td class="doc-title" title="{esc(d.doc_id)}">{esc(d.title or d.doc_id)}'
+        f"{_document_years(d)}</td>"
         f"<td>{esc(d.region) or '—'}</td>"
+        f"<td>{esc(d.level) or '—'}</td>"
         f"<td>{d.year or '—'}</td>"
         f'<td class="num">{d.paragraphs}</td>'
         "</tr>"
         for d in docs
     )
     return head + (
-        '<table class="doc-table"><thead><tr><th>标题</th><th>地区</th><th>年份</th>'
+        '<table class="doc-table"><thead><tr><th>标题</th><th>地区</th><th>级别</th><th>年份</th>'
         f'<th class="num">段落</th></tr></thead><tbody>{rows}</tbody></table>'
     )
+
+
+def _document_years(d: DocumentInfo) -> str:
+    """The years a report reviews and plans, under its title: 回顾 2021—2025 · 规划 2026—2030."""
+    parts = [
+        f"{label} {year_span(years)}"
+        for label, years in (("回顾", d.review_years), ("规划", d.plan_years))
+        if years
+    ]
+    return f'<div class="doc-years">{esc(" · ".join(parts))}</div>' if parts else ""
 
 
 KIND_LABELS = {"level": "总量", "growth": "增速", "share": "比重", "count": "数量"}
@@ -1127,6 +1138,7 @@ a.cite-ref:hover { background: #bfdbfe; }
 .doc-table td { padding: 8px 6px; border-bottom: 1px solid var(--border-color-primary) !important;
   vertical-align: top; }
 .doc-table td.doc-title { font-weight: 500; }
+.doc-table .doc-years { font-weight: 400; font-size: 12px; color: var(--body-text-color-subdued); }
 .doc-table .num { text-align: right; white-space: nowrap; }
 .doc-loading { min-height: 150px; color: var(--body-text-color-subdued); font-size: 13.5px; }
 .doc-empty { color: var(--body-text-color-subdued); font-size: 13.5px; padding: 8px 0; }

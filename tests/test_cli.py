@@ -36,6 +36,19 @@ def test_ingest_ask_docs_delete_round_trip(store_copy, capsys, cache_dir):
     ]
 
 
+def test_docs_lists_region_level_year_and_the_years_reviewed_and_planned(store_copy, capsys):
+    assert main(["docs", "--store", str(store_copy)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    city = next(line for line in lines if line.startswith(CITY.name)).split("\t")
+    assert city[2:7] == ["内江市", "市", "2024", "review 2023", "plan 2024"]
+
+    assert main(["docs", "--json", "--store", str(store_copy)]) == 0
+    docs = {d["doc_id"]: d for d in json.loads(capsys.readouterr().out)}
+    city_doc = docs[CITY.name]
+    assert (city_doc["region"], city_doc["level"], city_doc["year"]) == ("内江市", "市", 2024)
+    assert (city_doc["review_years"], city_doc["plan_years"]) == ([2023], [2024])
+
+
 def test_user_errors_exit_nonzero_with_one_line_and_no_traceback(tmp_path, cache_dir):
     env = {**os.environ, "ASSISTANT_CACHE_DIR": str(cache_dir)}
     cases = [

@@ -633,6 +633,19 @@ def test_title_printed_twice_and_repeated_at_the_end_of_the_page_is_kept_once():
     assert clean_text("\n".join(page)).split("\n") == [title, dateline, "各位代表：", PARA, PARA]
 
 
+def test_photo_captions_and_credits_in_the_title_block_go():
+    page = [
+        "2026年甘肃省政府工作报告",
+        "甘肃省省长 任振鹤",
+        "任振鹤作政府工作报告。新甘肃·甘肃日报记者 盛学卿",
+        "张工作政府工作报告。",
+        "各位代表：",
+        "现在，我代表省人民政府，向大会作政府工作报告，请予审议，并请省政协委员提出意见。",
+        "要依法保障新闻记者的采访权益。",
+    ]
+    assert clean_text("\n".join(page)).split("\n") == page[:2] + page[4:]
+
+
 def test_related_reports_list_goes_with_its_label():
     page = [
         PARA,

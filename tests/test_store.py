@@ -117,3 +117,116 @@ def test_missing_paths_are_reported_and_the_rest_indexed(fake_assistant, tmp_pat
     report = a.ingest([good, tmp_path / "missing.txt"])
     assert report.added == ("good.txt",)
     assert report.failed == ((str(tmp_path / "missing.txt"), "no such file or folder"),)
+
+
+# --- report identity in the store, and re-deriving it without embedding ------------------
+
+PROVINCE = {
+    "id": "province.txt",
+    "title": "",
+    "text": "\n".join(
+        [
+            "政府工作报告",
+            "——2026年1月26日在广东省第十四届人民代表大会第五次会议上",
+            "各位代表：",
+            "一、2025年和“十四五”时期工作回顾",
+            "过去一年，地区生产总值增长3.9%。",
+            "五年来，地区生产总值年均增长4.7%。",
+            "二、“十五五”时期的主要目标和重点任务",
+            "到2030年，地区生产总值达到20万亿元。",
+            "三、2026年工作安排",
+            "地区生产总值增长4.5%—5%。",
+            "附件2",
+            "名词解释",
+            "1.“四上”企业：",
+            "对达到一定规模、资质或限额的法人单位的一种习惯称谓。",
+        ]
+    ),
+}
+
+
+def test_documents_carry_region_level_and_the_years_of_review_and_plan(fake_assistant):
+    a, _ = fake_assistant
+    a.ingest_texts([PROVINCE])
+
+    doc = a.documents()[0]
+    assert (doc.title, doc.region, doc.level, doc.year, doc.date) == (
+        "广东省人民政府工作报告（2026）",
+        "广东省",
+        "省",
+        2026,
+        "2026-01-26",
+    )
+    assert doc.review_years == (2021, 2022, 2023, 2024, 2025)
+    assert doc.plan_years == (2026, 2027, 2028, 2029, 2030)
+    assert doc.to_dict()["plan_years"] == [2026, 2027, 2028, 2029, 2030]
+
+
+def test_paragraph_years_and_parts_come_back_from_the_store(fake_assistant):
+    a, _ = fake_assistant
+    a.ingest_texts([PROVINCE])
+    live = a.store.live_hashes()["province.txt"]
+
+    paragraphs = {p.text: p for p in a.store.paragraphs("province.txt", live)}
+
+    assert paragraphs["五年来，地区生产总值年均增长4.7%。"].period_years == (
+        2021,
+        2022,
+        2023,
+        2024,
+        2025,
+    )
+    assert paragraphs["过去一年，地区生产总值增长3.9%。"].period_year == 2025
+    assert paragraphs["到2030年，地区生产总值达到20万亿元。"].period_years[-1] == 2030
+    term = paragraphs["对达到一定规模、资质或限额的法人单位的一种习惯称谓。"]
+    assert (term.part, term.period, term.section[0]) == ("appendix", "", "附件2")
+
+
+def _age_the_store(a: Assistant, doc_id: str) -> None:
+    """Make a stored report look as written by an older detector that found no identity."""
+    a.store._col.update(
+        ids=[f"doc::{doc_id}"],
+        metadatas=[{"region": "", "level": "", "doc_year": 0, "detector_version": "1"}],
+    )
+
+
+def test_opening_a_store_rederives_old_metadata_without_embedding(fake_assistant, monkeypatch):
+    from assistant.ingest import structure
+
+    a, emb = fake_assistant
+    a.ingest_texts([PROVINCE, DOC])
+    _age_the_store(a, "province.txt")
+    old_hash = a.store.live_hashes()["province.txt"]
+    records, embedded = a.store.count(), emb.embedded
+    monkeypatch.setattr(structure, "DETECTOR_VERSION", "next")
+
+    b = Assistant(settings=a.settings, embedder=emb)
+
+    assert emb.embedded == embedded  # nothing was embedded again
+    assert b.store.detector_versions() == {"demo": "next", "province.txt": "next"}
+    doc = {d.doc_id: d for d in b.documents()}["province.txt"]
+    assert (doc.region, doc.level, doc.year) == ("广东省", "省", 2026)
+    new_hash = b.store.live_hashes()["province.txt"]
+    assert new_hash != old_hash and b.store.count() == records  # the old generation is gone
+    assert not b.indicator_store.missing(b.store.live_hashes())
+    answer = b.ask("2026年地区生产总值增长目标是多少？")
+    assert answer.citations
+    # Ingesting the unchanged text again finds it current.
+    assert b.ingest_texts([PROVINCE]).skipped == ("province.txt",)
+    assert emb.embedded == embedded
+
+
+def test_a_report_whose_units_would_change_is_left_for_reingest(fake_assistant, monkeypatch):
+    from assistant import pipeline
+    from assistant.ingest import structure
+
+    a, emb = fake_assistant
+    a.ingest_texts([PROVINCE])
+    old_hash = a.store.live_hashes()["province.txt"]
+    monkeypatch.setattr(structure, "DETECTOR_VERSION", "next")
+    monkeypatch.setattr(pipeline, "report_units", lambda report: [(1, 0, "另一种切分")])
+
+    b = Assistant(settings=a.settings, embedder=emb)
+
+    assert b.rederive_metadata() == []
+    assert b.store.live_hashes()["province.txt"] == old_hash

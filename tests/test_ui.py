@@ -209,6 +209,23 @@ def test_document_table_and_upload_result_escape_names():
     assert "<script" not in result and "坏&lt;文件&gt;" in result
 
 
+def test_document_table_shows_region_level_year_and_the_years_reviewed_and_planned():
+    doc = DocumentInfo(
+        doc_id="anhui.txt",
+        title="2026年安徽省政府工作报告",
+        region="安徽省",
+        level="省",
+        year=2026,
+        paragraphs=103,
+        review_years=(2021, 2022, 2023, 2024, 2025),
+        plan_years=(2026, 2027, 2028, 2029, 2030),
+    )
+    table = render_documents([doc])
+    assert "<th>地区</th><th>级别</th><th>年份</th>" in table
+    assert ">安徽省<" in table and ">省<" in table and ">2026<" in table
+    assert "回顾 2021—2025 · 规划 2026—2030" in table
+
+
 # -- uploads --------------------------------------------------------------------------------
 
 

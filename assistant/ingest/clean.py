@@ -91,7 +91,14 @@ _TIMED_BYLINE = re.compile(
 _BRACKETED_BYLINE = re.compile(rf"^[（(【\[]\s*(?:{_BYLINE_LABEL})\s*[:：].{{1,30}}[）)】\]]$")
 _EDITOR = re.compile(r"^[（(【\[]?\s*(?:责任编辑|编辑|审核|校对|终审|初审|责编|编审)\s*[:：]")
 _BYLINE = re.compile(rf"^(?:{_BYLINE_LABEL})\s*[:：]")
-_PHOTO_CREDIT = re.compile(r"(?:记者|通讯员|摄影).{0,20}摄\s*$|^(?:摄影|图片)\s*[:：]")
+# A photo credit: "…。本报记者 戴冰摄", "…。甘肃日报记者 盛学卿" (it ends with a name, not a
+# sentence mark), "摄影：…".
+_PHOTO_CREDIT = re.compile(
+    r"(?:记者|通讯员|摄影).{0,20}摄\s*$|(?:^|。)[^，。]{0,20}(?:记者|通讯员)\s*[^，。；]{1,12}$"
+    r"|^(?:摄影|图片)\s*[:：]"
+)
+# A photo caption: "省长赵刚作政府工作报告", "张工作政府工作报告。".
+_CAPTION_LINE = re.compile(r"^[^，。,]{1,25}作(?:政府)?工作报告[。.]?$")
 _RELATED = re.compile(
     r"^(?:相关(?:报道|新闻|文章|阅读|链接|推荐|稿件|专题)|延伸阅读|推荐阅读|热门(?:文章|推荐|阅读))"
     r"\s*[:：]?$"
@@ -192,7 +199,7 @@ def _strong_chrome(line: str) -> bool:
         return True
     if _reads_like_report(line):
         return False
-    if _CHROME_ANYWHERE.search(line) or _PHOTO_CREDIT.search(line):
+    if _CHROME_ANYWHERE.search(line) or _PHOTO_CREDIT.search(line) or _CAPTION_LINE.match(line):
         return True
     if len(line) > _SHORT:
         return False
