@@ -67,6 +67,7 @@ class ExtractiveConfig:
     # and lets through figures asked in other words.
     figure_similarity: float = 0.90
     figure_topic_close: float = 0.2
+    span_penalty: float = 0.15  # a sentence of a several-year period, for a one-year question
     checked_sentences: int = 3  # best sentences tried for a figure, person, date or age
     list_candidates: int = 8  # best sentences searched for the enumeration a list question asks
     related: int = 3  # statements shown beside an abstention
@@ -84,7 +85,7 @@ def _coverage(weights: dict[str, float], text: str) -> float:
 def _constraints_met(plan: QuestionPlan, para: Paragraph, context: str) -> bool:
     """Years and places the question names must be borne out by the paragraph."""
     for year in plan.years:
-        if para.period_year == year:
+        if para.period_year == year or year in para.period_years:
             continue
         if f"{year}年" in context or str(year) in context:
             continue
@@ -190,6 +191,13 @@ class ExtractiveAnswerer:
                 continue
             if plan.answer_type == FIGURE and plan.period and para.period not in ("", plan.period):
                 continue  # a result asked: never the plan's target, and the reverse
+            span = para.period_years
+            if plan.answer_type == FIGURE and plan.year and span and plan.year not in span:
+                continue  # the paragraph speaks of other years
+            # One year asked: a paragraph on five years (十四五 review) only if nothing closer.
+            span_penalty = (
+                cfg.span_penalty if span and len(span) > 1 and not plan.multi_year else 0.0
+            )
             lead = lexicon.normalize(para.sentences[0]) if para.sentences else ""
             for i, sentence in enumerate(para.sentences):
                 s_norm = lexicon.normalize(sentence)
@@ -199,7 +207,7 @@ class ExtractiveAnswerer:
                 if hit.similarities:
                     dense = cfg.similarity_weight * (hit.similarities[i] - cfg.similarity_center)
                     score += min(max(dense, -0.2), 0.3)
-                score += cfg.rank_weight * (1.0 - rank / max(cfg.candidates, 1))
+                score += cfg.rank_weight * (1.0 - rank / max(cfg.candidates, 1)) - span_penalty
                 if plan.numeric:
                     score += cfg.numeric_bonus if _DIGIT.search(sentence) else -cfg.numeric_penalty
                 if plan.units and not plan.figure_in(s_norm):
