@@ -59,7 +59,9 @@ _NUMERIC_CUES = re.compile(r"多少|几|多大|比重|占比|增速|增长|增�
 # "多少亿元", "几个", "多少万人": the unit the question wants a figure in.
 _ASKED_UNIT = re.compile(
     r"(?:多少|几)(万亿元|亿元|万元|元|万人次|万人|人次|人|万户|户|万吨|吨|公里|千米|万亩|亩|"
-    r"平方公里|万平方米|平方米|微克|家|所|个|项(?!目)|座|条|张|套|头|辆|台|床|次|倍)"
+    r"平方公里|万平方米|平方米|微克|家|所|个|项(?!目)|座|条|张|套|头|辆|台|床|次|倍|"
+    r"万(?:辆|台|套|张|头|只|千瓦|吨|亩|户|个|家|座|条|件|名)|亿(?:千瓦时|千瓦|立方米|吨|人次|斤)|"
+    r"千瓦时|千瓦|立方米|斤|只|件|名)"
 )
 _UNIT_FAMILIES = {
     "元": ("万亿元", "亿元", "万元", "元"),
@@ -260,6 +262,8 @@ def intent(question: str, regions: tuple[str, ...] = ()) -> QuestionIntent:
     units: tuple[str, ...] = ()
     if asked:
         unit = asked.group(1)
+        if unit[0] in "万亿" and unit not in _UNITS_ACCEPTED and len(unit) > 1:
+            unit = unit[1:]  # 多少万辆: a figure in 辆, 万辆 or 亿辆 answers
         units = _UNITS_ACCEPTED.get(unit) or next(
             (fam for fam in _UNIT_FAMILIES.values() if unit in fam), (unit,)
         )

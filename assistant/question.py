@@ -140,7 +140,8 @@ class QuestionPlan:
     def figure_in(self, text: str) -> bool:
         """A number in an asked unit (any number when the question names none)."""
         if not self.units:
-            return bool(re.search(r"\d", text))
+            # A number, not a digit of a name (M2, PM2.5, 5G).
+            return bool(re.search(r"(?<![A-Za-z\d.])\d+(?:\.\d+)?(?![A-Za-z])", text))
         return any(
             re.search(rf"\d\s*(?:余|多)?[万亿千百]?{re.escape(u)}", text) for u in self.units
         )

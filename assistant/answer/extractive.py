@@ -137,6 +137,8 @@ def figure_clause(
     `min_topic` of the question's topic; a figure over several years (年均, 累计, 十四五) does
     not answer a one-year question, nor a goal for another year (到2030年) this year's.
     """
+    if plan.unknown_place and region_core(plan.unknown_place) not in norm:
+        return None  # a place no report is about: only a sentence naming it speaks of it
     clauses = [c for c in _CLAUSES.split(norm) if c]
     for i, clause in enumerate(clauses):
         if not plan.figure_in(clause):
@@ -194,6 +196,16 @@ class ExtractiveAnswerer:
             span = para.period_years
             if plan.answer_type == FIGURE and plan.year and span and plan.year not in span:
                 continue  # the paragraph speaks of other years
+            # One year asked of a paragraph on several (a five-year review): only a sentence
+            # that names the year speaks of it.
+            year_named = (
+                f"{plan.year}年"
+                if plan.answer_type == FIGURE
+                and plan.year
+                and len(span) > 1
+                and not plan.multi_year
+                else ""
+            )
             # One year asked: a paragraph on five years (十四五 review) only if nothing closer.
             span_penalty = (
                 cfg.span_penalty if span and len(span) > 1 and not plan.multi_year else 0.0
@@ -201,6 +213,8 @@ class ExtractiveAnswerer:
             lead = lexicon.normalize(para.sentences[0]) if para.sentences else ""
             for i, sentence in enumerate(para.sentences):
                 s_norm = lexicon.normalize(sentence)
+                if year_named and year_named not in s_norm:
+                    continue
                 own = _coverage(weights, s_norm)
                 ctx = _coverage(weights, f"{s_norm} {lead} {heading_ctx} {doc_ctx}")
                 score = 0.6 * own + 0.2 * ctx
