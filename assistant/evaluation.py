@@ -50,7 +50,7 @@ from langchain_core.language_models import BaseChatModel
 
 from .config import Settings
 from .errors import ConfigError, InputError, LoadError
-from .types import Answer, Citation, IngestReport, RetrievedParagraph
+from .types import Answer, Citation, IngestReport, Report, RetrievedParagraph
 
 log = logging.getLogger("assistant")
 
@@ -491,9 +491,13 @@ class QuestionAnswerer(Protocol):
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n")
 
+# Files in a corpus folder that describe the corpus (where its reports come from), not reports.
+CORPUS_NOTES = frozenset({"readme.md", "sources.md"})
+
 
 def corpus_files(corpus: str | Path) -> list[Path]:
-    """Report files of a corpus (a file, or a folder searched recursively), as ingest finds them."""
+    """Report files of a corpus (a file, or a folder searched recursively), as ingest finds them,
+    without the folder's notes (CORPUS_NOTES)."""
     from .ingest.loaders import SUPPORTED_EXTENSIONS
 
     path = Path(corpus)
@@ -504,7 +508,10 @@ def corpus_files(corpus: str | Path) -> list[Path]:
     return sorted(
         f
         for f in path.rglob("*")
-        if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in SUPPORTED_EXTENSIONS
+        if f.is_file()
+        and not f.name.startswith(".")
+        and f.suffix.lower() in SUPPORTED_EXTENSIONS
+        and f.name.lower() not in CORPUS_NOTES
     )
 
 
@@ -702,7 +709,7 @@ def evaluate(
             answerer: QuestionAnswerer
             if name == "naive":
                 answerer = NaiveRAG(embedder)
-                report = answerer.ingest([corpus])
+                report = answerer.ingest(files)
             else:
                 config = (retrieval or {}).get(name) or RetrievalConfig(pipeline=RETRIEVAL_OF[name])
                 run_settings = settings if name == "llm" else _extractive_settings(settings)
@@ -720,7 +727,7 @@ def evaluate(
                     )
                 # The assistant pipelines share the store: index it once.
                 if indexed is None:
-                    indexed = assistant.ingest([corpus])
+                    indexed = assistant.ingest(files)
                 report = indexed
                 assistant.warm_up()
                 answerer = assistant
@@ -765,7 +772,12 @@ INDICATOR_TYPES = ("numeric", "temporal", "cross_doc")  # compared with and with
 
 
 def load_indicator_gold(path: str | Path) -> list[dict[str, Any]]:
-    """Hand-labelled figures: every figure of some paragraphs, one JSON object per line."""
+    """Hand-labelled figures, one JSON object per line.
+
+    A figure names its paragraph (`paragraph`, 1-based), or gives its verbatim `sentence` so
+    that `locate_gold` finds the paragraph: paragraph numbers move when cleaning changes,
+    sentences do not.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -777,13 +789,39 @@ def load_indicator_gold(path: str | Path) -> list[dict[str, Any]]:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}:{n}: not JSON ({exc.msg})") from None
-        missing = {"doc_id", "paragraph", "name", "value", "unit", "kind", "status", "year"} - set(
-            obj
-        )
+        if not isinstance(obj, dict):
+            raise InputError(f"{path}:{n}: expected a JSON object")
+        missing = {"doc_id", "name", "value", "unit", "kind", "status", "year"} - set(obj)
+        if "paragraph" not in obj and "sentence" not in obj:
+            missing.add("paragraph or sentence")
         if missing:
             raise InputError(f"{path}:{n}: missing {', '.join(sorted(missing))}")
         gold.append(obj)
     return gold
+
+
+def locate_gold(
+    gold: Sequence[Mapping[str, Any]], reports: Mapping[str, Report]
+) -> list[dict[str, Any]]:
+    """`gold` with the paragraph of each figure that gives only its sentence.
+
+    The paragraph is the first parsed paragraph of the figure's report whose text contains the
+    sentence verbatim, else the first that contains it after normalising width and whitespace
+    (`normalise`). A sentence found in no paragraph (cleaning dropped it, or the parser split
+    it) gets paragraph None: it counts as missed.
+    """
+    located = []
+    for g in gold:
+        if g.get("paragraph") is None and g.get("sentence") and g["doc_id"] in reports:
+            paragraphs = reports[g["doc_id"]].paragraphs
+            sentence = g["sentence"]
+            found = next((p for p in paragraphs if sentence in p.text), None)
+            if found is None:
+                norm = normalise(sentence)
+                found = next((p for p in paragraphs if norm in normalise(p.text)), None)
+            g = {**g, "paragraph": found.number if found else None}
+        located.append(dict(g))
+    return located
 
 
 def names_match(a: str, b: str) -> bool:
@@ -819,9 +857,10 @@ def score_extraction(
     A record is correct when a gold figure of its paragraph has the same value, unit, kind,
     result/target and year and a matching name (`names_match`); each gold figure counts once.
     Precision = correct records / records extracted from the labelled paragraphs; recall =
-    gold figures matched / gold figures.
+    gold figures matched / gold figures. A gold figure without a paragraph (its sentence was
+    not found, see `locate_gold`) matches nothing: it is missed, and `unlocated` counts it.
     """
-    paragraphs = {(g["doc_id"], g["paragraph"]) for g in gold}
+    paragraphs = {(g["doc_id"], g["paragraph"]) for g in gold if g.get("paragraph") is not None}
     pool = [r for r in records if (r["doc_id"], r["paragraph"]) in paragraphs]
     unmatched = list(gold)
     correct, wrong = 0, []
@@ -840,12 +879,14 @@ def score_extraction(
         "correct": correct,
         "precision": _ratio(correct, len(pool)),
         "recall": _ratio(len(gold) - len(unmatched), len(gold)),
+        "unlocated": sum(g.get("paragraph") is None for g in gold),
         "wrong": [
             {k: r[k] for k in ("doc_id", "paragraph", "name", "value_text", "unit", "kind")}
             for r in wrong
         ],
         "missed": [
-            {k: g[k] for k in ("doc_id", "paragraph", "name", "value", "unit", "kind")}
+            {k: g.get(k) for k in ("doc_id", "paragraph", "name", "value", "unit", "kind")}
+            | ({"sentence": g.get("sentence")} if g.get("paragraph") is None else {})
             for g in unmatched
         ],
     }
@@ -863,15 +904,23 @@ def extraction_scores(corpus: str | Path, gold_path: str | Path) -> dict[str, An
     if not {g["doc_id"] for g in gold} & {f.name for f in files}:
         return None  # the labelled reports are not in this corpus
     records: list[dict[str, Any]] = []
+    reports: dict[str, Report] = {}
     t0 = time.perf_counter()
     for f in files:
         try:
             report = Assistant._parse(load_file(f), f.name)
         except LoadError:
             continue
+        reports[f.name] = report
         records.extend(r.to_dict() for r in extract_report(report))
     ms = (time.perf_counter() - t0) * 1000
-    return {"gold_file": str(gold_path), **score_extraction(records, gold), "extract_ms": ms}
+    located = locate_gold(gold, reports)
+    return {
+        "gold_file": str(gold_path),
+        "by_sentence": sum(g.get("paragraph") is None for g in gold),
+        **score_extraction(records, located),
+        "extract_ms": ms,
+    }
 
 
 def indicator_path_table(runs: Sequence[PipelineRun]) -> str:

@@ -16,13 +16,16 @@ from assistant.evaluation import (
     PipelineRun,
     QAItem,
     check_thresholds,
+    corpus_files,
     evaluate,
     includes_all,
     load_qa,
     load_thresholds,
+    locate_gold,
     parse_verdict,
     run_eval,
     score,
+    score_extraction,
     summarise,
 )
 from assistant.prompts import render_judge_messages
@@ -529,3 +532,34 @@ def test_cli_judge_without_a_key_is_skipped_with_one_line_and_scores_strictly(
     assert data["judge"] == {"skipped": JUDGE_SKIPPED}
     assert data["runs"][0]["figures"]["judged_accuracy"] is None
     assert all(q["judge"] is None for q in data["runs"][0]["questions"])
+
+
+# -- figures located by their sentence, and corpus notes ---------------------------------------
+
+
+def test_gold_figures_are_located_by_their_sentence_ignoring_width_and_whitespace():
+    from types import SimpleNamespace as NS
+
+    paragraphs = [NS(number=3, text="标题"), NS(number=4, text="城镇新增就业 3.2 万人，增长５％。")]
+    reports = {"d": NS(paragraphs=paragraphs)}
+    gold = [
+        {"doc_id": "d", "sentence": "城镇新增就业3.2万人，增长5%。", "name": "城镇新增就业"},
+        {"doc_id": "d", "sentence": "没有这句话。", "name": "x"},
+        {"doc_id": "d", "paragraph": 9, "sentence": "标题", "name": "y"},  # numbered: kept
+    ]
+    assert [g["paragraph"] for g in locate_gold(gold, reports)] == [4, None, 9]
+    located = locate_gold(gold, reports)
+    record = {**located[0], "value": 3.2, "unit": "万人", "kind": "level", "status": "result",
+              "year": 2025, "value_text": "3.2万人"}  # fmt: skip
+    for g in located:
+        g.update(value=3.2, unit="万人", kind="level", status="result", year=2025)
+    got = score_extraction([record], located)
+    assert (got["unlocated"], got["correct"], got["recall"]) == (1, 1, 0.3333)
+    assert got["missed"][0]["sentence"] == "没有这句话。"
+
+
+def test_corpus_notes_are_not_reports(tmp_path):
+    (tmp_path / "a.txt").write_text("报告", encoding="utf-8")
+    (tmp_path / "SOURCES.md").write_text("来源", encoding="utf-8")
+    (tmp_path / "README.md").write_text("说明", encoding="utf-8")
+    assert [f.name for f in corpus_files(tmp_path)] == ["a.txt"]
