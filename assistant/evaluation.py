@@ -65,6 +65,11 @@ QA_TYPES = (
     "paraphrase",
 )
 QA_FIELDS = ("id", "question", "answer", "must_include", "evidence", "source", "type", "answerable")
+# The optional "tags" of a QA record mark subsets the report scores apart. Known tags, in report
+# order: questions that need the right one of two years; unanswerable near-misses (a figure,
+# year, place or person close to what the reports give); questions whose answer a report's
+# glossary or notes could be mistaken for. Other tags are reported after these.
+QA_TAGS = ("two-year", "near-miss", "glossary-confusable")
 
 # Pipeline name -> RetrievalConfig.pipeline; `naive` is the tutorial baseline, `llm` the
 # default retrieval with the assistant's LLM answer mode (needs OPENAI_API_KEY).
@@ -92,13 +97,15 @@ HEADLINE = {
     "abstention_precision": "abstain P",
     "abstention_recall": "abstain R",
     "answered_rate": "answered",
+    "false_abstention_rate": "answerable but declined",
     "accuracy_when_answered": "acc. when answered",
     "false_abstentions": "false abstentions",
     "latency_p50_ms": "p50 ms",
     "latency_p95_ms": "p95 ms",
 }
 # Figures --gate may hold to a minimum (higher is better): strict figures only, never the
-# judge's `judged_accuracy`.
+# judge's `judged_accuracy`. The false-abstention rate is held through its complement,
+# `answered_rate`.
 GATED = tuple(k for k in HEADLINE if not k.startswith(("latency", "false_")))
 JUDGED = {"judged_accuracy": "judged acc."}  # shown after `accuracy` when a judge ran
 
@@ -122,6 +129,7 @@ class QAItem:
     source: tuple[str, ...]
     type: str
     answerable: bool
+    tags: tuple[str, ...] = ()
 
 
 def _str_list(value: Any, name: str) -> tuple[str, ...]:
@@ -166,6 +174,7 @@ def parse_qa_record(obj: Any) -> QAItem:
         raise ValueError("an answerable question needs non-empty must_include and evidence")
     if not obj["answerable"] and must_include:
         raise ValueError("an unanswerable question must have an empty must_include")
+    tags = _str_list(obj.get("tags", []), "tags")
     return QAItem(
         id=obj["id"],
         question=obj["question"],
@@ -175,6 +184,7 @@ def parse_qa_record(obj: Any) -> QAItem:
         source=source,
         type=obj["type"],
         answerable=obj["answerable"],
+        tags=tuple(dict.fromkeys(tags)),
     )
 
 
@@ -268,6 +278,7 @@ class Scored:
         return {
             "id": self.item.id,
             "type": self.item.type,
+            "tags": list(self.item.tags),
             "answerable": self.item.answerable,
             "question": self.item.question,
             "gold": self.item.answer,
@@ -351,6 +362,7 @@ def summarise(results: Sequence[Scored], judged: bool = False) -> dict[str, Any]
     # What abstention costs on answerable questions: how many went unanswered, and how many
     # of those had the gold evidence within the top 5 paragraphs retrieved.
     figures["answered_rate"] = _ratio(len(answered), len(answerable))
+    figures["false_abstention_rate"] = _ratio(len(answerable) - len(answered), len(answerable))
     figures["accuracy_when_answered"] = _ratio(sum(r.correct for r in answered), len(answered))
     figures["false_abstentions"] = len(answerable) - len(answered)
     figures["false_abstentions_evidence_in_top5"] = sum(
@@ -365,6 +377,13 @@ def summarise_by_type(results: Sequence[Scored], judged: bool = False) -> dict[s
     """`summarise` per question type, types in schema order."""
     types = [t for t in QA_TYPES if any(r.item.type == t for r in results)]
     return {t: summarise([r for r in results if r.item.type == t], judged) for t in types}
+
+
+def summarise_by_tag(results: Sequence[Scored], judged: bool = False) -> dict[str, dict[str, Any]]:
+    """`summarise` over the questions of each tag present: QA_TAGS in order, then others."""
+    present = {t for r in results for t in r.item.tags}
+    tags = [t for t in QA_TAGS if t in present] + sorted(present - set(QA_TAGS))
+    return {t: summarise([r for r in results if t in r.item.tags], judged) for t in tags}
 
 
 # -- the LLM judge ----------------------------------------------------------------------------
@@ -625,6 +644,10 @@ class PipelineRun:
         return summarise_by_type(self.results, judged=self.judge is not None)
 
     @property
+    def per_tag(self) -> dict[str, dict[str, Any]]:
+        return summarise_by_tag(self.results, judged=self.judge is not None)
+
+    @property
     def failures(self) -> list[Scored]:
         return [r for r in self.results if not r.correct]
 
@@ -637,6 +660,7 @@ class PipelineRun:
             "judge": self.judge,
             "figures": self.figures,
             "per_type": self.per_type,
+            "per_tag": self.per_tag,
             "questions": [r.to_dict() for r in self.results],
         }
 
@@ -1045,6 +1069,28 @@ def per_type_table(run: PipelineRun) -> str:
     )
 
 
+TAG_COLUMNS = {
+    "questions": "n",
+    "accuracy": "accuracy",
+    "recall@1": "R@1",
+    "recall@5": "R@5",
+    "citation_precision": "cite P",
+    "answered_rate": "answered",
+    "abstention_recall": "abstain R",
+}
+
+
+def tag_table(runs: Sequence[PipelineRun]) -> str:
+    """Figures of the tagged questions (two-year, near-miss, …), per tag and pipeline
+    (markdown); empty when no question is tagged."""
+    rows = []
+    by_run = [(run.name, run.per_tag) for run in runs]
+    for tag in by_run[0][1] if by_run else ():
+        for name, per_tag in by_run:
+            rows.append([tag, name, *(_fmt(k, per_tag[tag][k]) for k in TAG_COLUMNS)])
+    return _table(["tag", "pipeline", *TAG_COLUMNS.values()], rows) if rows else ""
+
+
 def _one_line(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -1056,7 +1102,8 @@ def failures_markdown(run: PipelineRun) -> str:
     for r in run.failures:
         item, answer = r.item, r.answer
         rank = f"evidence at rank {r.rank}" if r.rank else "evidence not retrieved"
-        head = f"**{item.id}** · {item.type} · " + (rank if item.answerable else "unanswerable")
+        kinds = " · ".join((item.type, *item.tags))
+        head = f"**{item.id}** · {kinds} · " + (rank if item.answerable else "unanswerable")
         if r.judge is not None and r.judge.same is not None:
             head += " · **judged correct**" if r.judge.same else " · judged wrong"
         given = "(abstained) " if answer.abstained else ""

@@ -16,6 +16,7 @@ from assistant.evaluation import (
     PipelineRun,
     QAItem,
     check_thresholds,
+    comparison_table,
     corpus_files,
     evaluate,
     includes_all,
@@ -27,6 +28,7 @@ from assistant.evaluation import (
     score,
     score_extraction,
     summarise,
+    tag_table,
 )
 from assistant.prompts import render_judge_messages
 
@@ -534,7 +536,85 @@ def test_cli_judge_without_a_key_is_skipped_with_one_line_and_scores_strictly(
     assert all(q["judge"] is None for q in data["runs"][0]["questions"])
 
 
-# -- figures located by their sentence, and corpus notes ---------------------------------------
+# -- tags, and figures located by their sentence ----------------------------------
+
+CORPUS_QA = [
+    {
+        "id": "c1",
+        "question": "样例市2025年城镇新增就业多少人？",
+        "answer": "3.2万人",
+        "must_include": ["3.2万人"],
+        "evidence": ["城镇新增就业3.2万人"],
+        "source": ["sample-city-2026.txt"],
+        "type": "numeric",
+        "answerable": True,
+        "tags": ["two-year"],
+    },
+    {
+        # No answer can hold this figure: the corpus suite's accuracy is below 1 whatever runs.
+        "id": "c2",
+        "question": "样例市2026年地区生产总值增长目标是多少？",
+        "answer": "5%左右",
+        "must_include": ["9.9%"],
+        "evidence": ["地区生产总值增长5%左右"],
+        "source": ["sample-city-2026.txt"],
+        "type": "temporal",
+        "answerable": True,
+        "tags": ["two-year"],
+    },
+    {
+        "id": "c3",
+        "question": "样例市的常住人口是多少？",
+        "answer": "报告未提及",
+        "must_include": [],
+        "evidence": [],
+        "source": ["sample-city-2026.txt"],
+        "type": "unanswerable",
+        "answerable": False,
+        "tags": ["near-miss"],
+    },
+]
+
+
+def jsonl(path, records) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+
+
+def test_tags_are_optional_lists_of_strings_and_kept_on_the_item(tmp_path):
+    path = tmp_path / "qa.jsonl"
+    jsonl(path, [QA[0], CORPUS_QA[0]])
+    assert [i.tags for i in load_qa(path)] == [(), ("two-year",)]
+    jsonl(path, [{**QA[0], "tags": "two-year"}])
+    with pytest.raises(InputError, match='"tags" must be a list of non-empty strings'):
+        load_qa(path)
+
+
+def test_tagged_questions_are_scored_apart_and_declined_answerable_ones_are_a_rate():
+    two_year = item(tags=("two-year",))
+    near_miss = item(must_include=(), evidence=(), type="unanswerable", answerable=False,
+                     tags=("near-miss",))  # fmt: skip
+    run = PipelineRun(
+        "default",
+        [
+            score(two_year, answer("1800亿元")),
+            score(two_year, answer("", abstained=True)),
+            score(item(), answer("", abstained=True)),
+            score(near_miss, answer("", abstained=True)),
+        ],
+        0.0,
+        0.0,
+    )
+    assert run.figures["false_abstention_rate"] == pytest.approx(2 / 3, abs=1e-3)
+    assert list(run.per_tag) == ["two-year", "near-miss"]
+    assert run.per_tag["two-year"]["accuracy"] == 0.5
+    assert run.per_tag["two-year"]["false_abstention_rate"] == 0.5
+    assert run.per_tag["near-miss"]["abstention_recall"] == 1.0
+    table = tag_table([run])
+    assert "| two-year | default | 2 | 0.500 |" in table
+    assert "| answerable but declined |" in comparison_table([run])
 
 
 def test_gold_figures_are_located_by_their_sentence_ignoring_width_and_whitespace():
