@@ -229,11 +229,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .evaluation import (
-        comparison_table,
         judge_skip_reason,
         llm_skip_reason,
         parse_pipelines,
         run_eval,
+        suite_summary,
     )
 
     settings = Settings.from_env()
@@ -274,9 +274,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
         settings=settings,
         progress=progress,
         judge=args.judge,
+        suites=args.suite,
     )
-    print(comparison_table(result.runs))
-    questions = len(result.runs[0].results)
+    several = len(result.suites) > 1 or bool(result.notes)
+    for n, suite in enumerate(result.suites):
+        if several:
+            meta = suite.meta
+            head = f"Suite {suite.name}: {meta['qa']} ({meta['questions']} questions) over "
+            print(("\n" if n else "") + f"{head}{meta['corpus']}\n")
+        print(suite_summary(suite))
+    for note in result.notes:
+        print(f"assistant eval: {note}", file=sys.stderr)
+    questions = sum(len(s.runs[0].results) for s in result.suites)
     print(
         f"{questions} questions x {len(result.runs)} pipeline(s) in "
         f"{time.perf_counter() - t0:.1f} s -> {result.report_md}, {result.report_json}",
@@ -291,7 +300,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             for line in result.gate["failures"]:
                 print(f"  {line}", file=sys.stderr)
             return 1
-        print(f"gate passed: {len(result.gate['minimum'])} thresholds met", file=sys.stderr)
+        met = sum(len(s.gate["minimum"]) for s in result.suites if s.gate)
+        print(f"gate passed: {met} thresholds met", file=sys.stderr)
     return 0
 
 
@@ -358,13 +368,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "eval",
-        help="score the assistant on a QA set (indexes the corpus into a temporary store)",
+        help="score the assistant on its QA sets (indexes each corpus into a temporary store)",
         description="Ask every question of a QA set through the API, score the answers and write "
-        "report.md and report.json. Pipelines: default (hybrid), dense, bm25, naive (a LangChain "
-        "tutorial baseline), llm (needs OPENAI_API_KEY).",
+        "report.md and report.json. By default two suites run, each over its own corpus and "
+        "gated on its own minimums: bundled (eval/qa.jsonl over data/) and corpus "
+        "(eval/qa_corpus.jsonl over eval/corpus/). Pipelines: default (hybrid), dense, bm25, "
+        "naive (a LangChain tutorial baseline), llm (needs OPENAI_API_KEY).",
     )
-    p.add_argument("--qa", metavar="FILE", help="QA set, JSON lines (default: eval/qa.jsonl)")
-    p.add_argument("--corpus", metavar="DIR", help="reports to index (default: data/)")
+    p.add_argument(
+        "--suite",
+        metavar="NAME",
+        help="run these suites only: bundled, corpus or both comma-separated (default: all); "
+        "with one suite, --qa and --corpus replace its files",
+    )
+    p.add_argument(
+        "--qa",
+        metavar="FILE",
+        help="QA set, JSON lines; without --suite, runs this one QA set (default: both suites)",
+    )
+    p.add_argument(
+        "--corpus",
+        metavar="DIR",
+        help="reports to index; without --suite, runs one QA set over them (default: data/)",
+    )
     which = p.add_mutually_exclusive_group()
     which.add_argument(
         "--pipeline", default="default", metavar="NAME", help="what answers (default: default)"
@@ -377,7 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--gate",
         action="store_true",
         help="exit 1 if a figure of the default pipeline (or of the one --pipeline names) is "
-        "below its minimum in the thresholds file",
+        "below its minimum in the thresholds file, in any suite",
     )
     p.add_argument(
         "--thresholds", metavar="FILE", help="minimums for --gate (default: eval/thresholds.json)"

@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -50,7 +51,7 @@ from langchain_core.language_models import BaseChatModel
 
 from .config import Settings
 from .errors import ConfigError, InputError, LoadError
-from .types import Answer, Citation, IngestReport, RetrievedParagraph
+from .types import Answer, Citation, IngestReport, Report, RetrievedParagraph
 
 log = logging.getLogger("assistant")
 
@@ -65,6 +66,11 @@ QA_TYPES = (
     "paraphrase",
 )
 QA_FIELDS = ("id", "question", "answer", "must_include", "evidence", "source", "type", "answerable")
+# The optional "tags" of a QA record mark subsets the report scores apart. Known tags, in report
+# order: questions that need the right one of two years; unanswerable near-misses (a figure,
+# year, place or person close to what the reports give); questions whose answer a report's
+# glossary or notes could be mistaken for. Other tags are reported after these.
+QA_TAGS = ("two-year", "near-miss", "glossary-confusable")
 
 # Pipeline name -> RetrievalConfig.pipeline; `naive` is the tutorial baseline, `llm` the
 # default retrieval with the assistant's LLM answer mode (needs OPENAI_API_KEY).
@@ -92,13 +98,15 @@ HEADLINE = {
     "abstention_precision": "abstain P",
     "abstention_recall": "abstain R",
     "answered_rate": "answered",
+    "false_abstention_rate": "answerable but declined",
     "accuracy_when_answered": "acc. when answered",
     "false_abstentions": "false abstentions",
     "latency_p50_ms": "p50 ms",
     "latency_p95_ms": "p95 ms",
 }
 # Figures --gate may hold to a minimum (higher is better): strict figures only, never the
-# judge's `judged_accuracy`.
+# judge's `judged_accuracy`. The false-abstention rate is held through its complement,
+# `answered_rate`.
 GATED = tuple(k for k in HEADLINE if not k.startswith(("latency", "false_")))
 JUDGED = {"judged_accuracy": "judged acc."}  # shown after `accuracy` when a judge ran
 
@@ -122,6 +130,7 @@ class QAItem:
     source: tuple[str, ...]
     type: str
     answerable: bool
+    tags: tuple[str, ...] = ()
 
 
 def _str_list(value: Any, name: str) -> tuple[str, ...]:
@@ -166,6 +175,7 @@ def parse_qa_record(obj: Any) -> QAItem:
         raise ValueError("an answerable question needs non-empty must_include and evidence")
     if not obj["answerable"] and must_include:
         raise ValueError("an unanswerable question must have an empty must_include")
+    tags = _str_list(obj.get("tags", []), "tags")
     return QAItem(
         id=obj["id"],
         question=obj["question"],
@@ -175,6 +185,7 @@ def parse_qa_record(obj: Any) -> QAItem:
         source=source,
         type=obj["type"],
         answerable=obj["answerable"],
+        tags=tuple(dict.fromkeys(tags)),
     )
 
 
@@ -268,6 +279,7 @@ class Scored:
         return {
             "id": self.item.id,
             "type": self.item.type,
+            "tags": list(self.item.tags),
             "answerable": self.item.answerable,
             "question": self.item.question,
             "gold": self.item.answer,
@@ -351,6 +363,7 @@ def summarise(results: Sequence[Scored], judged: bool = False) -> dict[str, Any]
     # What abstention costs on answerable questions: how many went unanswered, and how many
     # of those had the gold evidence within the top 5 paragraphs retrieved.
     figures["answered_rate"] = _ratio(len(answered), len(answerable))
+    figures["false_abstention_rate"] = _ratio(len(answerable) - len(answered), len(answerable))
     figures["accuracy_when_answered"] = _ratio(sum(r.correct for r in answered), len(answered))
     figures["false_abstentions"] = len(answerable) - len(answered)
     figures["false_abstentions_evidence_in_top5"] = sum(
@@ -365,6 +378,13 @@ def summarise_by_type(results: Sequence[Scored], judged: bool = False) -> dict[s
     """`summarise` per question type, types in schema order."""
     types = [t for t in QA_TYPES if any(r.item.type == t for r in results)]
     return {t: summarise([r for r in results if r.item.type == t], judged) for t in types}
+
+
+def summarise_by_tag(results: Sequence[Scored], judged: bool = False) -> dict[str, dict[str, Any]]:
+    """`summarise` over the questions of each tag present: QA_TAGS in order, then others."""
+    present = {t for r in results for t in r.item.tags}
+    tags = [t for t in QA_TAGS if t in present] + sorted(present - set(QA_TAGS))
+    return {t: summarise([r for r in results if t in r.item.tags], judged) for t in tags}
 
 
 # -- the LLM judge ----------------------------------------------------------------------------
@@ -491,9 +511,13 @@ class QuestionAnswerer(Protocol):
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n")
 
+# Files in a corpus folder that describe the corpus (where its reports come from), not reports.
+CORPUS_NOTES = frozenset({"readme.md", "sources.md"})
+
 
 def corpus_files(corpus: str | Path) -> list[Path]:
-    """Report files of a corpus (a file, or a folder searched recursively), as ingest finds them."""
+    """Report files of a corpus (a file, or a folder searched recursively), as ingest finds them,
+    without the folder's notes (CORPUS_NOTES)."""
     from .ingest.loaders import SUPPORTED_EXTENSIONS
 
     path = Path(corpus)
@@ -504,7 +528,10 @@ def corpus_files(corpus: str | Path) -> list[Path]:
     return sorted(
         f
         for f in path.rglob("*")
-        if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in SUPPORTED_EXTENSIONS
+        if f.is_file()
+        and not f.name.startswith(".")
+        and f.suffix.lower() in SUPPORTED_EXTENSIONS
+        and f.name.lower() not in CORPUS_NOTES
     )
 
 
@@ -618,6 +645,10 @@ class PipelineRun:
         return summarise_by_type(self.results, judged=self.judge is not None)
 
     @property
+    def per_tag(self) -> dict[str, dict[str, Any]]:
+        return summarise_by_tag(self.results, judged=self.judge is not None)
+
+    @property
     def failures(self) -> list[Scored]:
         return [r for r in self.results if not r.correct]
 
@@ -630,6 +661,7 @@ class PipelineRun:
             "judge": self.judge,
             "figures": self.figures,
             "per_type": self.per_type,
+            "per_tag": self.per_tag,
             "questions": [r.to_dict() for r in self.results],
         }
 
@@ -702,7 +734,7 @@ def evaluate(
             answerer: QuestionAnswerer
             if name == "naive":
                 answerer = NaiveRAG(embedder)
-                report = answerer.ingest([corpus])
+                report = answerer.ingest(files)
             else:
                 config = (retrieval or {}).get(name) or RetrievalConfig(pipeline=RETRIEVAL_OF[name])
                 run_settings = settings if name == "llm" else _extractive_settings(settings)
@@ -720,7 +752,7 @@ def evaluate(
                     )
                 # The assistant pipelines share the store: index it once.
                 if indexed is None:
-                    indexed = assistant.ingest([corpus])
+                    indexed = assistant.ingest(files)
                 report = indexed
                 assistant.warm_up()
                 answerer = assistant
@@ -765,7 +797,12 @@ INDICATOR_TYPES = ("numeric", "temporal", "cross_doc")  # compared with and with
 
 
 def load_indicator_gold(path: str | Path) -> list[dict[str, Any]]:
-    """Hand-labelled figures: every figure of some paragraphs, one JSON object per line."""
+    """Hand-labelled figures, one JSON object per line.
+
+    A figure names its paragraph (`paragraph`, 1-based), or gives its verbatim `sentence` so
+    that `locate_gold` finds the paragraph: paragraph numbers move when cleaning changes,
+    sentences do not.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -777,13 +814,39 @@ def load_indicator_gold(path: str | Path) -> list[dict[str, Any]]:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}:{n}: not JSON ({exc.msg})") from None
-        missing = {"doc_id", "paragraph", "name", "value", "unit", "kind", "status", "year"} - set(
-            obj
-        )
+        if not isinstance(obj, dict):
+            raise InputError(f"{path}:{n}: expected a JSON object")
+        missing = {"doc_id", "name", "value", "unit", "kind", "status", "year"} - set(obj)
+        if "paragraph" not in obj and "sentence" not in obj:
+            missing.add("paragraph or sentence")
         if missing:
             raise InputError(f"{path}:{n}: missing {', '.join(sorted(missing))}")
         gold.append(obj)
     return gold
+
+
+def locate_gold(
+    gold: Sequence[Mapping[str, Any]], reports: Mapping[str, Report]
+) -> list[dict[str, Any]]:
+    """`gold` with the paragraph of each figure that gives only its sentence.
+
+    The paragraph is the first parsed paragraph of the figure's report whose text contains the
+    sentence verbatim, else the first that contains it after normalising width and whitespace
+    (`normalise`). A sentence found in no paragraph (cleaning dropped it, or the parser split
+    it) gets paragraph None: it counts as missed.
+    """
+    located = []
+    for g in gold:
+        if g.get("paragraph") is None and g.get("sentence") and g["doc_id"] in reports:
+            paragraphs = reports[g["doc_id"]].paragraphs
+            sentence = g["sentence"]
+            found = next((p for p in paragraphs if sentence in p.text), None)
+            if found is None:
+                norm = normalise(sentence)
+                found = next((p for p in paragraphs if norm in normalise(p.text)), None)
+            g = {**g, "paragraph": found.number if found else None}
+        located.append(dict(g))
+    return located
 
 
 def names_match(a: str, b: str) -> bool:
@@ -819,9 +882,10 @@ def score_extraction(
     A record is correct when a gold figure of its paragraph has the same value, unit, kind,
     result/target and year and a matching name (`names_match`); each gold figure counts once.
     Precision = correct records / records extracted from the labelled paragraphs; recall =
-    gold figures matched / gold figures.
+    gold figures matched / gold figures. A gold figure without a paragraph (its sentence was
+    not found, see `locate_gold`) matches nothing: it is missed, and `unlocated` counts it.
     """
-    paragraphs = {(g["doc_id"], g["paragraph"]) for g in gold}
+    paragraphs = {(g["doc_id"], g["paragraph"]) for g in gold if g.get("paragraph") is not None}
     pool = [r for r in records if (r["doc_id"], r["paragraph"]) in paragraphs]
     unmatched = list(gold)
     correct, wrong = 0, []
@@ -840,12 +904,14 @@ def score_extraction(
         "correct": correct,
         "precision": _ratio(correct, len(pool)),
         "recall": _ratio(len(gold) - len(unmatched), len(gold)),
+        "unlocated": sum(g.get("paragraph") is None for g in gold),
         "wrong": [
             {k: r[k] for k in ("doc_id", "paragraph", "name", "value_text", "unit", "kind")}
             for r in wrong
         ],
         "missed": [
-            {k: g[k] for k in ("doc_id", "paragraph", "name", "value", "unit", "kind")}
+            {k: g.get(k) for k in ("doc_id", "paragraph", "name", "value", "unit", "kind")}
+            | ({"sentence": g.get("sentence")} if g.get("paragraph") is None else {})
             for g in unmatched
         ],
     }
@@ -863,15 +929,23 @@ def extraction_scores(corpus: str | Path, gold_path: str | Path) -> dict[str, An
     if not {g["doc_id"] for g in gold} & {f.name for f in files}:
         return None  # the labelled reports are not in this corpus
     records: list[dict[str, Any]] = []
+    reports: dict[str, Report] = {}
     t0 = time.perf_counter()
     for f in files:
         try:
             report = Assistant._parse(load_file(f), f.name)
         except LoadError:
             continue
+        reports[f.name] = report
         records.extend(r.to_dict() for r in extract_report(report))
     ms = (time.perf_counter() - t0) * 1000
-    return {"gold_file": str(gold_path), **score_extraction(records, gold), "extract_ms": ms}
+    located = locate_gold(gold, reports)
+    return {
+        "gold_file": str(gold_path),
+        "by_sentence": sum(g.get("paragraph") is None for g in gold),
+        **score_extraction(records, located),
+        "extract_ms": ms,
+    }
 
 
 def indicator_path_table(runs: Sequence[PipelineRun]) -> str:
@@ -897,8 +971,12 @@ def indicator_path_table(runs: Sequence[PipelineRun]) -> str:
 # -- the gate ---------------------------------------------------------------------------------
 
 
-def load_thresholds(path: str | Path) -> dict[str, float]:
-    """The `minimum` figures of a thresholds file; InputError if it is missing or malformed."""
+def load_thresholds(path: str | Path, section: str | None = None) -> dict[str, float]:
+    """The `minimum` figures of a thresholds file; InputError if it is missing or malformed.
+
+    `section`: the minimums of the object of that name (e.g. "corpus" for the corpus suite);
+    None reads the top-level `minimum`, which holds the bundled suite (and a custom QA set).
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such thresholds file")
@@ -906,9 +984,12 @@ def load_thresholds(path: str | Path) -> dict[str, float]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not a JSON file ({exc})") from None
+    where = '"minimum" object' if section is None else f'"minimum" object in "{section}"'
+    if section is not None:
+        data = data.get(section) if isinstance(data, dict) else None
     minimum = data.get("minimum") if isinstance(data, dict) else None
     if not isinstance(minimum, dict) or not minimum:
-        raise InputError(f'{path}: expected an object with a non-empty "minimum" object')
+        raise InputError(f"{path}: expected an object with a non-empty {where}")
     for key, value in minimum.items():
         if key not in GATED:
             raise InputError(f"{path}: unknown figure {key!r}: choose from {', '.join(GATED)}")
@@ -996,6 +1077,28 @@ def per_type_table(run: PipelineRun) -> str:
     )
 
 
+TAG_COLUMNS = {
+    "questions": "n",
+    "accuracy": "accuracy",
+    "recall@1": "R@1",
+    "recall@5": "R@5",
+    "citation_precision": "cite P",
+    "answered_rate": "answered",
+    "abstention_recall": "abstain R",
+}
+
+
+def tag_table(runs: Sequence[PipelineRun]) -> str:
+    """Figures of the tagged questions (two-year, near-miss, …), per tag and pipeline
+    (markdown); empty when no question is tagged."""
+    rows = []
+    by_run = [(run.name, run.per_tag) for run in runs]
+    for tag in by_run[0][1] if by_run else ():
+        for name, per_tag in by_run:
+            rows.append([tag, name, *(_fmt(k, per_tag[tag][k]) for k in TAG_COLUMNS)])
+    return _table(["tag", "pipeline", *TAG_COLUMNS.values()], rows) if rows else ""
+
+
 def _one_line(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -1007,7 +1110,8 @@ def failures_markdown(run: PipelineRun) -> str:
     for r in run.failures:
         item, answer = r.item, r.answer
         rank = f"evidence at rank {r.rank}" if r.rank else "evidence not retrieved"
-        head = f"**{item.id}** · {item.type} · " + (rank if item.answerable else "unanswerable")
+        kinds = " · ".join((item.type, *item.tags))
+        head = f"**{item.id}** · {kinds} · " + (rank if item.answerable else "unanswerable")
         if r.judge is not None and r.judge.same is not None:
             head += " · **judged correct**" if r.judge.same else " · judged wrong"
         given = "(abstained) " if answer.abstained else ""
@@ -1034,75 +1138,113 @@ def failures_markdown(run: PipelineRun) -> str:
     return "\n\n".join(out) if out else "None."
 
 
-def render_markdown(
-    runs: Sequence[PipelineRun], meta: Mapping[str, Any], gate: Mapping[str, Any] | None = None
-) -> str:
-    parts = [
-        "# Evaluation report",
-        "",
-        f"QA set `{meta['qa']}` ({meta['questions']} questions) over `{meta['corpus']}`; "
-        f"{meta['created']}; {meta['seconds']:.1f} s.",
-        "",
-        "Figures are fractions (latency in ms). Accuracy: answerable questions answered with every "
-        "must_include matched, unanswerable ones abstained. R@k/MRR: a top-k retrieved paragraph "
-        "contains gold evidence. cite P/R: citation precision and recall. abstain P/R: "
-        "abstention precision and recall on unanswerable questions. answered / acc. when "
-        "answered / false abstentions: what abstention costs on answerable questions.",
-        "",
-    ]
+FIGURES_EXPLAINED = (
+    "Figures are fractions (latency in ms). Accuracy: answerable questions answered with every "
+    "must_include matched, unanswerable ones abstained. R@k/MRR: a top-k retrieved paragraph "
+    "contains gold evidence. cite P/R: citation precision and recall. abstain P/R: "
+    "abstention precision and recall on unanswerable questions. answered / answerable but "
+    "declined / acc. when answered / false abstentions: what abstention costs on answerable "
+    "questions."
+)
+
+
+def _judge_markdown(meta: Mapping[str, Any]) -> list[str]:
     judge = meta.get("judge") or {}
     if judge.get("skipped"):
-        parts += [f"{judge['skipped']}.", ""]
-    elif judge:
-        parts += [
+        return [f"{judge['skipped']}.", ""]
+    if judge:
+        return [
             f"LLM judge ({judge['label']}): judged acc. also counts answered questions that "
             "missed must_include but that the judge found to state the same fact and figures "
             "as the gold answer. All other figures, and the gate, are strict.",
             "",
         ]
-    if gate is not None:
-        status = "passed" if not gate["failures"] else "FAILED"
-        parts += [f"**Gate ({gate['pipeline']} vs `{gate['thresholds']}`): {status}**", ""]
-        parts += [f"- {line}" for line in gate["failures"]]
-        parts += [""] if gate["failures"] else []
+    return []
+
+
+def _gate_markdown(gate: Mapping[str, Any]) -> list[str]:
+    status = "passed" if not gate["failures"] else "FAILED"
+    section = f", {gate['section']}" if gate.get("section") else ""
+    parts = [f"**Gate ({gate['pipeline']} vs `{gate['thresholds']}`{section}): {status}**", ""]
+    parts += [f"- {line}" for line in gate["failures"]]
+    return parts + ([""] if gate["failures"] else [])
+
+
+def extraction_markdown(extraction: Mapping[str, Any]) -> str:
+    """Precision and recall of indicator extraction on one gold file, with its faults."""
+    located = ""
+    if extraction.get("by_sentence"):
+        located = (
+            f" {extraction['by_sentence']} of them are located by their verbatim sentence (the "
+            "parsed paragraph that contains it)"
+            + (
+                f"; {extraction['unlocated']} sentences are in no parsed paragraph and count "
+                "as missed."
+                if extraction.get("unlocated")
+                else "."
+            )
+        )
+    parts = [
+        f"Gold `{extraction['gold_file']}`: {extraction['gold']} hand-labelled figures in "
+        f"{extraction['paragraphs']} paragraphs of {', '.join(extraction['documents'])}."
+        f"{located} Precision = correct records / records extracted from those paragraphs; "
+        "recall = gold figures matched / gold figures (same paragraph, value, unit, kind, "
+        "result/target, year, and a matching name). Loading, parsing and extracting the corpus "
+        f"took {extraction['extract_ms']:.0f} ms.",
+        "",
+        _table(
+            ["figure", "value"],
+            [
+                ("precision", _fmt("precision", extraction["precision"])),
+                ("recall", _fmt("recall", extraction["recall"])),
+                ("extracted in labelled paragraphs", str(extraction["extracted"])),
+                ("correct", str(extraction["correct"])),
+            ],
+        ),
+        "",
+    ]
+    for label, key in (("Wrong records", "wrong"), ("Missed figures", "missed")):
+        if extraction[key]:
+            parts += [f"{label}:", ""]
+            parts += [f"- `{json.dumps(x, ensure_ascii=False)}`" for x in extraction[key]]
+            parts += [""]
+    return "\n".join(parts)
+
+
+def _suite_markdown(
+    runs: Sequence[PipelineRun],
+    meta: Mapping[str, Any],
+    gate: Mapping[str, Any] | None,
+    level: int,
+) -> list[str]:
+    """The sections of one suite's report, headings from `level` down."""
+    h, sub = "#" * level, "#" * (level + 1)
+    parts = _gate_markdown(gate) if gate is not None else []
     if len(runs) > 1:
-        parts += ["## Comparison", "", comparison_table(runs), ""]
+        parts += [f"{h} Comparison", "", comparison_table(runs), ""]
     path_table = indicator_path_table(runs)
     if path_table:
-        parts += ["## Indicator path", "", "Accuracy by question type, same run:", ""]
+        parts += [f"{h} Indicator path", "", "Accuracy by question type, same run:", ""]
         parts += [path_table, ""]
-    extraction = meta.get("indicators")
-    if extraction:
+    tags = tag_table(runs)
+    if tags:
         parts += [
-            "## Indicator extraction",
+            f"{h} Tagged questions",
             "",
-            f"Gold `{extraction['gold_file']}`: {extraction['gold']} hand-labelled figures, all "
-            f"the figures of {extraction['paragraphs']} paragraphs of "
-            f"{', '.join(extraction['documents'])}. Precision = correct records / records "
-            "extracted from those paragraphs; recall = gold figures matched / gold figures (same "
-            "paragraph, value, unit, kind, result/target, year, and a matching name). "
-            f"Loading, parsing and extracting the corpus took {extraction['extract_ms']:.0f} ms.",
+            "two-year: questions that need the right one of two years; near-miss: unanswerable "
+            "questions close to what the reports give; glossary-confusable: questions whose "
+            "answer a report's glossary or notes could be mistaken for.",
             "",
-            _table(
-                ["figure", "value"],
-                [
-                    ("precision", _fmt("precision", extraction["precision"])),
-                    ("recall", _fmt("recall", extraction["recall"])),
-                    ("extracted in labelled paragraphs", str(extraction["extracted"])),
-                    ("correct", str(extraction["correct"])),
-                ],
-            ),
+            tags,
             "",
         ]
-        for label, key in (("Wrong records", "wrong"), ("Missed figures", "missed")):
-            if extraction[key]:
-                parts += [f"{label}:", ""]
-                parts += [f"- `{json.dumps(x, ensure_ascii=False)}`" for x in extraction[key]]
-                parts += [""]
+    extraction = meta.get("indicators")
+    if extraction:
+        parts += [f"{h} Indicator extraction", "", extraction_markdown(extraction)]
     for run in runs:
         f = run.figures
         parts += [
-            f"## Pipeline `{run.name}`",
+            f"{h} Pipeline `{run.name}`",
             "",
             f"Indexing {run.index_seconds:.1f} s, asking {run.ask_seconds:.1f} s. "
             f"{f['false_abstentions']} of {f['answerable']} answerable questions abstained "
@@ -1112,12 +1254,53 @@ def render_markdown(
         parts += [f"Note: {n}" for n in run.notes] + ([""] if run.notes else [])
         figures = headline([run])
         parts += [_table(["figure", "value"], ((k, _fmt(k, f[k])) for k in figures)), ""]
-        parts += ["### By question type", "", per_type_table(run), ""]
+        parts += [f"{sub} By question type", "", per_type_table(run), ""]
         failed = f"{len(run.failures)}"
         if run.judge is not None:
             failed += f"; {sum(r.judged_correct for r in run.failures)} judged correct"
-        parts += [f"### Failed questions ({failed})", "", failures_markdown(run), ""]
+        parts += [f"{sub} Failed questions ({failed})", "", failures_markdown(run), ""]
+    return parts
+
+
+def render_markdown(
+    runs: Sequence[PipelineRun], meta: Mapping[str, Any], gate: Mapping[str, Any] | None = None
+) -> str:
+    """The report of one QA set (markdown)."""
+    parts = [
+        "# Evaluation report",
+        "",
+        f"QA set `{meta['qa']}` ({meta['questions']} questions) over `{meta['corpus']}`; "
+        f"{meta['created']}; {meta['seconds']:.1f} s.",
+        "",
+        FIGURES_EXPLAINED,
+        "",
+    ]
+    parts += _judge_markdown(meta)
+    parts += _suite_markdown(runs, meta, gate, level=2)
     return "\n".join(parts)
+
+
+def _suite_data(
+    runs: Sequence[PipelineRun], meta: Mapping[str, Any], gate: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    return {
+        **meta,
+        "comparison": {run.name: {k: run.figures[k] for k in headline(runs)} for run in runs},
+        "gate": gate,
+        "runs": [run.to_dict() for run in runs],
+    }
+
+
+def _write(out_dir: str | Path, data: Mapping[str, Any], markdown: str) -> tuple[Path, Path]:
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot create the report folder ({exc.strerror})") from None
+    json_path, md_path = out / "report.json", out / "report.md"
+    json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    md_path.write_text(markdown, encoding="utf-8")
+    return md_path, json_path
 
 
 def write_report(
@@ -1126,46 +1309,234 @@ def write_report(
     meta: Mapping[str, Any],
     gate: Mapping[str, Any] | None = None,
 ) -> tuple[Path, Path]:
-    """Write report.json and report.md into `out_dir`; returns their paths."""
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{out}: cannot create the report folder ({exc.strerror})") from None
-    data = {
-        **meta,
-        "comparison": {run.name: {k: run.figures[k] for k in headline(runs)} for run in runs},
-        "gate": gate,
-        "runs": [run.to_dict() for run in runs],
-    }
-    json_path, md_path = out / "report.json", out / "report.md"
-    json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    md_path.write_text(render_markdown(runs, meta, gate), encoding="utf-8")
-    return md_path, json_path
+    """Write report.json and report.md of one QA set into `out_dir`; returns their paths."""
+    return _write(out_dir, _suite_data(runs, meta, gate), render_markdown(runs, meta, gate))
+
+
+# -- suites -----------------------------------------------------------------------------------
+
+# The suites `assistant eval` runs by default, each a QA set over the corpus it asks about and
+# the hand-labelled figures of that corpus (paths relative to the repository root). The bundled
+# suite is gated on the top-level minimums of the thresholds file, every other suite on the
+# minimums of the object of its name.
+SUITES: dict[str, tuple[str, str, str]] = {
+    "bundled": ("eval/qa.jsonl", "data", "eval/indicators_gold.jsonl"),
+    "corpus": ("eval/qa_corpus.jsonl", "eval/corpus", "eval/indicators_gold_corpus.jsonl"),
+}
+CUSTOM = "custom"  # a QA set or corpus given by path, without naming a suite
+
+
+def default_path(relative: str) -> Path:
+    """`relative` under the working directory, else under the repository holding this package."""
+    found = _find(relative)
+    if found is None:
+        raise InputError(
+            f"{relative} not found here or in the repository: run from the repository root "
+            "or give its path"
+        )
+    return found
+
+
+def _find(relative: str) -> Path | None:
+    for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
+        if (base / relative).exists():
+            return base / relative
+    return None
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A QA set, the corpus it asks about, and the labelled figures of that corpus."""
+
+    name: str
+    qa: Path
+    corpus: Path
+    # Gold files of labelled figures: the first whose reports the corpus holds is scored.
+    indicator_gold: tuple[Path, ...] = ()
+
+    @property
+    def thresholds_section(self) -> str | None:
+        """Where its minimums are in the thresholds file (None: the top-level `minimum`)."""
+        return None if self.name in ("bundled", CUSTOM) else self.name
+
+
+def parse_suites(spec: str | Sequence[str]) -> list[str]:
+    """Suite names from `bundled,corpus`, `all` or a list; InputError for an unknown one."""
+    names = [n.strip() for n in spec.split(",")] if isinstance(spec, str) else list(spec)
+    names = [n for n in names if n]
+    if names == ["all"]:
+        return list(SUITES)
+    if not names:
+        raise InputError("no suite named: choose from " + ", ".join(SUITES))
+    for n in names:
+        if n not in SUITES:
+            raise InputError(f"unknown suite {n!r}: choose from {', '.join(SUITES)}, all")
+    if len(set(names)) != len(names):
+        raise InputError("each suite may be named once")
+    return names
+
+
+def plan_suites(
+    qa: str | Path | None = None,
+    corpus: str | Path | None = None,
+    suites: str | Sequence[str] | None = None,
+    indicator_gold: str | Path | None = None,
+) -> tuple[list[Suite], list[str]]:
+    """The suites to run, and a note for each default suite left out because its QA set is
+    missing.
+
+    No suite named: `qa`/`corpus`/`indicator_gold` make one custom suite (what is not given
+    defaults to the bundled suite's), as before suites existed; with none of them, every suite
+    of SUITES runs (a suite other than the bundled one is left out, with a note, while its QA
+    file does not exist). Suites named: those, their files looked up as defaults;
+    `qa`/`corpus`/`indicator_gold` replace the files of a single named suite.
+    """
+    if suites is None and (qa or corpus or indicator_gold):
+        golds = (Path(indicator_gold),) if indicator_gold else _default_golds()
+        suite = Suite(
+            CUSTOM,
+            Path(qa) if qa else default_path(SUITES["bundled"][0]),
+            Path(corpus) if corpus else default_path(SUITES["bundled"][1]),
+            golds,
+        )
+        return [suite], []
+    explicit = suites is not None
+    names = list(SUITES) if suites is None else parse_suites(suites)
+    if len(names) > 1 and (qa or corpus or indicator_gold):
+        raise InputError("--qa and --corpus replace the files of one suite: name only one")
+    planned, notes = [], []
+    for name in names:
+        qa_rel, corpus_rel, gold_rel = SUITES[name]
+        if not (qa or explicit or name == "bundled" or _find(qa_rel)):
+            notes.append(f"{name} suite not run: {qa_rel} not found")
+            continue
+        gold = Path(indicator_gold) if indicator_gold else _find(gold_rel)
+        planned.append(
+            Suite(
+                name,
+                Path(qa) if qa else default_path(qa_rel),
+                Path(corpus) if corpus else default_path(corpus_rel),
+                (gold,) if gold else (),
+            )
+        )
+    return planned, notes
+
+
+def _default_golds() -> tuple[Path, ...]:
+    found = (_find(gold) for _, _, gold in SUITES.values())
+    return tuple(p for p in found if p is not None)
+
+
+@dataclass
+class SuiteResult:
+    """One suite's pipeline runs, extraction scores and gate."""
+
+    suite: Suite
+    runs: list[PipelineRun]
+    indicators: dict[str, Any] | None = None
+    gate: dict[str, Any] | None = None  # pipeline, thresholds, section, minimum, failures
+
+    @property
+    def name(self) -> str:
+        return self.suite.name
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return {
+            "suite": self.suite.name,
+            "qa": str(self.suite.qa),
+            "corpus": str(self.suite.corpus),
+            "questions": len(self.runs[0].results) if self.runs else 0,
+            "indicators": self.indicators,
+        }
+
+
+def suite_summary(result: SuiteResult) -> str:
+    """What `assistant eval` prints of a suite: headline figures per pipeline, figures per
+    question type of the gated (else first) pipeline, the indicator-path and tagged-question
+    tables, and the extraction precision and recall."""
+    runs = result.runs
+    main = next((r for r in runs if r.name == "default"), runs[0])
+    parts = [comparison_table(runs), "", f"By question type ({main.name}):", per_type_table(main)]
+    path_table = indicator_path_table(runs)
+    if path_table:
+        parts += ["", "Indicator path, accuracy by question type:", path_table]
+    tags = tag_table(runs)
+    if tags:
+        parts += ["", "Tagged questions:", tags]
+    x = result.indicators
+    if x:
+        parts += [
+            "",
+            f"Indicator extraction on {x['gold']} labelled figures ({Path(x['gold_file']).name}): "
+            f"precision {_fmt('precision', x['precision'])}, "
+            f"recall {_fmt('recall', x['recall'])}",
+        ]
+    return "\n".join(parts)
+
+
+def render_suites_markdown(
+    suites: Sequence[SuiteResult],
+    meta: Mapping[str, Any],
+    gate: Mapping[str, Any] | None = None,
+) -> str:
+    """The report of several suites (markdown): each suite's sections under its own heading."""
+    listed = "; ".join(
+        f"`{s.name}`: `{s.meta['qa']}` ({s.meta['questions']} questions) over `{s.meta['corpus']}`"
+        for s in suites
+    )
+    parts = [
+        "# Evaluation report",
+        "",
+        f"Suites {listed}; {meta['created']}; {meta['seconds']:.1f} s. Each suite indexes its "
+        "own corpus and is gated on its own minimums.",
+        "",
+        FIGURES_EXPLAINED,
+        "",
+    ]
+    parts += [f"Note: {n}" for n in meta.get("notes", [])] + ([""] if meta.get("notes") else [])
+    parts += _judge_markdown(meta)
+    if gate is not None:
+        status = "passed" if not gate["failures"] else "FAILED"
+        parts += [f"**Gate: {status}**", ""]
+        parts += [f"- {line}" for line in gate["failures"]]
+        parts += [""] if gate["failures"] else []
+    for s in suites:
+        parts += [f"## Suite `{s.name}`", ""]
+        parts += _suite_markdown(s.runs, s.meta, s.gate, level=3)
+    return "\n".join(parts)
+
+
+def write_suites_report(
+    suites: Sequence[SuiteResult],
+    out_dir: str | Path,
+    meta: Mapping[str, Any],
+    gate: Mapping[str, Any] | None = None,
+) -> tuple[Path, Path]:
+    """Write report.json and report.md of several suites into `out_dir`; returns their paths.
+
+    report.json keeps the keys of a one-suite report for the first suite (qa, corpus,
+    questions, indicators, comparison, runs) and holds every suite under `suites`.
+    """
+    data = {s.name: _suite_data(s.runs, s.meta, s.gate) for s in suites}
+    first = data[suites[0].name]
+    out = {**first, **meta, "gate": gate, "suites": data}
+    return _write(out_dir, out, render_suites_markdown(suites, meta, gate))
 
 
 # -- one evaluation, end to end ---------------------------------------------------------------
 
 
-def default_path(relative: str) -> Path:
-    """`relative` under the working directory, else under the repository holding this package."""
-    for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
-        if (base / relative).exists():
-            return base / relative
-    raise InputError(
-        f"{relative} not found here or in the repository: run from the repository root "
-        "or give its path"
-    )
-
-
 @dataclass
 class EvalResult:
-    runs: list[PipelineRun]
+    runs: list[PipelineRun]  # of the first suite
     report_md: Path
     report_json: Path
     seconds: float
-    gate: dict[str, Any] | None = None  # pipeline, thresholds, failures
+    gate: dict[str, Any] | None = None  # pipeline, thresholds, failures (of every suite)
     judge_skipped: str | None = None  # why the LLM judge asked for did not run
+    suites: list[SuiteResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # suites left out, and why
 
     @property
     def gate_failed(self) -> bool:
@@ -1188,12 +1559,20 @@ def run_eval(
     judge_model: BaseChatModel | None = None,
     chat_model: BaseChatModel | None = None,
     indicator_gold: str | Path | None = None,
+    suites: str | Sequence[str] | None = None,
 ) -> EvalResult:
     """Evaluate, write the report, and (with `gate`) check the thresholds.
 
-    Defaults: eval/qa.jsonl, data/, eval/out/ and eval/thresholds.json, looked up in the
-    working directory and then in the repository. The gate checks the `default` pipeline, or
-    the only pipeline run when it is not among them.
+    Without `qa`, `corpus`, `indicator_gold` or `suites`, every suite of SUITES runs (the
+    bundled QA set over data/, the corpus QA set over eval/corpus/), each indexing its own
+    corpus once; one report holds them all, `EvalResult.suites` each suite's runs and
+    `EvalResult.runs` the first suite's. `qa`/`corpus` alone run that one QA set, as a single
+    suite gated on the top-level minimums, with the report of one QA set as before suites
+    existed; `suites` names the suites to run (see `plan_suites`). Defaults are
+    looked up in the working directory and then in the repository; the report goes to
+    eval/out/, the minimums come from eval/thresholds.json. The gate checks the `default`
+    pipeline, or the only pipeline run when it is not among them, of each suite against that
+    suite's minimums; a default suite left out for want of its QA file fails the gate.
 
     `judge`: also ask the LLM judge (over `judge_model`, else the chat model of `settings`)
     about answered questions that failed must_include. Without a key or a model it is skipped
@@ -1203,60 +1582,96 @@ def run_eval(
     settings = settings or Settings.from_env()
     judge_skipped = judge_skip_reason(settings, judge_model) if judge else None
     names = parse_pipelines(pipelines)
-    qa_path = Path(qa) if qa else default_path("eval/qa.jsonl")
-    corpus_path = Path(corpus) if corpus else default_path("data")
+    planned, notes = plan_suites(qa, corpus, suites, indicator_gold)
     out_dir = Path(report_dir) if report_dir else default_path("eval") / "out"
-    minimum: dict[str, float] = {}
     gated = ""
+    minimums: dict[str, dict[str, float]] = {}
     if gate:
         if "default" not in names and len(names) > 1:
             raise InputError("--gate checks the default pipeline: include it in --compare")
         gated = "default" if "default" in names else names[0]
         thresholds_path = Path(thresholds) if thresholds else default_path("eval/thresholds.json")
-        minimum = load_thresholds(thresholds_path)
-    items = load_qa(qa_path)
-    gold_path = Path(indicator_gold) if indicator_gold else None
-    if gold_path is None:
-        try:
-            gold_path = default_path("eval/indicators_gold.jsonl")
-        except InputError:
-            gold_path = None  # a QA set without labelled figures: no extraction figures
-    runs = evaluate(
-        items,
-        corpus_path,
-        names,
-        settings=settings,
-        embedder=embedder,
-        retrieval=retrieval,
-        progress=progress,
-        chat_model=chat_model,
-    )
+        for suite in planned:
+            minimums[suite.name] = load_thresholds(thresholds_path, suite.thresholds_section)
+    items = {suite.name: load_qa(suite.qa) for suite in planned}  # every file checked first
+    if len(planned) > 1 and embedder is None:
+        from .pipeline import build_embedder
+
+        embedder = build_embedder(settings)  # one model load for all suites
+    llm_judge = Judge.from_settings(settings, judge_model) if judge and not judge_skipped else None
+    results: list[SuiteResult] = []
+    for suite in planned:
+        suite_progress = progress
+        if progress is not None and len(planned) > 1:
+            suite_progress = partial(_suite_progress, progress, suite.name)
+        runs = evaluate(
+            items[suite.name],
+            suite.corpus,
+            names,
+            settings=settings,
+            embedder=embedder,
+            retrieval=retrieval,
+            progress=suite_progress,
+            chat_model=chat_model,
+        )
+        if llm_judge is not None:
+            runs = [llm_judge.judge_run(run, suite_progress) for run in runs]
+        suite_gate = None
+        if gate:
+            run = next(r for r in runs if r.name == gated)
+            suite_gate = {
+                "pipeline": gated,
+                "thresholds": str(thresholds_path),
+                "section": suite.thresholds_section,
+                "minimum": minimums[suite.name],
+                "failures": check_thresholds(run.figures, minimums[suite.name]),
+            }
+        results.append(SuiteResult(suite, runs, _extraction(suite), suite_gate))
     judge_meta: dict[str, Any] | None = None
     if judge_skipped:
         judge_meta = {"skipped": judge_skipped}
-    elif judge:
-        llm_judge = Judge.from_settings(settings, judge_model)
-        runs = [llm_judge.judge_run(run, progress) for run in runs]
+    elif llm_judge is not None:
         judge_meta = {"label": llm_judge.label}
-    gate_report = None
-    if gate:
-        run = next(r for r in runs if r.name == gated)
-        gate_report = {
-            "pipeline": gated,
-            "thresholds": str(thresholds_path),
-            "minimum": minimum,
-            "failures": check_thresholds(run.figures, minimum),
-        }
     seconds = time.perf_counter() - t0
     meta = {
-        "qa": str(qa_path),
-        "corpus": str(corpus_path),
-        "questions": len(items),
         "pipelines": names,
         "judge": judge_meta,
-        "indicators": extraction_scores(corpus_path, gold_path) if gold_path else None,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(seconds, 1),
     }
-    md, js = write_report(runs, out_dir, meta, gate_report)
-    return EvalResult(runs, md, js, seconds, gate_report, judge_skipped)
+    if len(results) == 1 and not notes:
+        (only,) = results
+        gate_report = only.gate
+        md, js = write_report(only.runs, out_dir, {**only.meta, **meta}, gate_report)
+    else:
+        gate_report = _combined_gate(results, notes, gated) if gate else None
+        md, js = write_suites_report(results, out_dir, {**meta, "notes": notes}, gate_report)
+    return EvalResult(results[0].runs, md, js, seconds, gate_report, judge_skipped, results, notes)
+
+
+def _suite_progress(progress: Progress, suite: str, name: str, done: int, total: int) -> None:
+    progress(f"{suite}: {name}", done, total)
+
+
+def _extraction(suite: Suite) -> dict[str, Any] | None:
+    for gold in suite.indicator_gold:
+        scores = extraction_scores(suite.corpus, gold)
+        if scores is not None:
+            return scores
+    return None
+
+
+def _combined_gate(
+    results: Sequence[SuiteResult], notes: Sequence[str], gated: str
+) -> dict[str, Any]:
+    """Every suite's gate in one: failures prefixed with their suite's name; a default suite
+    that did not run fails."""
+    failures = [f"{s.name}: {line}" for s in results for line in s.gate["failures"]]  # type: ignore[index]
+    failures += notes
+    return {
+        "pipeline": gated,
+        "thresholds": results[0].gate["thresholds"],  # type: ignore[index]
+        "minimum": {s.name: s.gate["minimum"] for s in results},  # type: ignore[index]
+        "failures": failures,
+        "suites": {s.name: s.gate for s in results},
+    }

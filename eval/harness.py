@@ -5,6 +5,8 @@ from assistant.evaluation import (
     PipelineRun,
     QAItem,
     Scored,
+    Suite,
+    SuiteResult,
     check_thresholds,
     comparison_table,
     evaluate,
@@ -18,8 +20,10 @@ from assistant.evaluation import (
     run_eval,
     score,
     summarise,
+    summarise_by_tag,
     summarise_by_type,
     write_report,
+    write_suites_report,
 )
 
 __all__ = [
@@ -27,6 +31,8 @@ __all__ = [
     "PipelineRun",
     "QAItem",
     "Scored",
+    "Suite",
+    "SuiteResult",
     "check_thresholds",
     "comparison_table",
     "evaluate",
@@ -40,6 +46,8 @@ __all__ = [
     "run_eval",
     "score",
     "summarise",
+    "summarise_by_tag",
     "summarise_by_type",
     "write_report",
+    "write_suites_report",
 ]

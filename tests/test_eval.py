@@ -16,14 +16,19 @@ from assistant.evaluation import (
     PipelineRun,
     QAItem,
     check_thresholds,
+    comparison_table,
+    corpus_files,
     evaluate,
     includes_all,
     load_qa,
     load_thresholds,
+    locate_gold,
     parse_verdict,
     run_eval,
     score,
+    score_extraction,
     summarise,
+    tag_table,
 )
 from assistant.prompts import render_judge_messages
 
@@ -529,3 +534,246 @@ def test_cli_judge_without_a_key_is_skipped_with_one_line_and_scores_strictly(
     assert data["judge"] == {"skipped": JUDGE_SKIPPED}
     assert data["runs"][0]["figures"]["judged_accuracy"] is None
     assert all(q["judge"] is None for q in data["runs"][0]["questions"])
+
+
+# -- tags, two suites, and figures located by their sentence ----------------------------------
+
+# A second corpus: another city's report, and a file describing the corpus that is no report.
+OTHER = """样例市人民政府工作报告
+
+一、2025年工作回顾
+
+全年地区生产总值增长5.5%，城镇新增就业3.2万人。
+
+二、2026年工作安排
+
+地区生产总值增长5%左右，城镇新增就业3万人以上。
+"""
+CORPUS_QA = [
+    {
+        "id": "c1",
+        "question": "样例市2025年城镇新增就业多少人？",
+        "answer": "3.2万人",
+        "must_include": ["3.2万人"],
+        "evidence": ["城镇新增就业3.2万人"],
+        "source": ["sample-city-2026.txt"],
+        "type": "numeric",
+        "answerable": True,
+        "tags": ["two-year"],
+    },
+    {
+        # No answer can hold this figure: the corpus suite's accuracy is below 1 whatever runs.
+        "id": "c2",
+        "question": "样例市2026年地区生产总值增长目标是多少？",
+        "answer": "5%左右",
+        "must_include": ["9.9%"],
+        "evidence": ["地区生产总值增长5%左右"],
+        "source": ["sample-city-2026.txt"],
+        "type": "temporal",
+        "answerable": True,
+        "tags": ["two-year"],
+    },
+    {
+        "id": "c3",
+        "question": "样例市的常住人口是多少？",
+        "answer": "报告未提及",
+        "must_include": [],
+        "evidence": [],
+        "source": ["sample-city-2026.txt"],
+        "type": "unanswerable",
+        "answerable": False,
+        "tags": ["near-miss"],
+    },
+]
+
+
+def jsonl(path, records) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+
+
+@pytest.fixture
+def two_suites(tmp_path, monkeypatch):
+    """A working directory laid out like the repository: data/ with the bundled QA set, and
+    eval/corpus/ with the corpus QA set and figures labelled by sentence."""
+    root = tmp_path / "repo"
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "sample-2024.txt").write_text(REPORT, encoding="utf-8")
+    jsonl(root / "eval" / "qa.jsonl", QA)
+    corpus = root / "eval" / "corpus"
+    corpus.mkdir()
+    (corpus / "sample-city-2026.txt").write_text(OTHER, encoding="utf-8")
+    (corpus / "SOURCES.md").write_text(
+        "# 来源\n\n样例市人民政府工作报告：某网站\n", encoding="utf-8"
+    )
+    jsonl(root / "eval" / "qa_corpus.jsonl", CORPUS_QA)
+    gold = dict(doc_id="sample-city-2026.txt", sentence="城镇新增就业3.2万人。", span="城镇新增就业3.2万人",
+                name="城镇新增就业", value=3.2, unit="万人", kind="level", qualifier="",
+                status="result", year=2025)  # fmt: skip
+    jsonl(root / "eval" / "indicators_gold_corpus.jsonl", [gold])
+    thresholds = {"minimum": {"recall@5": 0.5}, "corpus": {"minimum": {"accuracy": 1.0}}}
+    (root / "eval" / "thresholds.json").write_text(json.dumps(thresholds), encoding="utf-8")
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_tags_are_optional_lists_of_strings_and_kept_on_the_item(tmp_path):
+    path = tmp_path / "qa.jsonl"
+    jsonl(path, [QA[0], CORPUS_QA[0]])
+    assert [i.tags for i in load_qa(path)] == [(), ("two-year",)]
+    jsonl(path, [{**QA[0], "tags": "two-year"}])
+    with pytest.raises(InputError, match='"tags" must be a list of non-empty strings'):
+        load_qa(path)
+
+
+def test_tagged_questions_are_scored_apart_and_declined_answerable_ones_are_a_rate():
+    two_year = item(tags=("two-year",))
+    near_miss = item(must_include=(), evidence=(), type="unanswerable", answerable=False,
+                     tags=("near-miss",))  # fmt: skip
+    run = PipelineRun(
+        "default",
+        [
+            score(two_year, answer("1800亿元")),
+            score(two_year, answer("", abstained=True)),
+            score(item(), answer("", abstained=True)),
+            score(near_miss, answer("", abstained=True)),
+        ],
+        0.0,
+        0.0,
+    )
+    assert run.figures["false_abstention_rate"] == pytest.approx(2 / 3, abs=1e-3)
+    assert list(run.per_tag) == ["two-year", "near-miss"]
+    assert run.per_tag["two-year"]["accuracy"] == 0.5
+    assert run.per_tag["two-year"]["false_abstention_rate"] == 0.5
+    assert run.per_tag["near-miss"]["abstention_recall"] == 1.0
+    table = tag_table([run])
+    assert "| two-year | default | 2 | 0.500 |" in table
+    assert "| answerable but declined |" in comparison_table([run])
+
+
+def test_both_suites_run_by_default_each_over_its_corpus_and_gated_on_its_own_minimums(two_suites):
+    settings = Settings.from_env(env={}, cache_dir=two_suites / "cache")
+    embedder = HashEmbeddings()
+    result = run_eval(pipelines="default,bm25", gate=True, settings=settings, embedder=embedder)
+    assert [s.name for s in result.suites] == ["bundled", "corpus"]
+    bundled, corpus = result.suites
+    assert [len(r.results) for r in bundled.runs] == [4, 4]
+    assert [len(r.results) for r in corpus.runs] == [3, 3]
+    # Each suite indexes only its own reports, never the corpus's SOURCES.md.
+    assert {p.doc_id for r in corpus.runs[0].results for p in r.answer.retrieved} <= {
+        "sample-city-2026.txt"
+    }
+    assert bundled.gate["failures"] == []
+    assert bundled.gate["minimum"] == {"recall@5": 0.5}
+    (failure,) = corpus.gate["failures"]
+    assert failure.startswith("accuracy: ") and failure.endswith("< minimum 1.000")
+    assert result.gate_failed and result.gate["failures"] == [f"corpus: {failure}"]
+    assert result.runs is bundled.runs  # the one-suite view: the bundled suite
+    # Figures labelled by sentence are located in their paragraph and scored.
+    assert corpus.indicators["by_sentence"] == 1 and corpus.indicators["unlocated"] == 0
+    assert corpus.indicators["gold"] == 1
+    data = json.loads(result.report_json.read_text(encoding="utf-8"))
+    assert set(data["suites"]) == {"bundled", "corpus"}
+    assert data["suites"]["corpus"]["runs"][0]["per_tag"]["near-miss"]["questions"] == 1
+    assert data["suites"]["corpus"]["questions"] == 3
+    assert data["comparison"] == data["suites"]["bundled"]["comparison"]
+    assert data["gate"]["failures"] == [f"corpus: {failure}"]
+    md = result.report_md.read_text(encoding="utf-8")
+    assert "## Suite `bundled`" in md and "## Suite `corpus`" in md
+    corpus_md = md.split("## Suite `corpus`")[1]
+    assert "### Tagged questions" in corpus_md and "| two-year | bm25 | 2 |" in corpus_md
+    assert (
+        "### Indicator extraction" in corpus_md
+        and "located by their verbatim sentence" in corpus_md
+    )
+    assert (
+        "#### Failed questions" in corpus_md
+        and "**c2** · temporal · two-year · evidence" in corpus_md
+    )
+
+
+def test_a_default_suite_without_its_qa_file_is_left_out_and_fails_the_gate(
+    two_suites, monkeypatch
+):
+    from assistant import evaluation
+
+    missing = {
+        **evaluation.SUITES,
+        "corpus": ("eval/no-such-qa.jsonl", "eval/corpus", "eval/no-gold.jsonl"),
+    }
+    monkeypatch.setattr(evaluation, "SUITES", missing)
+    settings = Settings.from_env(env={}, cache_dir=two_suites / "cache")
+    result = run_eval(gate=True, settings=settings, embedder=HashEmbeddings())
+    assert [s.name for s in result.suites] == ["bundled"]
+    assert result.notes == ["corpus suite not run: eval/no-such-qa.jsonl not found"]
+    assert result.gate["failures"] == result.notes
+    assert "Note: corpus suite not run" in result.report_md.read_text(encoding="utf-8")
+    # Named explicitly, a suite whose files are missing is an error.
+    with pytest.raises(InputError, match=r"no-such-qa\.jsonl not found"):
+        run_eval(suites="corpus", settings=settings, embedder=HashEmbeddings())
+
+
+def test_qa_and_corpus_replace_the_files_of_one_named_suite_and_keep_its_minimums(two_suites):
+    settings = Settings.from_env(env={}, cache_dir=two_suites / "cache")
+    common = dict(settings=settings, embedder=HashEmbeddings(), gate=True)
+    result = run_eval(qa="eval/qa.jsonl", corpus="data", suites="corpus", **common)
+    (suite,) = result.suites
+    assert suite.name == "corpus" and suite.meta["questions"] == 4
+    assert suite.gate["section"] == "corpus" and suite.gate["minimum"] == {"accuracy": 1.0}
+    with pytest.raises(InputError, match="replace the files of one suite"):
+        run_eval(qa="eval/qa.jsonl", suites="bundled,corpus", **common)
+    with pytest.raises(InputError, match="unknown suite 'nope'"):
+        run_eval(suites="nope", **common)
+
+
+def test_cli_eval_prints_each_suites_tables(two_suites, cache_dir, capsys):
+    assert main(["eval", "--compare", "default,bm25", "--report", "out"]) == 0
+    out = capsys.readouterr().out
+    bundled, corpus = out.split("Suite corpus: ")
+    assert bundled.startswith("Suite bundled: ")
+    for part in (bundled, corpus):
+        assert (
+            "| default |" in part and "| bm25 |" in part and "By question type (default):" in part
+        )
+    assert "Tagged questions:" in corpus and "| near-miss | default | 1 |" in corpus
+    assert "Indicator extraction on 1 labelled figures" in corpus
+    assert "Tagged questions:" not in bundled
+
+
+def test_gold_figures_are_located_by_their_sentence_ignoring_width_and_whitespace():
+    from types import SimpleNamespace as NS
+
+    paragraphs = [NS(number=3, text="标题"), NS(number=4, text="城镇新增就业 3.2 万人，增长５％。")]
+    reports = {"d": NS(paragraphs=paragraphs)}
+    gold = [
+        {"doc_id": "d", "sentence": "城镇新增就业3.2万人，增长5%。", "name": "城镇新增就业"},
+        {"doc_id": "d", "sentence": "没有这句话。", "name": "x"},
+        {"doc_id": "d", "paragraph": 9, "sentence": "标题", "name": "y"},  # numbered: kept
+    ]
+    assert [g["paragraph"] for g in locate_gold(gold, reports)] == [4, None, 9]
+    located = locate_gold(gold, reports)
+    record = {**located[0], "value": 3.2, "unit": "万人", "kind": "level", "status": "result",
+              "year": 2025, "value_text": "3.2万人"}  # fmt: skip
+    for g in located:
+        g.update(value=3.2, unit="万人", kind="level", status="result", year=2025)
+    got = score_extraction([record], located)
+    assert (got["unlocated"], got["correct"], got["recall"]) == (1, 1, 0.3333)
+    assert got["missed"][0]["sentence"] == "没有这句话。"
+
+
+def test_corpus_notes_are_not_reports(tmp_path):
+    (tmp_path / "a.txt").write_text("报告", encoding="utf-8")
+    (tmp_path / "SOURCES.md").write_text("来源", encoding="utf-8")
+    (tmp_path / "README.md").write_text("说明", encoding="utf-8")
+    assert [f.name for f in corpus_files(tmp_path)] == ["a.txt"]
+
+
+def test_repository_thresholds_hold_minimums_for_every_suite():
+    from assistant.evaluation import SUITES, Suite
+
+    path = ROOT / "eval" / "thresholds.json"
+    for name in SUITES:
+        suite = Suite(name, ROOT, ROOT)
+        assert load_thresholds(path, suite.thresholds_section)
