@@ -229,9 +229,26 @@ def topic_terms(
         out.setdefault(term, TopicTerm(term, weight, alternatives, known=known))
     # Search-mode tokens give a compound and its words (城镇新增就业: 城镇, 新增, 就业); a
     # text that has the words in another order or apart (城镇新增就业 / 新增城镇就业) names it.
+    tilings = {term: _tiling(term, [o for o in out if o != term and o in term]) for term in out}
+    in_tiling = {p for parts in tilings.values() for p in parts}
+    # A search-mode token straddling two words (增城 of 新增城镇) is not a term of the question.
     return tuple(
-        replace(t, parts=tuple(o for o in out if o != t.term and o in t.term)) for t in out.values()
+        replace(t, parts=tilings[t.term])
+        for t in out.values()
+        if t.term in in_tiling or not any(t.term in o for o in out if o != t.term)
     )
+
+
+def _tiling(term: str, words: Sequence[str]) -> tuple[str, ...]:
+    """The words that cover `term` left to right without overlap (新增, 城镇, 就业), or ()."""
+    out, at = [], 0
+    while at < len(term):
+        word = max((w for w in words if term.startswith(w, at)), key=len, default="")
+        if not word:
+            return ()
+        out.append(word)
+        at += len(word)
+    return tuple(out)
 
 
 def names_country(norm: str, places: Sequence[str]) -> bool:

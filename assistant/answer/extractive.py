@@ -161,7 +161,8 @@ def _key_term_in(plan: QuestionPlan, text: str) -> bool:
     """The rarest topic term the reports use (the one that tells this indicator from its
     neighbours: 城镇 in 城镇居民人均可支配收入) is named in `text`. Terms no report uses are
     the user's own wording and are not required."""
-    known = [t for t in plan.topic if t.known]
+    # Whole terms only (城镇新增就业 itself, not a word of it).
+    known = [t for t in plan.topic if t.known and not any(t.term in o.parts for o in plan.topic)]
     return not known or max(known, key=lambda t: t.weight).in_text(text)
 
 
@@ -203,6 +204,7 @@ class ExtractiveAnswerer:
                 if plan.answer_type == FIGURE
                 and plan.year
                 and len(span) > 1
+                and plan.year != span[-1]  # 2025 of a review ending with it is its end state
                 and not plan.multi_year
                 else ""
             )

@@ -1,0 +1,151 @@
+"""Answers over several reports side by side: the right report and year, a figure only for the
+asked indicator, 报告中未找到 with related statements otherwise, and lists given whole.
+
+The texts are excerpts of real reports (national 2017 and 2018, a province's 2026 report).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from assistant.cli import _print_answer as print_answer
+
+NATIONAL_2017 = """政府工作报告
+——2017年3月5日在第十二届全国人民代表大会第五次会议上
+国务院总理 李克强
+各位代表：
+现在，我代表国务院，向大会报告政府工作，请予审议，并请全国政协委员提出意见。
+一、2016年工作回顾
+过去一年，我国发展面临国内外诸多矛盾叠加、风险隐患交汇的严峻挑战。
+经济运行保持在合理区间。国内生产总值达到74.4万亿元，增长6.7%，名列世界前茅。城镇新增就业1314万人。
+二、2017年工作总体部署
+今年发展的主要预期目标是：国内生产总值增长6.5%左右，在实际工作中争取更好结果；城镇新增就业1100万人以上，城镇登记失业率4.5%以内。
+三、2017年重点工作任务
+（一）用改革的办法推进结构调整。
+（二）深化重要领域和关键环节改革。
+（三）进一步释放国内需求潜力。
+"""
+
+NATIONAL_2018 = """政府工作报告
+——2018年3月5日在第十三届全国人民代表大会第一次会议上
+国务院总理 李克强
+各位代表：
+现在，我代表国务院，向大会报告过去五年政府工作，对今年工作提出建议，请予审议。
+一、过去五年工作回顾
+过去一年，国内生产总值增长6.9%，居民收入增长7.3%，增速均比上年有所加快。城镇新增就业1351万人，失业率为多年来最低。
+二、2018年经济社会发展总体要求和政策取向
+今年发展主要预期目标是：国内生产总值增长6.5%左右；居民消费价格涨幅3%左右；城镇新增就业1100万人以上。
+要坚决打好防范化解重大风险、精准脱贫、污染防治三大攻坚战。
+三、对2018年政府工作的建议
+（一）深入推进供给侧结构性改革。
+（二）加快建设创新型国家。
+"""
+
+PROVINCE_2026 = """2026年安徽省政府工作报告
+——2026年2月5日在安徽省第十四届人民代表大会第四次会议上
+各位代表：
+现在，我代表省人民政府，向大会报告政府工作，请予审议。
+一、2025年工作和“十四五”发展回顾
+全省地区生产总值5.3万亿元、增长5.5%，城镇、农村常住居民人均可支配收入分别增长4.4%、5.9%。
+二、2026年工作安排
+今年经济社会发展的主要预期目标是：地区生产总值增长5%左右，城镇新增就业70万人以上。
+"""
+
+
+@pytest.fixture
+def reports(fake_assistant):
+    a, _ = fake_assistant
+    report = a.ingest_texts(
+        [
+            {"id": "national-2017", "text": NATIONAL_2017},
+            {"id": "national-2018", "text": NATIONAL_2018},
+            {"id": "anhui-2026", "text": PROVINCE_2026},
+        ]
+    )
+    assert not report.failed, report.failed
+    return a
+
+
+def test_reports_know_their_place_and_year(reports):
+    docs = {d.doc_id: d for d in reports.documents()}
+    assert (docs["national-2017"].region, docs["national-2017"].level) == ("全国", "国家")
+    assert docs["national-2018"].year == 2018
+    assert (docs["anhui-2026"].region, docs["anhui-2026"].year) == ("安徽省", 2026)
+
+
+def test_a_years_result_comes_from_the_next_years_report(reports):
+    ans = reports.ask("2017年我国GDP实际增长了多少？")
+    assert not ans.abstained and "6.9%" in ans.text
+    assert ans.citations[0].doc_id == "national-2018"
+
+
+def test_a_years_target_comes_from_that_years_report_although_the_next_repeats_it(reports):
+    ans = reports.ask("2018年我国GDP增长目标是多少？")
+    assert "6.5%" in ans.text and ans.citations[0].doc_id == "national-2018"
+    assert "2018年" in ans.text
+
+
+def test_target_and_result_of_one_year_are_both_given_each_from_its_report(reports):
+    ans = reports.ask("2017年我国GDP增长目标是多少，实际完成了多少？")
+    assert "6.5%" in ans.text and "6.9%" in ans.text
+    assert {c.doc_id for c in ans.citations} == {"national-2017", "national-2018"}
+
+
+def test_the_country_is_not_answered_from_a_province(reports):
+    ans = reports.ask("2025年全国城镇新增就业多少万人？")
+    assert ans.abstained
+
+
+def test_a_province_figure_comes_from_its_report(reports):
+    ans = reports.ask("安徽2025年地区生产总值是多少？")
+    assert "5.3万亿元" in ans.text and ans.citations[0].doc_id == "anhui-2026"
+
+
+def test_an_indicator_named_without_the_asked_amount_is_declined_with_what_the_report_says(
+    reports,
+):
+    ans = reports.ask("安徽2025年城镇常住居民人均可支配收入是多少元？")
+    assert ans.abstained and ans.text.startswith("报告中未找到")
+    assert ans.related and "人均可支配收入" in ans.related[0].quote
+    assert "4.4%" not in ans.text
+    d = ans.to_dict()
+    assert d["related"][0]["doc_id"] == "anhui-2026"
+
+
+def test_another_citys_figure_is_declined(reports):
+    assert reports.ask("合肥市2025年地区生产总值是多少？").abstained
+
+
+def test_a_year_no_report_covers_is_declined(reports):
+    assert reports.ask("2020年我国国内生产总值增长多少？").abstained
+
+
+def test_a_person_the_reports_do_not_name_for_that_role_is_declined(reports):
+    assert reports.ask("安徽省省长叫什么名字？").abstained
+
+
+def test_a_list_question_gets_every_item_without_an_ellipsis(reports):
+    ans = reports.ask("2018年政府工作报告提出的三大攻坚战是哪三个？")
+    assert not ans.abstained
+    for item in ("防范化解重大风险", "精准脱贫", "污染防治"):
+        assert item in ans.text
+    assert "…" not in ans.text
+
+
+def test_a_section_question_on_the_national_outline(reports):
+    ans = reports.ask("2018年政府工作报告的第三部分标题是什么？")
+    assert "对2018年政府工作的建议" in ans.text
+    assert ans.citations[0].doc_id == "national-2018"
+
+
+def test_the_cli_shows_related_statements_apart_from_the_answer(reports):
+    ans = reports.ask("安徽2025年城镇常住居民人均可支配收入是多少元？")
+    out = io.StringIO()
+    print_answer(ans, out)
+    text = out.getvalue()
+    assert text.startswith("答：报告中未找到")
+    assert "相关内容" in text and "人均可支配收入" in text.split("相关内容", 1)[1]
+    assert json.loads(json.dumps(ans.to_dict(), ensure_ascii=False))["related"]
