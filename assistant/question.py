@@ -80,7 +80,7 @@ _ASK_WORDS = frozenset(
     "增长 增速 增幅 增长率 下降 降低 减少 提高 涨幅 比重 占比 比例 目标 实绩 任务 要求 预期 实际 "
     "完成 达到 计划 预计 规模 数量 总量 分别 各是 多少 全市 本级 全区 全省 全国 我国 国务院 中国 "
     "提出 报告 政府 工作 哪些 哪个 哪项 什么 是否 主要 年度 年底 年末 底 末 截至 期间 时期 "
-    "一年 今年 去年 上年 明年 当年 全年 名字 谁".split()
+    "一年 今年 去年 上年 明年 当年 全年 名字 谁 政府工作报告 工作报告 政府报告".split()
 )
 
 
@@ -299,7 +299,7 @@ def route(
 
     A result for `year` comes from the report whose review covers it, nearest first (the
     report delivered the next year); a target from the report delivered that year, else one
-    whose plan covers it. Without a status, a review covering the year wins over a plan.
+    whose plan covers it. Without a status, both.
     """
     pool = [d for d in candidates if d in docs]
     if year is None or not pool:
@@ -324,11 +324,14 @@ def route(
         return by_review, RESULT, not by_review
     if status == TARGET:
         return by_plan, TARGET, not by_plan
-    if by_review:
-        return by_review, RESULT, False
-    if by_plan:
-        return by_plan, TARGET, False
-    return (), status, True
+    # Neither asked: the review of the year and the plan for it may both hold the answer; the
+    # answer's label says which it is.
+    both = tuple(dict.fromkeys(by_review + by_plan))
+    if by_review and not by_plan:
+        return both, RESULT, False
+    if by_plan and not by_review:
+        return both, TARGET, False
+    return both, "", not both
 
 
 def plan_question(
