@@ -80,7 +80,8 @@ _ASK_WORDS = frozenset(
     "增长 增速 增幅 增长率 下降 降低 减少 提高 涨幅 比重 占比 比例 目标 实绩 任务 要求 预期 实际 "
     "完成 达到 计划 预计 规模 数量 总量 分别 各是 多少 全市 本级 全区 全省 全国 我国 国务院 中国 "
     "提出 报告 政府 工作 哪些 哪个 哪项 什么 是否 主要 年度 年底 年末 底 末 截至 期间 时期 "
-    "一年 今年 去年 上年 明年 当年 全年 名字 谁 政府工作报告 工作报告 政府报告".split()
+    "一年 今年 去年 上年 明年 当年 全年 名字 谁 政府工作报告 工作报告 政府报告 "
+    "人数 总数 数额 多少钱 时期 期间 五年 末 期末 年末 年底".split()
 )
 
 
@@ -218,6 +219,8 @@ def topic_terms(
             term in _ASK_WORDS
             or term in lexicon.STOP_WORDS
             or re.fullmatch(r"[\d.]+[年月日%]?|(?:19|20)\d{2}年?", term)
+            or _PLAN_PERIOD.search(term)
+            or term in ("十四", "四五", "十三", "三五", "十五", "五五", "十二", "二五")
             or any(term in p or p in term for p in place_words if p)
             or len(term) < 2
         ):
@@ -410,7 +413,7 @@ def plan_question(
         documents = (newest,)
     elif not documents and place_docs and not uncovered:
         documents = place_docs
-    if year is None and documents and len(documents) == 1 and not asked_years:
+    if year is None and documents and len(documents) == 1 and not asked_years and not multi_year:
         info = docs[documents[0]]
         if status == RESULT and info.year:
             year = info.year - 1
