@@ -562,11 +562,10 @@ class Assistant:
         if documents:
             parts = [p for p in parts if not p.documents or set(p.documents) & set(documents)]
         terms = lexicon.content_terms(question)
-        weights = self.retriever.term_weights(terms)
         plan = plan_question(
             question,
             docs,
-            weights,
+            self._weights(question),
             [(p.text, p.label, p.documents) for p in parts] if len(parts) >= 2 else (),
             unknown_terms=self.retriever.unknown_terms(
                 [*terms, *(w for t in terms for w in lexicon.SYNONYMS.get(t, ()))]
@@ -650,7 +649,7 @@ class Assistant:
             plan.question, k=8, documents=scope, year=year, timings=timings
         )
         t1 = time.perf_counter()
-        weights = self.retriever.term_weights(lexicon.content_terms(plan.question))
+        weights = self._weights(plan.question)
         docs = self.retriever.documents
         context = AnswerContext(
             hits=hits,
@@ -692,6 +691,19 @@ class Assistant:
         timings["retrieve"] = timings.get("retrieve", 0.0) + t1 - t0
         timings["answer"] = timings.get("answer", 0.0) + time.perf_counter() - t1
         return hits, result
+
+    def _weights(self, question: str) -> dict[str, float]:
+        """IDF weights of the question's content terms. A report wording added for a user
+        term (国内生产总值 for GDP) that no indexed report uses is left out: it is one of
+        several names, not something the reports lack."""
+        terms = lexicon.content_terms(question)
+        own = set(lexicon.tokens(question))
+        unknown = self.retriever.unknown_terms(terms)
+        return {
+            t: w
+            for t, w in self.retriever.term_weights(terms).items()
+            if t in own or t not in unknown
+        }
 
     def ask_batch(
         self,
