@@ -308,6 +308,8 @@ class ExtractiveAnswerer:
                 (
                     (plan.topic_coverage(lexicon.normalize(s)), i)
                     for i, s in enumerate(para.sentences)
+                    # never the answer: a statement the answer gate takes is not "related"
+                    if plan.answer_type not in _CHECKED or not supports(plan, s, cfg)
                 ),
                 default=(0.0, -1),
             )
