@@ -61,6 +61,8 @@ _WHY_ASK = re.compile(r"为什么|为何|原因|怎么回事")
 _FIGURE_ASK = re.compile(
     r"多少|(?<!第)几(?![月号类级星届轮批])|多大|比重|占比|增速|增幅|增长率|规模|总额|总量|数量|金额|目标是|达到|百分之"
 )
+_WHAT = re.compile(r"什么|如何|怎样|怎么")
+_HOW_MUCH = re.compile(r"多少|(?<!第)几(?![月号类级星届轮批])|百分之")
 _RESULT_CUES = re.compile(
     r"实际|完成了|实现了|实绩|达到了|达到|增长了|下降了|取得|过去一年|去年|上年|上一年|回顾|实际增长|"
     r"成绩|成效|末(?:是|达到|为)|截至|截止|底"
@@ -82,7 +84,7 @@ _ASK_WORDS = frozenset(
     "提出 报告 政府 工作 哪些 哪个 哪项 什么 是否 主要 年度 年底 年末 底 末 截至 期间 时期 "
     "一年 今年 去年 上年 明年 当年 全年 名字 谁 政府工作报告 工作报告 政府报告 "
     "人数 总数 数额 多少钱 时期 期间 五年 末 期末 年末 年底 "
-    "详细 说明 介绍 讲讲 解释 一下 请问 具体 情况 内容 有关 相关".split()
+    "详细 说明 介绍 讲讲 解释 一下 请问 具体 情况 内容 有关 相关 通过 方面 进行 开展 实施".split()
 )
 
 
@@ -145,7 +147,8 @@ class QuestionPlan:
             # A number, not a digit of a name (M2, PM2.5, 5G).
             return bool(re.search(r"(?<![A-Za-z\d.])\d+(?:\.\d+)?(?![A-Za-z])", text))
         return any(
-            re.search(rf"\d\s*(?:余|多)?[万亿千百]?{re.escape(u)}", text) for u in self.units
+            re.search(rf"\d\s*(?:余|多)?[万亿千百]?(?:余|多)?{re.escape(u)}", text)
+            for u in self.units
         )
 
 
@@ -187,8 +190,8 @@ def _answer_type(norm: str) -> str:
         return WHY
     if _LIST_ASK.search(norm):
         return LIST
-    if _FIGURE_ASK.search(norm):
-        return FIGURE
+    if _FIGURE_ASK.search(norm) and not (_WHAT.search(norm) and not _HOW_MUCH.search(norm)):
+        return FIGURE  # (比重提出了什么要求 asks for a requirement, not a figure)
     if _YESNO_ASK.search(norm):
         return YESNO
     return FACT
@@ -449,6 +452,8 @@ def plan_question(
                 part = plan_question(
                     f"{plan.years[0]}年{text}", docs, weights, unknown_terms=unknown_terms
                 )
+            # A part naming no place is about the whole question's places.
+            part_docs = part_docs or plan.place_documents
             if part_docs and not part.place_documents:
                 scoped = {d: docs[d] for d in part_docs if d in docs}
                 part = plan_question(

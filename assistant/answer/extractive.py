@@ -67,6 +67,7 @@ class ExtractiveConfig:
     # and lets through figures asked in other words.
     figure_similarity: float = 0.90
     figure_topic_close: float = 0.2
+    key_term_bonus: float = 0.1  # a sentence naming the question's rarest known term
     span_penalty: float = 0.15  # a sentence of a several-year period, for a one-year question
     checked_sentences: int = 3  # best sentences tried for a figure, person, date or age
     list_candidates: int = 8  # best sentences searched for the enumeration a list question asks
@@ -163,7 +164,10 @@ def _key_term_in(plan: QuestionPlan, text: str) -> bool:
     the user's own wording and are not required."""
     # Whole terms only (城镇新增就业 itself, not a word of it).
     known = [t for t in plan.topic if t.known and not any(t.term in o.parts for o in plan.topic)]
-    return not known or max(known, key=lambda t: t.weight).in_text(text)
+    if not known:
+        return True
+    top = max(t.weight for t in known)
+    return any(t.in_text(text) for t in known if t.weight >= top - 1e-9)  # ties: any of them
 
 
 class ExtractiveAnswerer:
@@ -230,6 +234,8 @@ class ExtractiveAnswerer:
                     continue  # asks for 多少亿元 / 多少人 and this sentence has no such figure
                 if i in hit.matched[:3]:
                     score += 0.05
+                if plan.topic and _key_term_in(plan, s_norm):
+                    score += cfg.key_term_bonus  # names what sets the topic apart
                 scored.append((score, rank, i))
         scored.sort(key=lambda t: (-t[0], t[1], t[2]))
         return scored
