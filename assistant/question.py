@@ -64,7 +64,7 @@ _FIGURE_ASK = re.compile(
 _WHAT = re.compile(r"什么|如何|怎样|怎么")
 _HOW_MUCH = re.compile(r"多少|(?<!第)几(?![月号类级星届轮批])|百分之")
 _RESULT_CUES = re.compile(
-    r"实际|完成了|实现了|实绩|达到了|达到|增长了|下降了|取得|过去一年|去年|上年|上一年|回顾|实际增长|"
+    r"实际|完成了|实现了|实绩|达到了|(?<![要将争])达到(?!多少)|增长了|下降了|取得|过去一年|去年|上年|上一年|回顾|实际增长|"
     r"成绩|成效|末(?:是|达到|为)|截至|截止|底"
 )
 _TARGET_CUES = re.compile(r"目标|计划|预期|力争|打算|安排|部署|将要|要求|任务|拟|预计|今年要|争取")
@@ -376,6 +376,8 @@ def plan_question(
     status = _status(norm)
     if not status and intent.relative == "last":
         status = RESULT
+    elif status == RESULT and intent.relative == "this" and not re.search(r"了|实际|实绩", norm):
+        status = TARGET  # 今年…达到多少: what this year is to reach
     multi_year = bool(_FIVE_YEAR.search(norm))
     five = _PLAN_PERIOD.search(norm)
     if five and not status and not intent.years:
