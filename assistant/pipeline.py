@@ -645,9 +645,7 @@ class Assistant:
             scope = routed or documents
         elif plan.uncovered and plan.place_documents:
             scope = plan.place_documents  # for the related statements only
-        hits = self.retriever.retrieve(
-            plan.question, k=8, documents=scope, year=year, timings=timings
-        )
+        hits = self._retrieve_in(plan.question, scope, documents, year, timings)
         t1 = time.perf_counter()
         weights = self._weights(plan.question)
         docs = self.retriever.documents
@@ -691,6 +689,49 @@ class Assistant:
         timings["retrieve"] = timings.get("retrieve", 0.0) + t1 - t0
         timings["answer"] = timings.get("answer", 0.0) + time.perf_counter() - t1
         return hits, result
+
+    def _retrieve_in(
+        self,
+        question: str,
+        scope: Sequence[str] | None,
+        documents: Sequence[str] | None,
+        year: int | None,
+        timings: dict[str, float],
+        k: int = 8,
+    ) -> list[Hit]:
+        """The k best paragraphs of the reports in `scope`.
+
+        They are first taken, in their order, from a ranking over all the reports the caller
+        allows: ranked among other reports' paragraphs, a report's own paragraphs keep the
+        order its sentences earn (ranked alone, its longest paragraphs gather the most units).
+        The scope's own ranking fills what is missing.
+        """
+        if not scope or (documents and set(scope) >= set(documents)):
+            return self.retriever.retrieve(
+                question, k=k, documents=scope, year=year, timings=timings
+            )
+        vector = None
+        if self.retriever.config.pipeline in ("hybrid", "dense"):
+            t0 = time.perf_counter()
+            vector = self.retriever.embedder.embed_query(question)
+            timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t0
+        wide = self.retriever.retrieve(
+            question,
+            k=k * 3,
+            documents=documents,
+            year=year,
+            query_vector=vector,
+            timings=timings,
+        )
+        allowed = set(scope)
+        hits = [h for h in wide if h.paragraph.doc_id in allowed][:k]
+        if len(hits) < k:
+            seen = {(h.paragraph.doc_id, h.paragraph.number) for h in hits}
+            narrow = self.retriever.retrieve(
+                question, k=k, documents=scope, year=year, query_vector=vector, timings=timings
+            )
+            hits += [h for h in narrow if (h.paragraph.doc_id, h.paragraph.number) not in seen]
+        return hits[:k]
 
     def _weights(self, question: str) -> dict[str, float]:
         """IDF weights of the question's content terms. A report wording added for a user
