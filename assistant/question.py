@@ -61,7 +61,7 @@ _WHY_ASK = re.compile(r"为什么|为何|原因|怎么回事")
 _FIGURE_ASK = re.compile(
     r"多少|(?<!第)几(?![月号类级星届轮批])|多大|比重|占比|增速|增幅|增长率|规模|总额|总量|数量|金额|目标是|达到|百分之"
 )
-_WHAT = re.compile(r"什么|如何|怎样|怎么")
+_WHAT = re.compile(r"什么|如何|怎样|怎么|有何|何种|哪些方面")
 _HOW_MUCH = re.compile(r"多少|(?<!第)几(?![月号类级星届轮批])|百分之")
 _RESULT_CUES = re.compile(
     r"实际|完成了|实现了|实绩|达到了|(?<![要将争])达到(?!多少)|增长了|下降了|取得|过去一年|去年|上年|上一年|回顾|实际增长|"
@@ -135,7 +135,9 @@ class QuestionPlan:
     def topic_coverage(self, text: str) -> float:
         """Share of the topic's weight that `text` (normalised) names, over the terms some
         report uses (a word of the user's own that no report uses cannot be looked for)."""
-        terms = [t for t in self.topic if t.known] or list(self.topic)
+        # Whole terms: a compound's words (营商, 环境 of 营商环境) do not count it again.
+        whole = [t for t in self.topic if not any(t.term in o.parts for o in self.topic)]
+        terms = [t for t in whole if t.known] or whole
         total = sum(t.weight for t in terms)
         if not total:
             return 0.0

@@ -133,7 +133,9 @@ class FigureAnswerer:
         terms = [
             t
             for t in plan.topic
-            if t.term not in _ASK_WORDS and not any(t.term in p for p in place_words if p)
+            if t.term not in _ASK_WORDS
+            and not any(t.term in p for p in place_words if p)
+            and not any(t.term in o.parts for o in plan.topic)  # a compound's words: once
         ]
         if not terms:
             return None
