@@ -35,29 +35,59 @@ KINDS = (LEVEL, GROWTH, SHARE, COUNT)
 
 # Longest first, so 个百分点 wins over 个 and 平方公里 over 公里.
 _COUNT_UNITS = (
-    "场次", "人次", "个", "家", "户", "所", "项", "座", "张", "套", "辆", "台",
-    "次", "件", "处", "起", "批", "名", "口", "条",
+    "场次", "人次", "套（间）", "个", "家", "户", "所", "项", "座", "张", "套", "辆", "台",
+    "次", "件", "处", "起", "批", "名", "口", "条", "轮",
 )  # fmt: skip
 _LEVEL_UNITS = (
     "个工作日", "美元", "元", "人", "平方公里", "公里", "千米", "平方米", "立方米", "千伏", "兆瓦时",
-    "兆瓦", "千瓦", "吨", "亩", "头", "只", "天", "倍",
+    "兆瓦", "千瓦", "吨", "亩", "头", "只", "天", "倍", "斤",
 )  # fmt: skip
+# Counters of people are amounts of people, like 万人: 58名传承人, 1.2亿人次.
+_PEOPLE_UNITS = ("名", "人次")
+# A count of people written with 个: 149.5万个婴幼儿.
+_PEOPLE_NOUN = re.compile(
+    r"^(?:婴幼儿|儿童|学生|老人|老年人|人|群众|居民|职工|农民工|毕业生|游客|患者)"
+)
 _UNITS = sorted(("个百分点", "%", "％", *_COUNT_UNITS, *_LEVEL_UNITS), key=len, reverse=True)
 _PRE_QUALIFIERS = ("超过", "不低于", "不少于", "不超过", "至少", "突破", "超", "约", "近", "逾")
 _POST_QUALIFIERS = ("左右", "以上", "以下", "以内", "余", "多")
+_PRE = r"(?P<pre>" + "|".join(_PRE_QUALIFIERS) + r")?"
+_POST = r"(?P<post>" + "|".join(_POST_QUALIFIERS) + r")?"
+_NUM_START = r"(?<![\d.×xX*/±+A-Za-z第])"
 
 _FIGURE = re.compile(
-    r"(?P<pre>" + "|".join(_PRE_QUALIFIERS) + r")?"
-    r"(?<![\d.×xX*/±+A-Za-z第])(?P<num>\d+(?:\.\d+)?)(?![\d.])"
-    r"(?P<mult>万亿|亿|万|千)?"
-    r"(?P<approx>余|多)?"
+    _PRE + _NUM_START + r"(?P<num>\d+(?:\.\d+)?)(?![\d.])"
+    r"(?P<approx0>余|多)?[ \u3000]?(?P<mult>万亿|千亿|亿|万|千)?(?P<approx>余|多)?"
     r"(?P<unit>" + "|".join(re.escape(u) for u in _UNITS) + r")"
-    r"(?P<post>" + "|".join(_POST_QUALIFIERS) + r")?"
+    r"(?P<per>/(?:月|年|人|天|日|吨|亩))?" + _POST
 )
+# A round amount without a digit: 突破万亿元, 保持在千亿元以上.
+_ROUND = re.compile(
+    _PRE
+    + r"(?<![\d.一二三四五六七八九十百千万亿几数两/ ])(?P<mult>万亿|千亿|百亿)(?P<unit>元|美元)"
+    + _POST
+)
+_ROUND_VALUE = {"万亿": (1.0, "万亿"), "千亿": (1000.0, "亿"), "百亿": (100.0, "亿")}
+# Tenths: 八成以上, 下降超过五成 (a bare 一成 inside a word, as in 统一成立, is not one).
+_TENTHS = re.compile(
+    _PRE + r"(?<![\d.一二三四五六七八九十两几数])(?P<num>[一二三四五六七八九]|\d)成" + _POST
+)
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+# People counted without a unit: 农村贫困人口减少1240万, 近1400万农业转移人口.
+_BARE_PEOPLE = re.compile(
+    _PRE + _NUM_START + r"(?P<num>\d+(?:\.\d+)?)(?![\d.])"
+    r"(?P<approx0>余|多)?(?P<mult>万|亿)(?P<approx>余|多)?" + _POST
+)
+_UNIT_NEXT = re.compile(
+    r"[\d千百元人户个家项所座张套辆台次件处起批名口条吨亩头只天倍斤公平立兆美%％]"
+)
+# The upper end of a range: 6%－6.5%, 5%—5.5%, 8%至10%.
+_RANGE_SEP = r"(?:[－—–~～\-]{1,2}|至|到)"
+_LOWER_BOUND = re.compile(r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)[－—–~～\-]{1,2}$")
 _CLAUSE_END = "，,；;：:。！？!?"
 _GROWTH_VERBS = re.compile(
-    r"(增长|增速|增幅|提高|提升|上升|回升|提速|下降|减少|降低|缩短|压减|压缩|下滑|高于|低于)"
-    r"了?$"
+    r"(增长|增速|增幅|提高|提升|上升|回升|提速|上涨|涨幅|下降|减少|降低|缩短|压减|压缩|下滑|"
+    r"高于|低于)了?$"
 )
 _DECREASE = re.compile(r"下降|减少|降低|缩短|压减|压缩|下滑|低于")
 # Verbs and links trimmed from the end of a name (the figure follows them).
@@ -89,12 +119,6 @@ _RESULT_CUES = re.compile(r"预计|完成了|实现了|取得|累计|同比|去�
 _NOUN_END = re.compile(
     r"[，,；;：:。！？!?、（(\d]|等|和|及|与|分别|实现|全面|完成|达到|建成|开工|入选|第"
 )
-
-
-def _unit_kind(unit: str) -> str:
-    if unit in ("%", "％", "个百分点"):
-        return SHARE
-    return COUNT if unit in _COUNT_UNITS else LEVEL
 
 
 def _clauses(sentence: str) -> list[tuple[int, int]]:
@@ -131,29 +155,150 @@ def _clean_name(text: str) -> str:
     return name
 
 
-def _modifier(sentence: str, m: re.Match[str]) -> bool:
-    """True when the figure only qualifies a following noun (5亿元以上项目, 2×475兆瓦燃气轮机)."""
-    after = sentence[m.end() : m.end() + 1]
-    if not after or after in _CLAUSE_END or after in "、）)”》等和及":
-        return False
-    # 30户以上自然村, 6万立方米短流程…: a threshold or a size within a name.
-    return bool(m.group("post")) or m.group("unit") not in _COUNT_UNITS
-
-
 class _Figure:
-    __slots__ = ("count_noun", "item", "m", "name", "span_start", "verb")
+    """A figure found in a sentence: where it is, what it says, and (once named) its name."""
 
-    def __init__(self, m: re.Match[str]) -> None:
-        self.m = m
+    __slots__ = (
+        "count_noun", "end", "item", "name", "post", "pre", "qualifier", "span_start", "start",
+        "unit", "unit_word", "value", "value_text", "verb",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        sentence: str,
+        start: int,
+        end: int,
+        value: float,
+        unit_word: str,
+        mult: str = "",
+        *,
+        pre: str = "",
+        post: str = "",
+        qualifier: str = "",
+    ) -> None:
+        self.start, self.end = start, end
+        self.value = value
+        self.value_text = sentence[start:end]
+        self.unit_word = unit_word  # 个, %, 元/月 (without 万/亿)
+        self.unit = "%" if unit_word == "％" else mult + unit_word
+        self.pre, self.post = pre, post
+        self.qualifier = qualifier or pre or post
         self.name = ""
-        self.span_start = m.start()
+        self.span_start = start
         self.verb = ""
         self.count_noun = ""
         self.item = ""
 
+    @property
+    def counter(self) -> bool:
+        """A counter word (个, 家, 名…) that can stand before its noun."""
+        return self.unit_word in _COUNT_UNITS
+
+
+def _from_match(sentence: str, m: re.Match[str], unit: str = "") -> _Figure:
+    g = m.groupdict()
+    return _Figure(
+        sentence,
+        m.start(),
+        m.end(),
+        float(g["num"]),
+        unit or g["unit"] + (g["per"] or ""),
+        g["mult"] or "",
+        pre=g["pre"] or "",
+        post=g["post"] or "",
+        qualifier=g["pre"] or g["post"] or g["approx0"] or g["approx"] or "",
+    )
+
+
+def _people_context(sentence: str, start: int, end: int) -> bool:
+    """'农村贫困人口减少1240万', '近1400万农业转移人口': the bare number counts people."""
+    before = re.split(r"[，,；;。、]", sentence[:start])[-1]
+    after = re.split(r"[，,；;。、]", sentence[end:])[0]
+    return bool(re.search(r"人口[^\d]{0,4}$", before) or re.match(r"[^\d]{0,8}人口", after))
+
+
+def _find(sentence: str) -> list[_Figure]:
+    """Every figure of the sentence, in order, ranges joined (6%－6.5% is one figure)."""
+    found = [_from_match(sentence, m) for m in _FIGURE.finditer(sentence)]
+    taken = [(f.start, f.end) for f in found]
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= s or a >= e for s, e in taken)
+
+    for m in _ROUND.finditer(sentence):
+        if free(m.start(), m.end()):
+            value, mult = _ROUND_VALUE[m.group("mult")]
+            found.append(
+                _Figure(sentence, m.start(), m.end(), value, m.group("unit"), mult,
+                        pre=m.group("pre") or "", post=m.group("post") or "")
+            )  # fmt: skip
+    for m in _TENTHS.finditer(sentence):
+        after = sentence[m.end() : m.end() + 1]
+        if free(m.start(), m.end()) and (m.group("post") or not after or after in _CLAUSE_END):
+            num = m.group("num")
+            value = float(num) if num.isdigit() else float(_CN_DIGITS[num])
+            found.append(
+                _Figure(sentence, m.start(), m.end(), value, "成",
+                        pre=m.group("pre") or "", post=m.group("post") or "")
+            )  # fmt: skip
+    for m in _BARE_PEOPLE.finditer(sentence):
+        if (
+            free(m.start(), m.end())
+            and not _UNIT_NEXT.match(sentence, m.end())
+            and _people_context(sentence, m.start(), m.end())
+        ):
+            found.append(_from_match(sentence, m, unit="人"))
+    found.sort(key=lambda f: f.start)
+    found = [f for f in found if not _quoted(sentence, f.start)]
+    return _join_ranges(sentence, found)
+
+
+def _quoted(sentence: str, at: int) -> bool:
+    """Inside “…” or 《…》: part of a name (稳经济“30条”), not a figure."""
+    before = sentence[:at]
+    return before.count("“") > before.count("”") or before.count("《") > before.count("》")
+
+
+def _join_ranges(sentence: str, figs: list[_Figure]) -> list[_Figure]:
+    """'6%－6.5%' and '4.5-5%': one figure, the lower bound as value and the rest as qualifier."""
+    out: list[_Figure] = []
+    for f in figs:
+        prev = out[-1] if out else None
+        gap = sentence[prev.end : f.start] if prev else ""
+        if (
+            prev is not None
+            and prev.unit == f.unit
+            and not prev.post
+            and not f.pre
+            and re.fullmatch(_RANGE_SEP, gap)
+            and (gap not in ("至", "到") or prev.unit == "%")
+            and not re.search(r"[从由][^，,；;。]*$", sentence[: prev.start])
+        ):
+            prev.qualifier = sentence[prev.end : f.end]
+            prev.end = f.end
+            prev.value_text = sentence[prev.start : f.end]
+            continue
+        lower = _LOWER_BOUND.search(sentence, 0, f.start) if not f.pre else None
+        if lower and f.unit in ("%", "个百分点"):
+            f.qualifier = sentence[lower.end("num") : f.end]
+            f.value = float(lower.group("num"))
+            f.start = f.span_start = lower.start()
+            f.value_text = sentence[f.start : f.end]
+        out.append(f)
+    return out
+
+
+def _modifier(sentence: str, f: _Figure) -> bool:
+    """True when the figure only qualifies a following noun (5亿元以上项目, 2×475兆瓦燃气轮机)."""
+    after = sentence[f.end : f.end + 1]
+    if not after or after in _CLAUSE_END or after in "、）)”》（(等和及":
+        return False
+    # 30户以上自然村, 6万立方米短流程…: a threshold or a size within a name.
+    return bool(f.post) or not f.counter
+
 
 def _figures(sentence: str) -> list[_Figure]:
-    return [_Figure(m) for m in _FIGURE.finditer(sentence) if not _modifier(sentence, m)]
+    return [f for f in _find(sentence) if not _modifier(sentence, f)]
 
 
 def _count_noun(sentence: str, end: int) -> str:
@@ -180,11 +325,11 @@ def _respective(
     if not m:
         return False
     at = start + m.start()
-    after = [f for f in figs if f.m.start() > at]
+    after = [f for f in figs if f.start > at]
     before_text = sentence[start:at]
     # Counts inside the items ("25个…项目、371个…项目分别完成投资…") belong to the items.
     items = [i for i in re.split(r"、", before_text) if i.strip()]
-    verb_text = sentence[start + m.end() : after[0].m.start()] if after else ""
+    verb_text = sentence[start + m.end() : after[0].start] if after else ""
     if len(items) <= 1 and len(after) >= 2:
         # "推进27个省级重点项目、380余个市级重点项目建设，力争分别完成投资260亿元、750亿元":
         # the items are in the clause before.
@@ -225,13 +370,13 @@ def _name_figures(sentence: str) -> list[_Figure]:
     clause_before = ""
     for start, end in _clauses(sentence):
         before, clause_before = clause_before, sentence[start:end]
-        in_clause = [f for f in figs if start <= f.m.start() < end]
+        in_clause = [f for f in figs if start <= f.start < end]
         if not in_clause:
             continue
         done = _respective(sentence, start, end, in_clause, before)
-        items = [f.item for f in figs if f.item and f.m.start() < start]
-        lead_text = sentence[start : in_clause[0].m.start()]
-        gaps = [sentence[a.m.end() : b.m.start()] for a, b in itertools.pairwise(in_clause)]
+        items = [f.item for f in figs if f.item and f.start < start]
+        lead_text = sentence[start : in_clause[0].start]
+        gaps = [sentence[a.end : b.start] for a, b in itertools.pairwise(in_clause)]
         if (
             not done
             and len(items) == len(in_clause) >= 2
@@ -249,27 +394,22 @@ def _name_figures(sentence: str) -> list[_Figure]:
         for f in in_clause:
             if done and f.name:
                 previous = f.name
-                cursor = f.m.end()
+                cursor = f.end
                 last = f
                 continue
-            lead = sentence[cursor : f.m.start()]
+            lead = sentence[cursor : f.start]
             if cursor > start and lead.strip() == "、" and last is not None:
                 # "…分别增长20%、10%", "超目标任务42个、23个百分点": the list shares its subject.
                 f.name, f.verb, f.span_start = last.name, last.verb, last.span_start
-                cursor = f.m.end()
+                cursor = f.end
                 last = f
                 continue
             f.verb = lead
             f.span_start = cursor + (len(lead) - len(lead.lstrip("、，, ")))
-            after = sentence[f.m.end() : f.m.end() + 1]
-            if (
-                f.m.group("unit") in _COUNT_UNITS
-                and after
-                and after not in _CLAUSE_END
-                and after not in "、）)”》"
-            ):
+            after = sentence[f.end : f.end + 1]
+            if f.counter and after and after not in _CLAUSE_END and after not in "、）)”》（(":
                 # A count before its noun: 新增4个省级临床重点专科, 引进…项目5个 is the other way.
-                noun = _count_noun(sentence, f.m.end())
+                noun = _count_noun(sentence, f.end)
                 verb = _clean_name(lead) if len(_clean_name(lead)) <= 6 else ""
                 f.count_noun = noun
                 f.name = f"{verb}{noun}" if noun else ""
@@ -280,7 +420,7 @@ def _name_figures(sentence: str) -> list[_Figure]:
                 f.name = previous + f.name  # 民生支出…，占一般公共预算支出的66.4%
             if f.name:
                 previous = f.name
-            cursor = f.m.end()
+            cursor = f.end
             last = f
     return [f for f in figs if f.name]
 
@@ -297,11 +437,15 @@ def _status(para: Paragraph, sentence: str, report_year: int | None) -> tuple[st
     return "", None
 
 
-def _kind(f: _Figure) -> str:
-    kind = _unit_kind(f.m.group("unit"))
-    if kind == SHARE and (f.m.group("unit") == "个百分点" or _GROWTH_VERBS.search(f.verb.strip())):
-        return GROWTH
-    return kind
+def _kind(f: _Figure, sentence: str) -> str:
+    if f.unit_word in ("%", "％", "个百分点", "成"):
+        growth = f.unit_word == "个百分点" or _GROWTH_VERBS.search(f.verb.strip())
+        return GROWTH if growth else SHARE
+    if f.unit_word in _PEOPLE_UNITS or f.unit_word == "人":
+        return LEVEL
+    if f.unit_word == "个" and _PEOPLE_NOUN.match(f.count_noun or sentence[f.end :]):
+        return LEVEL
+    return COUNT if f.counter else LEVEL
 
 
 def extract_paragraph(
@@ -316,16 +460,12 @@ def extract_paragraph(
             status, year = _status(para, sentence, report_year)
             if not status:
                 continue  # neither a result nor a target: not a figure we can label
-            m = f.m
-            unit = (m.group("mult") or "") + m.group("unit")
-            unit = "%" if unit == "％" else unit
-            kind = _kind(f)
-            if unit == "个" and _POINTS_LIST.match(sentence, m.end()):
+            unit, kind = f.unit, _kind(f, sentence)
+            if unit == "个" and _POINTS_LIST.match(sentence, f.end):
                 unit, kind = "个百分点", GROWTH  # 超目标任务42个、23个百分点
-            value = float(m.group("num"))
+            value = f.value
             if kind == GROWTH and _DECREASE.search(f.verb):
                 value = -value
-            qualifier = m.group("pre") or m.group("post") or m.group("approx") or ""
             out.append(
                 Indicator(
                     doc_id=para.doc_id,
@@ -334,14 +474,13 @@ def extract_paragraph(
                     paragraph=para.number,
                     section=SECTION_SEP.join(para.section),
                     sentence=sentence,
-                    span=sentence[f.span_start : m.end()].strip("、，, ")
-                    + (f.count_noun if f.count_noun else ""),
+                    span=sentence[f.span_start : f.end].strip("、，, ") + f.count_noun,
                     name=f.name,
                     value=value,
-                    value_text=m.group(0),
+                    value_text=f.value_text,
                     unit=unit,
                     kind=kind,
-                    qualifier=qualifier,
+                    qualifier=f.qualifier,
                     year=year,
                     status=status,
                     period=para.period_label,

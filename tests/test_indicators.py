@@ -89,6 +89,35 @@ def test_decreases_points_and_shares():
     ]
 
 
+def test_number_forms_units_and_ranges():
+    got = _figures(
+        "棚户区住房改造600多万套，农村贫困人口减少1240万，进出口总额突破万亿元，"
+        "粮食产量1.37万亿斤，城市低保标准提高至842元/月，重污染天数下降超过五成。"
+    )
+    assert [(r.value, r.unit, r.qualifier) for r in got] == [
+        (600, "万套", "多"),
+        (1240, "万人", ""),
+        (1, "万亿元", "突破"),
+        (1.37, "万亿斤", ""),
+        (842, "元/月", ""),
+        (-5, "成", "超过"),
+    ]
+    assert got[-1].kind == "growth" and got[-1].value_text == "超过五成"
+    # A range is one figure: the lower bound, the rest in the qualifier.
+    (gdp,) = _figures("地区生产总值增长5%—5.5%。", PLAN, 2026)
+    assert (gdp.name, gdp.value, gdp.value_text, gdp.qualifier, gdp.kind) == (
+        "地区生产总值", 5.0, "5%—5.5%", "—5.5%", "growth"
+    )  # fmt: skip
+    (low,) = _figures("地区生产总值增长4.5-5%。", PLAN, 2026)
+    assert (low.value, low.qualifier) == (4.5, "-5%")
+
+
+def test_prices_rise_people_are_amounts_and_quoted_numbers_are_names():
+    got = _figures("居民消费价格上涨2.1%，出境旅游超过1.2亿人次，新增58名国家级非遗代表性传承人。")
+    assert [(r.value, r.kind) for r in got] == [(2.1, "growth"), (1.2, "level"), (58, "level")]
+    assert _figures("推出稳经济“30条”。") == []
+
+
 def test_status_from_cue_words_when_the_paragraph_has_no_period():
     target = _figures("力争新增城镇就业3.2万人。", period="", year=None)
     assert [(r.status, r.year) for r in target] == [("target", 2024)]
