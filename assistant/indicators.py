@@ -92,14 +92,16 @@ _GROWTH_VERBS = re.compile(
 _DECREASE = re.compile(r"下降|减少|降低|缩短|压减|压缩|下滑|低于")
 # Verbs and links trimmed from the end of a name (the figure follows them).
 _TRAIL = re.compile(
-    r"(?:分别|均|共|累计|同比|比上年|较上年|年均|全年|预计|达到|达|为|是|至|到|实现|完成|"
-    r"增长|增速|增幅|提高|提升|上升|回升|提速|下降|减少|降低|缩短|压减|压缩|稳定在|保持|"
+    r"(?:分别|(?<!年)均|共|(?<!年)累计|同比|比上年|较上年|全年|预计|达到|达|为|是|至|到|实现|完成|"
+    r"(?:增加|提高|提升|上升|扩大|增长|降低|下降|减少|增|降)(?:到|至)|"
+    r"增长|增速|增幅|提高|提升|上升|回升|提速|上涨|涨幅|下降|减少|降低|缩短|压减|压缩|稳定在|保持|"
+    r"控制在|控制|首次|实际|接连|连年|连续|持续|已|拟按|按|拟安排|安排|去年|今年|约有|共有|已有|"
     r"超过|超|突破|不低于|不少于|不超过|至少|高于|低于|约|近|逾|共计|合计|总计|其中|在|了|的)+$"
 )
 # Openers trimmed from the start of a name.
 _LEAD = re.compile(
     r"^(?:[（(][^）)]*[）)]|预计|全年|今年|去年|其中|累计|力争|确保|努力|争取|推动|实现|"
-    r"完成|共|并|和|及|与|、|全市|年内|当年|分别|努力做到|做到|至少)+"
+    r"完成|共|并|和|及|与|、|全市|年内|当年|分别|努力做到|做到|至少|再|要|将|拟|安排|落实|但|而)+"
 )
 _COMPARED = re.compile(r"与[^，,；;]{0,12}?相比|同比|比上年|较上年|比去年")
 _RESPECTIVE = re.compile(r"分别")
@@ -118,6 +120,30 @@ _PLAN_CUES = re.compile(r"力争|确保|目标|预期|计划|争取|努力|要|�
 _RESULT_CUES = re.compile(r"预计|完成了|实现了|取得|累计|同比|去年")
 _NOUN_END = re.compile(
     r"[，,；;：:。！？!?、（(\d]|等|和|及|与|分别|实现|全面|完成|达到|建成|开工|入选|第"
+)
+
+# A name that says how or when but not what ("总量突破90万亿元", "五年年均增长5.2%",
+# "比去年增加2000亿元"): it takes the subject named before it in the sentence.
+_BARE = re.compile(
+    r"^(?P<time>[一二三四五六七八九十两]+年|近?\d+年)?"
+    r"(?P<rest>(?:年均|累计|总量|总额|总规模|规模|增加|减少|增产|减产|净增|增长|提高|下降)*)$"
+)
+_PERIOD_TAIL = re.compile(r"(?:[一二三四五六七八九十两]+年|近?\d+年)?(?:累计|年均)+$")
+_HEADS_ONLY = re.compile(r"^(?:总量|总额|总规模|规模)$")
+_COMPARED_LEAD = re.compile(r"^(?:比去年|比上年|较上年|较去年|同比)")
+# The change itself is the amount: 农村贫困人口减少1240万 is named …减少.
+_CHANGE_VERB = re.compile(r"(减少|增加|净增|下降|降低|压减|压缩|节约)$")
+# Where a count that opens its clause meets its predicate: 7所高职学校|入选国家“双高计划”.
+_PREDICATE = re.compile(
+    r"(?<![所存现实正内外])在|新?获评|获得|被|入选|升格|享受|达到|实现|开展|开设|建成|开工|投产|"
+    r"投用|落户|参加|纳入|列入|成为|用于|投入"
+)
+# Between two counts of one list: 、, 和, 及, maybe with examples (和“桦加沙”等15个台风).
+_LIST_LINK = re.compile(r"[、和及](?:[^，,；;。、]*等)?")
+_SUBJECT_LEAD = re.compile(r"^(?:.*等|全[省市区国县疆]|其中|共有|另有|每年)?$")
+_AFTER_VALUE = re.compile(r"安排|的[^，,；;。]{0,6}水平|的幅度")
+_RATE_OF = re.compile(
+    r"的幅度(?P<verb>压减|削减|降低|减少|压缩|提高|增加|增长)(?P<noun>[^，,；;。、]{2,12})"
 )
 
 
@@ -159,8 +185,8 @@ class _Figure:
     """A figure found in a sentence: where it is, what it says, and (once named) its name."""
 
     __slots__ = (
-        "count_noun", "end", "item", "name", "post", "pre", "qualifier", "span_start", "start",
-        "unit", "unit_word", "value", "value_text", "verb",
+        "count_noun", "count_verb", "end", "item", "name", "people", "post", "pre", "qualifier",
+        "span_end", "span_start", "start", "unit", "unit_word", "value", "value_text", "verb",
     )  # fmt: skip
 
     def __init__(
@@ -183,16 +209,22 @@ class _Figure:
         self.unit = "%" if unit_word == "％" else mult + unit_word
         self.pre, self.post = pre, post
         self.qualifier = qualifier or pre or post
+        self.people = False  # a bare 1400万 counting people
         self.name = ""
-        self.span_start = start
+        self.span_start, self.span_end = start, end
         self.verb = ""
         self.count_noun = ""
+        self.count_verb = ""
         self.item = ""
 
     @property
     def counter(self) -> bool:
-        """A counter word (个, 家, 名…) that can stand before its noun."""
-        return self.unit_word in _COUNT_UNITS
+        """A counter word (个, 家, 名…, or a bare 万 of people) that can stand before its noun."""
+        return self.unit_word in _COUNT_UNITS or self.people
+
+    @property
+    def percent(self) -> bool:
+        return self.unit_word in ("%", "％", "个百分点", "成")
 
 
 def _from_match(sentence: str, m: re.Match[str], unit: str = "") -> _Figure:
@@ -248,6 +280,7 @@ def _find(sentence: str) -> list[_Figure]:
             and _people_context(sentence, m.start(), m.end())
         ):
             found.append(_from_match(sentence, m, unit="人"))
+            found[-1].people = True
     found.sort(key=lambda f: f.start)
     found = [f for f in found if not _quoted(sentence, f.start)]
     return _join_ranges(sentence, found)
@@ -275,7 +308,7 @@ def _join_ranges(sentence: str, figs: list[_Figure]) -> list[_Figure]:
             and not re.search(r"[从由][^，,；;。]*$", sentence[: prev.start])
         ):
             prev.qualifier = sentence[prev.end : f.end]
-            prev.end = f.end
+            prev.end = prev.span_end = f.end
             prev.value_text = sentence[prev.start : f.end]
             continue
         lower = _LOWER_BOUND.search(sentence, 0, f.start) if not f.pre else None
@@ -293,27 +326,73 @@ def _modifier(sentence: str, f: _Figure) -> bool:
     after = sentence[f.end : f.end + 1]
     if not after or after in _CLAUSE_END or after in "、）)”》（(等和及":
         return False
+    if _AFTER_VALUE.match(sentence, f.end):
+        return False  # 赤字率拟按3%安排, 稳定在5%左右的较低水平, 按5%的幅度压减…
     # 30户以上自然村, 6万立方米短流程…: a threshold or a size within a name.
     return bool(f.post) or not f.counter
 
 
 def _figures(sentence: str) -> list[_Figure]:
-    return [f for f in _find(sentence) if not _modifier(sentence, f)]
+    return [
+        f
+        for f in _find(sentence)
+        if not _modifier(sentence, f) and not (f.counter and sentence.startswith("方面", f.end))
+    ]
 
 
-def _count_noun(sentence: str, end: int) -> str:
-    """The noun a count qualifies: '4个省级临床重点专科、…' -> '省级临床重点专科'."""
+def _count_noun(sentence: str, end: int) -> tuple[str, int]:
+    """The noun a count qualifies and the characters it takes: '4个省级临床重点专科、…' ->
+    ('省级临床重点专科', 8)."""
     rest = sentence[end:]
     stop = _NOUN_END.search(rest)
     noun = rest[: stop.start()] if stop else rest
     if stop and rest[stop.start()] == "第":
-        return ""  # 全国86个同类城市第4位: a rank among them, not a count
+        return "", 0  # 全国86个同类城市第4位: a rank among them, not a count
+    used = len(noun)
     noun = noun.strip()
     if len(noun) <= 2 and stop and not _CLAUSE_STOP.match(rest, stop.start()):
         # "…等40余个项目建成投用": a bare 项目 is named by what is done with it.
         clause = re.match(r"[^，,；;：:。！？!?、]*", rest).group(0)
-        noun = clause if len(clause) <= 8 else noun
-    return noun if 2 <= len(noun) <= 20 else ""
+        if len(clause) <= 8:
+            noun, used = clause, len(clause)
+    return (noun, used) if 2 <= len(noun) <= 20 else ("", 0)
+
+
+def _subject_counts(sentence: str, start: int, end: int, figs: list[_Figure]) -> None:
+    """Name counts that open their clause by what the clause says of them: '7所高职学校入选国家
+    “双高计划”' -> 入选国家“双高计划”的高职学校; '5个地级市和5个县级城市新获评…' shares it."""
+    chain: list[_Figure] = []
+    cursor = start
+    for f in figs:
+        lead = sentence[cursor : f.start]
+        nxt = sentence[f.end : f.end + 1]
+        if f.name or not f.counter or not nxt or nxt in _CLAUSE_END or nxt in "、）)”》（(":
+            break
+        if not chain and not _SUBJECT_LEAD.match(lead.strip(" 、，,")):
+            return
+        if chain and not re.fullmatch(r"[^，,；;。、和及\d]{1,20}(?:和|及|、)", lead):
+            break
+        chain.append(f)
+        cursor = f.end
+    if not chain:
+        return
+    pred = _PREDICATE.search(sentence, chain[-1].end, end)
+    if not pred:
+        return
+    pred_end = sentence.find("、", pred.start(), end)
+    pred_end = end if pred_end < 0 else pred_end
+    predicate = sentence[pred.start() : pred_end]
+    stops = [g.start for g in chain[1:]] + [pred.start()]
+    nouns = [
+        re.sub(r"(?:和|及|、)$", "", sentence[f.end : stop])
+        for f, stop in zip(chain, stops, strict=True)
+    ]
+    if not all(1 <= len(n) <= 20 for n in nouns):
+        return
+    for f, noun in zip(chain, nouns, strict=True):
+        f.name = f"{predicate}的{noun}"
+        f.count_noun = noun
+        f.span_end = pred_end
 
 
 def _respective(
@@ -362,11 +441,36 @@ def _respective(
     return True
 
 
+def _lead_name(lead: str, f: _Figure, subject: str, time_word: str) -> tuple[str, str, bool]:
+    """The name the text before a figure gives it: (name, time word, names an indicator).
+
+    A bare 总量, 年均, 十年增加 or 比去年增加 takes the sentence's subject; an amount that is a
+    change keeps its verb (农村贫困人口减少)."""
+    raw = lead.strip(" 、，,")
+    compared = _COMPARED_LEAD.match(raw)
+    if compared and subject:
+        rest = raw[compared.end() :]
+        if not f.percent or re.sub(_GROWTH_VERBS.pattern.rstrip("$"), "", rest):
+            return f"{subject}比上年{rest}", time_word, False
+    name = _clean_name(lead)
+    change = _CHANGE_VERB.search(raw)
+    if change and not f.percent and name and not name.endswith(change.group(1)):
+        name += change.group(1)
+    bare = _BARE.match(name)
+    if bare and name and subject:
+        when = bare.group("time") or time_word
+        rest = "" if _HEADS_ONLY.match(bare.group("rest")) else bare.group("rest")
+        base = re.sub(r"产量$", "", subject) if rest.startswith(("增产", "减产")) else subject
+        return base + when + rest, when, False
+    return name, time_word, len(name) >= 2
+
+
 def _name_figures(sentence: str) -> list[_Figure]:
     figs = _figures(sentence)
     if not figs:
         return []
-    previous = ""
+    previous = ""  # the name of the figure before
+    subject = ""  # the last name that names an indicator itself
     clause_before = ""
     for start, end in _clauses(sentence):
         before, clause_before = clause_before, sentence[start:end]
@@ -389,38 +493,52 @@ def _name_figures(sentence: str) -> list[_Figure]:
                 f.verb = lead_text
                 f.span_start = start
             done = True
+        if not done:
+            _subject_counts(sentence, start, end, in_clause)
         cursor = start
         last: _Figure | None = None
+        time_word = ""
         for f in in_clause:
-            if done and f.name:
+            if f.name:
                 previous = f.name
-                cursor = f.end
+                cursor = max(cursor, f.span_end)
                 last = f
                 continue
             lead = sentence[cursor : f.start]
-            if cursor > start and lead.strip() == "、" and last is not None:
-                # "…分别增长20%、10%", "超目标任务42个、23个百分点": the list shares its subject.
-                f.name, f.verb, f.span_start = last.name, last.verb, last.span_start
-                cursor = f.end
-                last = f
-                continue
             f.verb = lead
             f.span_start = cursor + (len(lead) - len(lead.lstrip("、，, ")))
             after = sentence[f.end : f.end + 1]
             if f.counter and after and after not in _CLAUSE_END and after not in "、）)”》（(":
                 # A count before its noun: 新增4个省级临床重点专科, 引进…项目5个 is the other way.
-                noun = _count_noun(sentence, f.end)
-                verb = _clean_name(lead) if len(_clean_name(lead)) <= 6 else ""
-                f.count_noun = noun
+                noun, used = _count_noun(sentence, f.end)
+                if _LIST_LINK.fullmatch(lead.strip()) and last is not None and last.count_noun:
+                    verb = last.count_verb  # 建成4个国家级、4个自治区级区域医疗中心
+                    if last.count_noun.endswith("级") and "级" in noun:
+                        tail = noun.split("级", 1)[1]
+                        last.count_noun += tail
+                        last.name += tail
+                else:
+                    verb = _clean_name(lead)
+                    verb = verb if len(verb) <= 6 else ""
+                f.count_noun, f.count_verb = noun, verb
                 f.name = f"{verb}{noun}" if noun else ""
+                f.span_end = f.end + used
+            elif cursor > start and lead.strip() == "、" and last is not None:
+                # "…分别增长20%、10%", "超目标任务42个、23个百分点": the list shares its subject.
+                f.name, f.verb, f.span_start = last.name, last.verb, last.span_start
+            elif rate := _RATE_OF.match(sentence, f.end):
+                # 按不低于5%的幅度压减一般性支出
+                f.name, f.verb, f.span_end = rate.group("noun"), rate.group("verb"), rate.end()
             else:
-                name = _clean_name(lead)
+                name, time_word, names_subject = _lead_name(lead, f, subject, time_word)
                 f.name = name if len(name) >= 2 else previous
+                if names_subject:
+                    subject = _PERIOD_TAIL.sub("", name) or name
             if f.name.startswith("占") and previous:
                 f.name = previous + f.name  # 民生支出…，占一般公共预算支出的66.4%
             if f.name:
                 previous = f.name
-            cursor = f.end
+            cursor = f.span_end
             last = f
     return [f for f in figs if f.name]
 
@@ -474,7 +592,7 @@ def extract_paragraph(
                     paragraph=para.number,
                     section=SECTION_SEP.join(para.section),
                     sentence=sentence,
-                    span=sentence[f.span_start : f.end].strip("、，, ") + f.count_noun,
+                    span=sentence[f.span_start : f.span_end].strip("、，, "),
                     name=f.name,
                     value=value,
                     value_text=f.value_text,

@@ -72,12 +72,73 @@ def test_counts_before_their_noun_are_named_by_it_and_modifiers_are_not_figures(
     got = _figures("新增4个省级临床重点专科、8家县域医疗卫生次中心。")
     assert [(r.name, r.value, r.kind) for r in got] == [
         ("新增省级临床重点专科", 4, "count"),
-        ("县域医疗卫生次中心", 8, "count"),
+        ("新增县域医疗卫生次中心", 8, "count"),  # the list shares its verb
     ]
     # 5亿元以上 only says which projects count; 2×475兆瓦 is part of a project's name.
     got = _figures("引进5亿元以上项目5个，加快华电白马2×475兆瓦燃气轮机项目建设。", PLAN, 2024)
     assert _brief(got) == [("引进5亿元以上项目", "5个", "count")]
     assert _figures("工程建设项目并联审批率居全省第3位。") == []
+
+
+def test_counts_that_open_their_clause_are_named_by_what_it_says_of_them():
+    got = _figures("7所高职学校入选国家“双高计划”，5个地级市和5个县级城市新获评全国文明城市。")
+    assert [r.name for r in got] == [
+        "入选国家“双高计划”的高职学校",
+        "新获评全国文明城市的地级市",
+        "新获评全国文明城市的县级城市",
+    ]
+    assert got[0].span == "7所高职学校入选国家“双高计划”"
+    got = _figures(
+        "建成4个国家级、4个自治区级区域医疗中心，成功应对22轮强降水和“桦加沙”等15个台风。"
+    )
+    assert [r.name for r in got] == [
+        "建成国家级区域医疗中心",
+        "建成自治区级区域医疗中心",
+        "成功应对强降水",
+        "成功应对台风",
+    ]
+    assert _figures("重点抓好以下14个方面的工作。", PLAN, 2024) == []
+
+
+def test_names_that_say_how_or_when_take_the_subject_of_the_sentence():
+    got = _figures(
+        "国内生产总值增加到121万亿元，五年年均增长5.2%，十年增加近70万亿元、年均增长6.2%。"
+    )
+    assert [r.name for r in got] == [
+        "国内生产总值",
+        "国内生产总值五年年均",
+        "国内生产总值十年增加",
+        "国内生产总值十年年均",
+    ]
+    got = _figures("国内生产总值增长6.6%，总量突破90万亿元。粮食产量1.37万亿斤，增产74亿斤。")
+    assert [r.name for r in got] == ["国内生产总值", "国内生产总值", "粮食产量", "粮食增产"]
+    got = _figures(
+        "今年赤字率拟按2.8%安排，比去年预算高0.2个百分点；财政赤字2.76万亿元，比去年增加2000亿元。",
+        PLAN,
+        2019,
+    )
+    assert [(r.name, r.value) for r in got] == [
+        ("赤字率", 2.8),
+        ("赤字率比上年预算高", 0.2),
+        ("财政赤字", 2.76),
+        ("财政赤字比上年增加", 2000),
+    ]
+
+
+def test_an_amount_that_is_a_change_keeps_its_verb_and_trailing_adverbs_are_dropped():
+    got = _figures(
+        "农村贫困人口减少1240万，年末城镇调查失业率降到5.5%，财政赤字率控制在2.8%，"
+        "全国居民人均可支配收入实际增长6.3%，调查失业率稳定在5%左右的较低水平。"
+    )
+    assert [(r.name, r.value) for r in got] == [
+        ("农村贫困人口减少", 1240),
+        ("年末城镇调查失业率", 5.5),
+        ("财政赤字率", 2.8),
+        ("全国居民人均可支配收入", 6.3),
+        ("调查失业率", 5),
+    ]
+    (cut,) = _figures("中央部门一律按不低于5%的幅度压减一般性支出。", PLAN, 2017)
+    assert (cut.name, cut.value, cut.kind, cut.qualifier) == ("一般性支出", -5, "growth", "不低于")
 
 
 def test_decreases_points_and_shares():
