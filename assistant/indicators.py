@@ -19,11 +19,12 @@ Rules, per clause of a sentence:
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .types import PLAN, RESULT, REVIEW, SECTION_SEP, TARGET, Indicator, Paragraph, Report
 
@@ -81,6 +82,8 @@ _BARE_PEOPLE = re.compile(
 _UNIT_NEXT = re.compile(
     r"[\d千百元人户个家项所座张套辆台次件处起批名口条吨亩头只天倍斤公平立兆美%％]"
 )
+# A number of a list whose unit comes with the last one (10.6万、3.8万、3.3万平方公里).
+_BARE_ITEM = re.compile(_NUM_START + r"(?P<num>\d+(?:\.\d+)?)(?P<mult>万亿|亿|万)?(?:、|和)$")
 # The upper end of a range: 6%－6.5%, 5%—5.5%, 8%至10%.
 _RANGE_SEP = r"(?:[－—–~～\-]{1,2}|至|到)"
 _LOWER_BOUND = re.compile(r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)[－—–~～\-]{1,2}$")
@@ -114,8 +117,12 @@ _CLAUSE_STOP = re.compile(r"[，,；;：:。！？!?、（(\d]")
 _EXAMPLES = re.compile(r"^.+?[^平高中初同]等(?=[^级次])")
 _POINTS_LIST = re.compile(r"、\d+(?:\.\d+)?个百分点")
 _SHARED_SUFFIX = re.compile(
-    r"(增加值|投资|收入|产值|总额|总量|经费|支出|产量|面积|人数|贷款|余额|用电量|增值税)$"
+    r"(增加值|投资|收入|产值|总额|总量|经费|支出|产量|面积|人数|贷款余额|贷款|余额|用电量|增值税|产业规模)$"
 )
+# A name that is a whole indicator: it takes nothing from the other items of its list.
+_INDICATOR_END = re.compile(r"(?:率|额|值|量|数|资|入|出|积|价|费|金|款|重|比|税|耗|产)$")
+_RATE_END = re.compile(r"(?:率|比重|比例|占比)$")
+_NEXT_IN_LIST = re.compile(r"、" + _NUM_START + r"\d")
 _PLAN_CUES = re.compile(r"力争|确保|目标|预期|计划|争取|努力|要|将")
 _RESULT_CUES = re.compile(r"预计|完成了|实现了|取得|累计|同比|去年")
 _NOUN_END = re.compile(
@@ -132,7 +139,7 @@ _PERIOD_TAIL = re.compile(r"(?:[一二三四五六七八九十两]+年|近?\d+�
 _HEADS_ONLY = re.compile(r"^(?:总量|总额|总规模|规模)$")
 _COMPARED_LEAD = re.compile(r"^(?:比去年|比上年|较上年|较去年|同比)")
 # The change itself is the amount: 农村贫困人口减少1240万 is named …减少.
-_CHANGE_VERB = re.compile(r"(减少|增加|净增|下降|降低|压减|压缩|节约)$")
+_CHANGE_VERB = re.compile(r"(净?(?:减少|增加)|净增|下降|降低|压减|压缩|节约)$")
 # Where a count that opens its clause meets its predicate: 7所高职学校|入选国家“双高计划”.
 _PREDICATE = re.compile(
     r"(?<![所存现实正内外])在|新?获评|获得|被|入选|升格|享受|达到|实现|开展|开设|建成|开工|投产|"
@@ -281,9 +288,27 @@ def _find(sentence: str) -> list[_Figure]:
         ):
             found.append(_from_match(sentence, m, unit="人"))
             found[-1].people = True
+    for f in list(found):
+        found.extend(_unit_shared(sentence, f, free))
     found.sort(key=lambda f: f.start)
     found = [f for f in found if not _quoted(sentence, f.start)]
     return _join_ranges(sentence, found)
+
+
+def _unit_shared(sentence: str, f: _Figure, free: Callable[[int, int], bool]) -> list[_Figure]:
+    """'分别净减少10.6万、3.8万、3.3万平方公里', '高4.2和0.7个百分点': the numbers before the
+    last take its unit."""
+    out: list[_Figure] = []
+    at = f.start
+    while not f.pre and (m := _BARE_ITEM.search(sentence[:at])) and free(m.start(), m.end()):
+        end = m.end("mult") if m.group("mult") else m.end("num")
+        out.append(
+            _Figure(
+                sentence, m.start(), end, float(m.group("num")), f.unit_word, m.group("mult") or ""
+            )
+        )
+        at = m.start()
+    return out
 
 
 def _quoted(sentence: str, at: int) -> bool:
@@ -395,6 +420,44 @@ def _subject_counts(sentence: str, start: int, end: int, figs: list[_Figure]) ->
         f.span_end = pred_end
 
 
+def _complete_items(items: list[str]) -> list[str]:
+    """Give the items of a list the part they share with the last one: 城镇、农村常住居民人均可支配
+    收入 -> 城镇常住居民人均可支配收入; 先进制造业、高技术制造业增加值占…比重; 生猪、家禽年出栏量."""
+    last = items[-1]
+    shortest = min(len(i) for i in items[:-1]) if len(items) > 1 else 0
+    suffix = _SHARED_SUFFIX.search(last)
+    out = []
+    for item in items[:-1]:
+        if _INDICATOR_END.search(item):
+            out.append(item)  # a whole indicator already: 社会消费品零售总额、固定资产投资
+            continue
+        # The item ends as a word inside the last item does: 规上工业、服务业|增加值 (not as
+        # the word the last item starts with: 接待游客、游客花费).
+        overlap = next(
+            (
+                p + k
+                for k in range(min(len(item), 4), 0, -1)
+                if (p := last.find(item[-k:])) > 0 and 3 <= p + k <= len(last) - 2
+            ),
+            None,
+        )
+        if overlap is not None:
+            out.append(item + last[overlap:])
+        elif shortest == 2 and len(last) >= 4:
+            out.append(item + last[shortest:])  # 城镇、农村|常住居民人均可支配收入
+        elif suffix and not _SHARED_SUFFIX.search(item):
+            out.append(item + suffix.group(1))
+        else:
+            out.append(item)
+    return [*out, last]
+
+
+def _strip_figures(text: str) -> str:
+    """An item without the figures it states: '全年接待游客3.23亿人次' -> '全年接待游客'."""
+    text = _FIGURE.sub("", text)
+    return re.sub(r"\d+(?:\.\d+)?(?:万|亿)?[余多]?[个户家项所座]", "", text)
+
+
 def _respective(
     sentence: str, start: int, end: int, figs: list[_Figure], previous_clause: str
 ) -> bool:
@@ -406,8 +469,14 @@ def _respective(
     at = start + m.start()
     after = [f for f in figs if f.start > at]
     before_text = sentence[start:at]
+    # "…增加值年均分别增长": 年均 belongs to every item.
+    period = re.search(r"(?:年均|累计)$", before_text)
+    if period:
+        before_text = before_text[: period.start()]
     # Counts inside the items ("25个…项目、371个…项目分别完成投资…") belong to the items.
     items = [i for i in re.split(r"、", before_text) if i.strip()]
+    if len(items) < len(after):
+        items = [i for i in re.split(r"[、和及]", before_text) if i.strip()] or items
     verb_text = sentence[start + m.end() : after[0].start] if after else ""
     if len(items) <= 1 and len(after) >= 2:
         # "推进27个省级重点项目、380余个市级重点项目建设，力争分别完成投资260亿元、750亿元":
@@ -424,20 +493,25 @@ def _respective(
         items = [f"{base[0]}城镇{base[1]}", f"{base[0]}农村{base[1]}"]
     if len(items) != len(after):
         return False
-    suffix = _SHARED_SUFFIX.search(items[-1])
-    names = []
-    for item in items:
-        item = re.sub(r"\d+(?:\.\d+)?(?:万|亿)?[余多]?[个户家项所座]", "", item)
-        if suffix and not _SHARED_SUFFIX.search(item):
-            item += suffix.group(1)
-        names.append(item)
+    names = _complete_items([_strip_figures(i) for i in items])
+    if period:
+        names = [n + period.group(0) for n in names]
     noun = re.sub(_GROWTH_VERBS.pattern.rstrip("$"), "", verb_text)
     noun = re.sub(r"^(?:完成|实现|达到|达|为)", "", noun).strip()
+    change = _CHANGE_VERB.search(verb_text.strip())
     for f, item in zip(after, names, strict=True):
-        f.name = _clean_name(item + noun)
+        # 水土流失、沙化土地面积分别净减少…: the change is the amount, and keeps its verb.
+        f.name = f.item = (
+            _clean_name(item) + change.group(1)
+            if change and not f.percent
+            else _clean_name(item + noun)
+        )
         f.verb = verb_text
         f.span_start = start
-        f.item = _clean_name(item + noun)
+    # "分别稳定在3900万头、13.5亿只以上": the list's last qualifier holds for all of it.
+    if after[-1].post and all(not f.qualifier for f in after[:-1]):
+        for f in after[:-1]:
+            f.qualifier = after[-1].post
     return True
 
 
@@ -526,6 +600,10 @@ def _name_figures(sentence: str) -> list[_Figure]:
             elif cursor > start and lead.strip() == "、" and last is not None:
                 # "…分别增长20%、10%", "超目标任务42个、23个百分点": the list shares its subject.
                 f.name, f.verb, f.span_start = last.name, last.verb, last.span_start
+                if "城乡" in last.name and not _NEXT_IN_LIST.match(sentence, f.end):
+                    # 城乡居民人均可支配收入年均增长5.3%、8.1%: urban, then rural.
+                    head, tail = last.name.split("城乡", 1)
+                    last.name, f.name = f"{head}城镇{tail}", f"{head}农村{tail}"
             elif rate := _RATE_OF.match(sentence, f.end):
                 # 按不低于5%的幅度压减一般性支出
                 f.name, f.verb, f.span_end = rate.group("noun"), rate.group("verb"), rate.end()
@@ -540,7 +618,23 @@ def _name_figures(sentence: str) -> list[_Figure]:
                 previous = f.name
             cursor = f.span_end
             last = f
-    return [f for f in figs if f.name]
+    return [part for f in figs if f.name for part in _one_value_each(f)]
+
+
+def _one_value_each(f: _Figure) -> list[_Figure]:
+    """'九年义务教育巩固率、高中阶段毛入学率保持在97%以上', '基本养老保险和基本医疗保险参保率…':
+    one figure for each rate of the list."""
+    if not f.percent or not re.search(r"[、和]", f.name):
+        return [f]
+    parts = _complete_items([p for p in re.split(r"[、和]", f.name) if p])
+    if len(parts) < 2 or not all(_RATE_END.search(p) for p in parts):
+        return [f]
+    out = []
+    for part in parts:
+        g = copy.copy(f)
+        g.name = part
+        out.append(g)
+    return out
 
 
 def _status(para: Paragraph, sentence: str, report_year: int | None) -> tuple[str, int | None]:

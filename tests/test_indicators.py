@@ -68,6 +68,46 @@ def test_respective_lists_pair_items_with_values_and_carry_the_shared_suffix():
     assert [r.name for r in both] == ["城镇居民人均可支配收入", "农村居民人均可支配收入"]
 
 
+def test_list_items_share_the_part_they_have_in_common():
+    got = _figures(
+        "城镇、农村常住居民人均可支配收入分别增长4.4%、5.9%，"
+        "先进制造业、高技术制造业增加值占规模以上工业增加值比重分别达56.2%、34.7%。"
+    )
+    assert [r.name for r in got] == [
+        "城镇常住居民人均可支配收入",
+        "农村常住居民人均可支配收入",
+        "先进制造业增加值占规模以上工业增加值比重",
+        "高技术制造业增加值占规模以上工业增加值比重",
+    ]
+    got = _figures("生猪、家禽年出栏量分别稳定在3900万头、13.5亿只以上。", PLAN, 2026)
+    assert [(r.name, r.qualifier) for r in got] == [
+        ("生猪年出栏量", "以上"),
+        ("家禽年出栏量", "以上"),
+    ]
+    # Items stating their own figures, values in the next clause; a unit given once for a list.
+    got = _figures("全年接待游客3.23亿人次、游客花费3700亿元，分别增长8%、8.4%。")
+    assert [(r.name, r.value_text) for r in got][2:] == [("接待游客", "8%"), ("游客花费", "8.4%")]
+    got = _figures("水土流失、沙化土地面积分别净减少10.6万、3.3万平方公里。")
+    assert [(r.name, r.value, r.unit) for r in got] == [
+        ("水土流失面积净减少", 10.6, "万平方公里"),
+        ("沙化土地面积净减少", 3.3, "万平方公里"),
+    ]
+
+
+def test_one_value_for_several_rates_and_urban_rural_pairs_without_respectively():
+    got = _figures(
+        "九年义务教育巩固率、高中阶段毛入学率保持在97%以上，基本养老保险和基本医疗保险参保率保持在95%以上。"
+    )
+    assert [(r.name, r.value) for r in got] == [
+        ("九年义务教育巩固率", 97),
+        ("高中阶段毛入学率", 97),
+        ("基本养老保险参保率", 95),
+        ("基本医疗保险参保率", 95),
+    ]
+    got = _figures("城乡居民人均可支配收入年均增长5.3%、8.1%。")
+    assert [r.name for r in got] == ["城镇居民人均可支配收入年均", "农村居民人均可支配收入年均"]
+
+
 def test_counts_before_their_noun_are_named_by_it_and_modifiers_are_not_figures():
     got = _figures("新增4个省级临床重点专科、8家县域医疗卫生次中心。")
     assert [(r.name, r.value, r.kind) for r in got] == [
