@@ -82,6 +82,11 @@ _BARE_PEOPLE = re.compile(
 _UNIT_NEXT = re.compile(
     r"[\d千百元人户个家项所座张套辆台次件处起批名口条吨亩头只天倍斤公平立兆美%％]"
 )
+_RATIO = r"\d+(?:\.\d+)?[∶:]\d+(?:\.\d+)?[∶:]\d+(?:\.\d+)?"
+_SECTORS = re.compile(
+    r"三次产业(?:比重|比例|结构|构成)?(?:由(?P<before>" + _RATIO + r"))?[^，,；;。\d]{0,8}?"
+    r"(?:为|到|至)(?P<after>" + _RATIO + r")"
+)
 # A number of a list whose unit comes with the last one (10.6万、3.8万、3.3万平方公里).
 _BARE_ITEM = re.compile(_NUM_START + r"(?P<num>\d+(?:\.\d+)?)(?P<mult>万亿|亿|万)?(?:、|和)$")
 # The upper end of a range: 6%－6.5%, 5%—5.5%, 8%至10%.
@@ -98,13 +103,13 @@ _TRAIL = re.compile(
     r"(?:分别|(?<!年)均|共|(?<!年)累计|同比|比上年|较上年|全年|预计|达到|达|为|是|至|到|实现|完成|"
     r"(?:增加|提高|提升|上升|扩大|增长|降低|下降|减少|增|降)(?:到|至)|"
     r"增长|增速|增幅|提高|提升|上升|回升|提速|上涨|涨幅|下降|减少|降低|缩短|压减|压缩|稳定在|保持|"
-    r"控制在|控制|首次|实际|接连|连年|连续|持续|已|拟按|按|拟安排|安排|去年|今年|约有|共有|已有|"
+    r"控制在|控制|首次|实际|接连|连年|连续|持续|已|拟按|按|拟安排|安排|去年|今年|约有|共有|已有|从|由|"
     r"超过|超|突破|不低于|不少于|不超过|至少|高于|低于|约|近|逾|共计|合计|总计|其中|在|了|的)+$"
 )
 # Openers trimmed from the start of a name.
 _LEAD = re.compile(
-    r"^(?:[（(][^）)]*[）)]|预计|全年|今年|去年|其中|累计|力争|确保|努力|争取|推动|实现|"
-    r"完成|共|并|和|及|与|、|全市|年内|当年|分别|努力做到|做到|至少|再|要|将|拟|安排|落实|但|而)+"
+    r"^(?:[（(][^）)]*[）)]|[—－]+|预计|全年|今年|去年|其中|累计|力争|确保|努力|争取|推动|实现|"
+    r"完成|共|并|和|及|与|、|全市|年内|当年|分别|努力做到|做到|至少|再|要|将|拟|安排|落实|但|而|提出)+"
 )
 _COMPARED = re.compile(r"与[^，,；;]{0,12}?相比|同比|比上年|较上年|比去年")
 _RESPECTIVE = re.compile(r"分别")
@@ -122,7 +127,17 @@ _SHARED_SUFFIX = re.compile(
 # A name that is a whole indicator: it takes nothing from the other items of its list.
 _INDICATOR_END = re.compile(r"(?:率|额|值|量|数|资|入|出|积|价|费|金|款|重|比|税|耗|产)$")
 _RATE_END = re.compile(r"(?:率|比重|比例|占比)$")
+_PERIOD_SUFFIX = re.compile(r"(?:年均|累计)$")
 _NEXT_IN_LIST = re.compile(r"、" + _NUM_START + r"\d")
+# Five-year periods: a plan's own (“十五五”时期) and a review's (这五年, 过去一年).
+_FIVE_YEAR_PLAN = re.compile(r"“?(十[一二三四五]?|[六七八九])五”?(?:时期|规划|期间|目标|发展|以来)")
+_PERIOD_OPENING = re.compile(
+    r"(?P<five>五年|“?十[一二三四五]?五”?(?:时期|期间|以来))|(?P<one>一年|去年|(?:19|20)\d\d年是|刚刚过去的)"
+)
+_CUMULATIVE = re.compile(r"^growth|累计")  # a change over the five years, not a level
+_PERIOD_IN = re.compile(r"年均|[一二三四五六七八九十两多几\d]年")
+_COMPARISON = re.compile(r"高于|低于|优于|快于|慢于|比")
+_BY_YEAR = re.compile(r"(?:到|至)((?:19|20)\d\d)年")
 _PLAN_CUES = re.compile(r"力争|确保|目标|预期|计划|争取|努力|要|将")
 _RESULT_CUES = re.compile(r"预计|完成了|实现了|取得|累计|同比|去年")
 _NOUN_END = re.compile(
@@ -147,6 +162,15 @@ _PREDICATE = re.compile(
 )
 # Between two counts of one list: 、, 和, 及, maybe with examples (和“桦加沙”等15个台风).
 _LIST_LINK = re.compile(r"[、和及](?:[^，,；;。、]*等)?")
+# 由A提高到B: the start (从2007年的639亿元) and the end (增加到2012年的1923亿元) of a change.
+_CHANGE_FROM = re.compile(
+    r"(?:从|由)[^\d，,；;。、从由]{0,5}?"
+    r"(?:(?P<year>(?:19|20)\d\d)年(?:底|末)?的?|去年(?:底|末)?的?)?$"
+)
+_CHANGE_TO = re.compile(
+    r"(?:提高|增加|上升|提升|下降|降低|减少|增长|扩大|缩小|调整|优化|跃升|攀升|降|升)?"
+    r"(?:到|至|为)(?:(?P<year>(?:19|20)\d\d)年(?:底|末)?的?|去年(?:底|末)?的?)?"
+)
 _SUBJECT_LEAD = re.compile(r"^(?:.*等|全[省市区国县疆]|其中|共有|另有|每年)?$")
 _AFTER_VALUE = re.compile(r"安排|的[^，,；;。]{0,6}水平|的幅度")
 _RATE_OF = re.compile(
@@ -192,8 +216,9 @@ class _Figure:
     """A figure found in a sentence: where it is, what it says, and (once named) its name."""
 
     __slots__ = (
-        "count_noun", "count_verb", "end", "item", "name", "people", "post", "pre", "qualifier",
-        "span_end", "span_start", "start", "unit", "unit_word", "value", "value_text", "verb",
+        "base", "count_noun", "count_verb", "end", "item", "name", "people", "post", "pre",
+        "qualifier", "span_end", "span_start", "start", "unit", "unit_word", "value", "value_text",
+        "verb", "year",
     )  # fmt: skip
 
     def __init__(
@@ -217,6 +242,8 @@ class _Figure:
         self.pre, self.post = pre, post
         self.qualifier = qualifier or pre or post
         self.people = False  # a bare 1400万 counting people
+        self.base = False  # the start of 由A提高到B: a value of the year before the period
+        self.year: int | None = None  # a year the sentence gives the figure (从2007年的639亿元)
         self.name = ""
         self.span_start, self.span_end = start, end
         self.verb = ""
@@ -290,9 +317,26 @@ def _find(sentence: str) -> list[_Figure]:
             found[-1].people = True
     for f in list(found):
         found.extend(_unit_shared(sentence, f, free))
+    found.extend(_sectors(sentence, free))
     found.sort(key=lambda f: f.start)
     found = [f for f in found if not _quoted(sentence, f.start)]
     return _join_ranges(sentence, found)
+
+
+def _sectors(sentence: str, free: Callable[[int, int], bool]) -> list[_Figure]:
+    """'三次产业比重为4.0∶37.7∶58.3' (or 由…调整为…): the share of each sector."""
+    out: list[_Figure] = []
+    for m in _SECTORS.finditer(sentence):
+        for group, base in (("before", True), ("after", False)):
+            if not m.group(group) or not free(m.start(group), m.end(group)):
+                continue
+            for i, num in enumerate(re.finditer(r"\d+(?:\.\d+)?", m.group(group))):
+                at = m.start(group) + num.start()
+                f = _Figure(sentence, at, at + len(num.group(0)), float(num.group(0)), "%")
+                f.name = f"第{'一二三'[i]}产业比重"
+                f.span_start, f.span_end, f.base = m.start(), m.end(), base
+                out.append(f)
+    return out
 
 
 def _unit_shared(sentence: str, f: _Figure, free: Callable[[int, int], bool]) -> list[_Figure]:
@@ -346,6 +390,26 @@ def _join_ranges(sentence: str, figs: list[_Figure]) -> list[_Figure]:
     return out
 
 
+def _share_subject(sentence: str, f: _Figure) -> tuple[str, int] | None:
+    """A share that opens its clause, named by what the clause says of its noun: '每年70%以上的
+    财政支出投入民生领域' -> (每年投入民生领域的财政支出比重, end of the statement)."""
+    start = max(sentence.rfind(c, 0, f.start) for c in _CLAUSE_END) + 1
+    lead = sentence[start : f.start].strip(" 、")
+    if not _SUBJECT_LEAD.match(lead):
+        return None
+    end = next(
+        (i for i in range(f.end, len(sentence)) if sentence[i] in _CLAUSE_END), len(sentence)
+    )
+    noun_start = f.end + sentence.startswith("的", f.end)
+    pred = _PREDICATE.search(sentence, noun_start, end)
+    if not pred or pred.start() - noun_start < 2:
+        return None
+    pred_end = sentence.find("、", pred.start(), end)
+    pred_end = end if pred_end < 0 else pred_end
+    noun = sentence[noun_start : pred.start()]
+    return f"{lead}{sentence[pred.start() : pred_end]}的{noun}比重", pred_end
+
+
 def _modifier(sentence: str, f: _Figure) -> bool:
     """True when the figure only qualifies a following noun (5亿元以上项目, 2×475兆瓦燃气轮机)."""
     after = sentence[f.end : f.end + 1]
@@ -353,6 +417,10 @@ def _modifier(sentence: str, f: _Figure) -> bool:
         return False
     if _AFTER_VALUE.match(sentence, f.end):
         return False  # 赤字率拟按3%安排, 稳定在5%左右的较低水平, 按5%的幅度压减…
+    if _CHANGE_FROM.search(sentence, 0, f.start):
+        return False  # 从11.37万亿元提高到14.58万亿元
+    if f.percent and _share_subject(sentence, f):
+        return False  # 90%的县医院达到三级医院服务能力水平
     # 30户以上自然村, 6万立方米短流程…: a threshold or a size within a name.
     return bool(f.post) or not f.counter
 
@@ -361,7 +429,8 @@ def _figures(sentence: str) -> list[_Figure]:
     return [
         f
         for f in _find(sentence)
-        if not _modifier(sentence, f) and not (f.counter and sentence.startswith("方面", f.end))
+        if f.name
+        or (not _modifier(sentence, f) and not (f.counter and sentence.startswith("方面", f.end)))
     ]
 
 
@@ -515,6 +584,10 @@ def _respective(
     return True
 
 
+def _year(text: str | None) -> int | None:
+    return int(text) if text else None
+
+
 def _lead_name(lead: str, f: _Figure, subject: str, time_word: str) -> tuple[str, str, bool]:
     """The name the text before a figure gives it: (name, time word, names an indicator).
 
@@ -604,6 +677,22 @@ def _name_figures(sentence: str) -> list[_Figure]:
                     # 城乡居民人均可支配收入年均增长5.3%、8.1%: urban, then rural.
                     head, tail = last.name.split("城乡", 1)
                     last.name, f.name = f"{head}城镇{tail}", f"{head}农村{tail}"
+            elif f.percent and (share := _share_subject(sentence, f)):
+                f.name, f.span_end = share
+            elif (
+                last is not None
+                and last.base
+                and last.name
+                and (to := _CHANGE_TO.fullmatch(lead.strip(" ，,")))
+            ):
+                # 地区生产总值从11.37万亿元提高到14.58万亿元: the end value of the same indicator.
+                f.name, f.span_start = last.name, last.span_start
+                f.year = _year(to.group("year"))
+            elif since := _CHANGE_FROM.search(lead):
+                # …从11.37万亿元…: the start value, of the year before the period.
+                name, time_word, _ = _lead_name(lead[: since.start()], f, subject, time_word)
+                f.name = name if len(name) >= 2 else previous
+                f.base, f.year = True, _year(since.group("year"))
             elif rate := _RATE_OF.match(sentence, f.end):
                 # 按不低于5%的幅度压减一般性支出
                 f.name, f.verb, f.span_end = rate.group("noun"), rate.group("verb"), rate.end()
@@ -622,17 +711,24 @@ def _name_figures(sentence: str) -> list[_Figure]:
 
 
 def _one_value_each(f: _Figure) -> list[_Figure]:
-    """'九年义务教育巩固率、高中阶段毛入学率保持在97%以上', '基本养老保险和基本医疗保险参保率…':
-    one figure for each rate of the list."""
-    if not f.percent or not re.search(r"[、和]", f.name):
+    """'九年义务教育巩固率、高中阶段毛入学率保持在97%以上', '研发经费投入、高技术制造业增加值年均
+    增长10%': one figure for each indicator of the list (a short conjunct joined by 和, as in
+    新能源和可再生能源, is part of one name)."""
+    if not f.percent:
         return [f]
-    parts = _complete_items([p for p in re.split(r"[、和]", f.name) if p])
-    if len(parts) < 2 or not all(_RATE_END.search(p) for p in parts):
+    period = _PERIOD_SUFFIX.search(f.name)
+    name = f.name[: period.start()] if period else f.name
+    parts = [p for p in re.split(r"、|(?<=[^、和]{4})和", name) if p]
+    if len(parts) < 2:
+        return [f]
+    whole = all(_INDICATOR_END.search(p) for p in parts)  # not 电子信息、装备制造业增加值
+    parts = _complete_items(parts)
+    if not (whole or all(_RATE_END.search(p) for p in parts)):
         return [f]
     out = []
     for part in parts:
         g = copy.copy(f)
-        g.name = part
+        g.name = part + (period.group(0) if period else "")
         out.append(g)
     return out
 
@@ -649,6 +745,31 @@ def _status(para: Paragraph, sentence: str, report_year: int | None) -> tuple[st
     return "", None
 
 
+def _plan_end(section: tuple[str, ...]) -> int | None:
+    """The last year of a five-year plan a section is about: “十五五”时期主要目标 -> 2030."""
+    for title in reversed(section):
+        m = _FIVE_YEAR_PLAN.search(title)
+        if m:
+            number = m.group(1)
+            n = (
+                10 + _CN_DIGITS.get(number[1:], 0)
+                if number.startswith("十")
+                else _CN_DIGITS[number]
+            )
+            return 1955 + 5 * n if n >= 6 else None
+    return None
+
+
+def _five_years(para: Paragraph) -> bool | None:
+    """True when a review paragraph opens on the five years (这五年, 过去五年, “十四五”时期…),
+    False when on the one year (过去一年, 一年来, 2025年是…); None when it says neither."""
+    opening = "".join(para.sentences[:2]) or para.text[:120]
+    last = None
+    for m in _PERIOD_OPENING.finditer(opening):
+        last = m
+    return None if last is None else bool(last.group("five"))
+
+
 def _kind(f: _Figure, sentence: str) -> str:
     if f.unit_word in ("%", "％", "个百分点", "成"):
         growth = f.unit_word == "个百分点" or _GROWTH_VERBS.search(f.verb.strip())
@@ -661,23 +782,56 @@ def _kind(f: _Figure, sentence: str) -> str:
 
 
 def extract_paragraph(
-    para: Paragraph, *, title: str = "", region: str = "", report_year: int | None = None
+    para: Paragraph,
+    *,
+    title: str = "",
+    region: str = "",
+    report_year: int | None = None,
+    five_years: bool | None = None,
 ) -> list[Indicator]:
-    """Every figure of one paragraph, in order (headings have none)."""
+    """Every figure of one paragraph, in order (headings have none).
+
+    `five_years`: whether a review paragraph is about the five years of a plan rather than the
+    last year (`extract` follows it from paragraph to paragraph); None reads it from the
+    paragraph's own opening."""
     if para.is_heading:
         return []
+    if five_years is None:
+        five_years = bool(_five_years(para))
+    five_years = five_years and para.period == REVIEW
+    plan_end = _plan_end(para.section) if para.period == PLAN else None
     out = []
     for sentence in para.sentences:
+        status, year = _status(para, sentence, report_year)
+        if not status:
+            continue  # neither a result nor a target: not a figure we can label
         for f in _name_figures(sentence):
-            status, year = _status(para, sentence, report_year)
-            if not status:
-                continue  # neither a result nor a target: not a figure we can label
             unit, kind = f.unit, _kind(f, sentence)
             if unit == "个" and _POINTS_LIST.match(sentence, f.end):
                 unit, kind = "个百分点", GROWTH  # 超目标任务42个、23个百分点
             value = f.value
             if kind == GROWTH and _DECREASE.search(f.verb):
                 value = -value
+            name, f_status, f_year = f.name, status, year
+            if status == TARGET:
+                by = _BY_YEAR.findall(sentence, 0, f.start)
+                f_year = int(by[-1]) if by else plan_end or year
+            if f.year:
+                f_year = f.year
+            elif f.base and year:
+                # The start of 由A提高到B: the year before the period (or before the plan).
+                f_status = RESULT
+                if status == TARGET:
+                    f_year = (report_year or year) - 1  # where the plan starts from
+                else:
+                    f_year = year - (5 if five_years else 1)
+            if (
+                five_years
+                and _CUMULATIVE.search(f"{kind} {f.verb}")
+                and not _PERIOD_IN.search(name)
+                and not _COMPARISON.search(f.verb)
+            ):
+                name = name.replace("累计", "") + "五年累计"  # 城镇累计新增就业 over the five years
             out.append(
                 Indicator(
                     doc_id=para.doc_id,
@@ -687,14 +841,14 @@ def extract_paragraph(
                     section=SECTION_SEP.join(para.section),
                     sentence=sentence,
                     span=sentence[f.span_start : f.span_end].strip("、，, "),
-                    name=f.name,
+                    name=name,
                     value=value,
                     value_text=f.value_text,
                     unit=unit,
                     kind=kind,
                     qualifier=f.qualifier,
-                    year=year,
-                    status=status,
+                    year=f_year,
+                    status=f_status,
                     period=para.period_label,
                 )
             )
@@ -710,8 +864,18 @@ def extract(
 ) -> list[Indicator]:
     """Every figure of the given paragraphs of one report."""
     out: list[Indicator] = []
-    for p in paragraphs:
-        out.extend(extract_paragraph(p, title=title, region=region, report_year=report_year))
+    five_years = False  # the review is about the five years of a plan, until it turns to one
+    for p in sorted(paragraphs, key=lambda p: p.number):
+        if p.period != REVIEW:
+            five_years = False
+        elif not p.is_heading:
+            opens = _five_years(p)
+            five_years = five_years if opens is None else opens
+        out.extend(
+            extract_paragraph(
+                p, title=title, region=region, report_year=report_year, five_years=five_years
+            )
+        )
     return out
 
 

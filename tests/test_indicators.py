@@ -12,7 +12,7 @@ import pytest
 from assistant import DocumentNotFoundError, InputError
 from assistant.cli import main
 from assistant.indicator_store import FILENAME
-from assistant.indicators import extract_paragraph, to_csv
+from assistant.indicators import extract, extract_paragraph, to_csv
 from assistant.types import PLAN, REVIEW, Paragraph
 
 from .conftest import CITY, DISTRICT
@@ -217,6 +217,71 @@ def test_prices_rise_people_are_amounts_and_quoted_numbers_are_names():
     got = _figures("居民消费价格上涨2.1%，出境旅游超过1.2亿人次，新增58名国家级非遗代表性传承人。")
     assert [(r.value, r.kind) for r in got] == [(2.1, "growth"), (1.2, "level"), (58, "level")]
     assert _figures("推出稳经济“30条”。") == []
+
+
+def test_a_change_from_a_to_b_gives_both_values_each_with_its_year():
+    got = _figures("城市低保人均保障标准从796元/月提高至842元/月。", year=2025, report_year=2026)
+    assert [(r.name, r.value, r.year) for r in got] == [
+        ("城市低保人均保障标准", 796, 2024),
+        ("城市低保人均保障标准", 842, 2025),
+    ]
+    got = _figures("补贴资金从2007年的639亿元增加到2012年的1923亿元。", year=2012, report_year=2013)
+    assert [(r.value, r.year) for r in got] == [(639, 2007), (1923, 2012)]
+    got = _figures("三次产业结构由8.7∶41.2∶50.1调整为7.4∶39.8∶52.8。", year=2025, report_year=2026)
+    assert [(r.name, r.value, r.unit, r.kind, r.year) for r in got] == [
+        ("第一产业比重", 8.7, "%", "share", 2024),
+        ("第二产业比重", 41.2, "%", "share", 2024),
+        ("第三产业比重", 50.1, "%", "share", 2024),
+        ("第一产业比重", 7.4, "%", "share", 2025),
+        ("第二产业比重", 39.8, "%", "share", 2025),
+        ("第三产业比重", 52.8, "%", "share", 2025),
+    ]
+
+
+def _report(*texts: tuple[str, str, int, tuple[str, ...]]) -> list:
+    paras = [
+        Paragraph("d", i, text, section, (text,), period, year)
+        for i, (text, period, year, section) in enumerate(texts, 1)
+    ]
+    return extract(paras, report_year=2026)
+
+
+def test_a_review_of_five_years_labels_its_changes_and_start_values():
+    got = _report(
+        ("这五年，全省常住人口城镇化率61.61%、提高5.1个百分点。", REVIEW, 2025, ("一、",)),
+        ("——地区生产总值从11.37万亿元提高到14.58万亿元，能耗下降8.1%。", REVIEW, 2025, ("一、",)),
+        ("过去一年，城镇累计新增就业75.7万人，能耗下降2.1%。", REVIEW, 2025, ("一、",)),
+    )
+    assert [(r.name, r.value, r.year) for r in got] == [
+        ("全省常住人口城镇化率", 61.61, 2025),
+        ("全省常住人口城镇化率五年累计", 5.1, 2025),
+        ("地区生产总值", 11.37, 2020),
+        ("地区生产总值", 14.58, 2025),
+        ("能耗五年累计", -8.1, 2025),
+        ("城镇累计新增就业", 75.7, 2025),
+        ("能耗", -2.1, 2025),
+    ]
+
+
+def test_targets_of_a_five_year_plan_or_a_stated_year_carry_that_year():
+    got = _report(
+        ("地区生产总值年均增长5%左右。", PLAN, 2026, ("二、“十五五”时期主要目标",)),
+        ("到2027年，新建充电设施50万个。", PLAN, 2026, ("三、2026年工作",)),
+        ("地区生产总值增长5%。", PLAN, 2026, ("三、2026年工作",)),
+    )
+    assert [(r.name, r.year) for r in got] == [
+        ("地区生产总值年均", 2030),
+        ("新建充电设施", 2027),
+        ("地区生产总值", 2026),
+    ]
+
+
+def test_a_share_that_opens_its_clause_is_named_by_what_is_said_of_its_noun():
+    got = _figures("90%的县医院达到三级医院服务能力水平，八成以上财政资金用于民生。")
+    assert [(r.name, r.value, r.unit, r.kind) for r in got] == [
+        ("达到三级医院服务能力水平的县医院比重", 90, "%", "share"),
+        ("用于民生的财政资金比重", 8, "成", "share"),
+    ]
 
 
 def test_status_from_cue_words_when_the_paragraph_has_no_period():
