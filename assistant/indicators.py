@@ -100,16 +100,17 @@ _GROWTH_VERBS = re.compile(
 _DECREASE = re.compile(r"下降|减少|降低|缩短|压减|压缩|下滑|低于")
 # Verbs and links trimmed from the end of a name (the figure follows them).
 _TRAIL = re.compile(
-    r"(?:分别|(?<!年)均|共|(?<!年)累计|同比|比上年|较上年|全年|预计|达到|达|为|是|至|到|实现|完成|"
+    r"(?:分别|(?<![年平])均|共|(?<!年)累计|同比|比上年|较上年|全年|预计|达到|达|为|是|至|到|实现|完成|"
     r"(?:增加|提高|提升|上升|扩大|增长|降低|下降|减少|增|降)(?:到|至)|"
     r"增长|增速|增幅|提高|提升|上升|回升|提速|上涨|涨幅|下降|减少|降低|缩短|压减|压缩|稳定在|保持|"
     r"控制在|控制|首次|实际|接连|连年|连续|持续|已|拟按|按|拟安排|安排|去年|今年|约有|共有|已有|从|由|"
+    r"跨越|等|"
     r"超过|超|突破|不低于|不少于|不超过|至少|高于|低于|约|近|逾|共计|合计|总计|其中|在|了|的)+$"
 )
 # Openers trimmed from the start of a name.
 _LEAD = re.compile(
     r"^(?:[（(][^）)]*[）)]|[—－]+|预计|全年|今年|去年|其中|累计|力争|确保|努力|争取|推动|实现|"
-    r"完成|共|并|和|及|与|、|全市|年内|当年|分别|努力做到|做到|至少|再|要|将|拟|安排|落实|但|而|提出)+"
+    r"完成|共|并|和|及|与|、|全[市省区县疆]|年内|当年|分别|努力做到|做到|至少|再|要|将|拟|安排|落实|但|而|提出)+"
 )
 _COMPARED = re.compile(r"与[^，,；;]{0,12}?相比|同比|比上年|较上年|比去年")
 _RESPECTIVE = re.compile(r"分别")
@@ -125,7 +126,7 @@ _SHARED_SUFFIX = re.compile(
     r"(增加值|投资|收入|产值|总额|总量|经费|支出|产量|面积|人数|贷款余额|贷款|余额|用电量|增值税|产业规模)$"
 )
 # A name that is a whole indicator: it takes nothing from the other items of its list.
-_INDICATOR_END = re.compile(r"(?:率|额|值|量|数|资|入|出|积|价|费|金|款|重|比|税|耗|产)$")
+_INDICATOR_END = re.compile(r"(?:率|额|值|量|数|资|入|出|积|价|费|金|款|重|比|税|耗)$")
 _RATE_END = re.compile(r"(?:率|比重|比例|占比)$")
 _PERIOD_SUFFIX = re.compile(r"(?:年均|累计)$")
 _NEXT_IN_LIST = re.compile(r"、" + _NUM_START + r"\d")
@@ -141,7 +142,7 @@ _BY_YEAR = re.compile(r"(?:到|至)((?:19|20)\d\d)年")
 _PLAN_CUES = re.compile(r"力争|确保|目标|预期|计划|争取|努力|要|将")
 _RESULT_CUES = re.compile(r"预计|完成了|实现了|取得|累计|同比|去年")
 _NOUN_END = re.compile(
-    r"[，,；;：:。！？!?、（(\d]|等|和|及|与|分别|实现|全面|完成|达到|建成|开工|入选|第"
+    r"[，,；;：:。！？!?、（(\d]|等|和|及|与|分别|实现|全面|全部|完成|达到|建成|开工|入选|第"
 )
 
 # A name that says how or when but not what ("总量突破90万亿元", "五年年均增长5.2%",
@@ -152,6 +153,7 @@ _BARE = re.compile(
 )
 _PERIOD_TAIL = re.compile(r"(?:[一二三四五六七八九十两]+年|近?\d+年)?(?:累计|年均)+$")
 _HEADS_ONLY = re.compile(r"^(?:总量|总额|总规模|规模)$")
+_COMPARED_MID = re.compile(r"比去年|比上年|较上年|较去年")
 _COMPARED_LEAD = re.compile(r"^(?:比去年|比上年|较上年|较去年|同比)")
 # The change itself is the amount: 农村贫困人口减少1240万 is named …减少.
 _CHANGE_VERB = re.compile(r"(净?(?:减少|增加)|净增|下降|降低|压减|压缩|节约)$")
@@ -196,7 +198,7 @@ def _clauses(sentence: str) -> list[tuple[int, int]]:
 
 
 def _clean_name(text: str) -> str:
-    name = _COMPARED.sub("", text).strip(" 、，,")
+    name = _COMPARED.sub("", text).replace("预计", "").strip(" 、，,")
     for _ in range(3):
         before = name
         name = _LEAD.sub("", name).strip(" 、")
@@ -206,7 +208,11 @@ def _clean_name(text: str) -> str:
     name = _EXAMPLES.sub("", name) or name
     if len(name) > 24:
         # A long lead-in ("坚持…，实施…行动，全社会固定资产投资"): keep the part nearest the figure.
-        cut = max(name.rfind(c) for c in "，、的")
+        cut = max(
+            i
+            for c in "，、的"
+            if (i := name.rfind(c)) < 0 or c != "、" or not _RATE_END.search(name[:i])
+        )
         if 0 <= cut < len(name) - 2:
             name = name[cut + 1 :]
     return name
@@ -280,7 +286,11 @@ def _people_context(sentence: str, start: int, end: int) -> bool:
     """'农村贫困人口减少1240万', '近1400万农业转移人口': the bare number counts people."""
     before = re.split(r"[，,；;。、]", sentence[:start])[-1]
     after = re.split(r"[，,；;。、]", sentence[end:])[0]
-    return bool(re.search(r"人口[^\d]{0,4}$", before) or re.match(r"[^\d]{0,8}人口", after))
+    return bool(
+        re.search(r"人口[^\d]{0,4}$", before)
+        or re.match(r"[^\d]{0,8}人口", after)
+        or _PEOPLE_NOUN.match(after)
+    )
 
 
 def _find(sentence: str) -> list[_Figure]:
@@ -562,7 +572,7 @@ def _respective(
         items = [f"{base[0]}城镇{base[1]}", f"{base[0]}农村{base[1]}"]
     if len(items) != len(after):
         return False
-    names = _complete_items([_strip_figures(i) for i in items])
+    names = _complete_items([_LEAD.sub("", _strip_figures(i)) or i for i in items])
     if period:
         names = [n + period.group(0) for n in names]
     noun = re.sub(_GROWTH_VERBS.pattern.rstrip("$"), "", verb_text)
@@ -599,6 +609,12 @@ def _lead_name(lead: str, f: _Figure, subject: str, time_word: str) -> tuple[str
         rest = raw[compared.end() :]
         if not f.percent or re.sub(_GROWTH_VERBS.pattern.rstrip("$"), "", rest):
             return f"{subject}比上年{rest}", time_word, False
+    mid = _COMPARED_MID.search(raw)
+    if mid and not f.percent and len(raw) - mid.end() <= 4:
+        # 支出规模比去年扩大2万亿元: the amount is the change.
+        head = _clean_name(raw[: mid.start()])
+        if len(head) >= 2:
+            return f"{head}比上年{raw[mid.end() :]}", time_word, True
     name = _clean_name(lead)
     change = _CHANGE_VERB.search(raw)
     if change and not f.percent and name and not name.endswith(change.group(1)):
@@ -617,7 +633,11 @@ def _name_figures(sentence: str) -> list[_Figure]:
     if not figs:
         return []
     previous = ""  # the name of the figure before
-    subject = ""  # the last name that names an indicator itself
+    # The last name that names an indicator itself; at first, what a sentence opens on when its
+    # first figure only qualifies (地区生产总值跨越5000亿元大关，年均增长5.7%).
+    opening = re.split(r"[，,；;：:。]", sentence)[0]
+    subject = _clean_name(opening.split(next(iter(re.findall(r"\d", opening)), "\0"))[0])
+    subject = subject if 2 <= len(subject) <= 12 and re.search(r"\d", opening) else ""
     clause_before = ""
     for start, end in _clauses(sentence):
         before, clause_before = clause_before, sentence[start:end]
@@ -690,8 +710,12 @@ def _name_figures(sentence: str) -> list[_Figure]:
                 f.year = _year(to.group("year"))
             elif since := _CHANGE_FROM.search(lead):
                 # …从11.37万亿元…: the start value, of the year before the period.
-                name, time_word, _ = _lead_name(lead[: since.start()], f, subject, time_word)
+                name, time_word, names_subject = _lead_name(
+                    lead[: since.start()], f, subject, time_word
+                )
                 f.name = name if len(name) >= 2 else previous
+                if names_subject:
+                    subject = name
                 f.base, f.year = True, _year(since.group("year"))
             elif rate := _RATE_OF.match(sentence, f.end):
                 # 按不低于5%的幅度压减一般性支出
@@ -700,7 +724,10 @@ def _name_figures(sentence: str) -> list[_Figure]:
                 name, time_word, names_subject = _lead_name(lead, f, subject, time_word)
                 f.name = name if len(name) >= 2 else previous
                 if names_subject:
-                    subject = _PERIOD_TAIL.sub("", name) or name
+                    # 中央对地方转移支付增加约1.5万亿元、规模近9.8万亿元: the subject is the
+                    # indicator, not its change or its period.
+                    core = _COMPARED_MID.split(_PERIOD_TAIL.sub("", name))[0]
+                    subject = _CHANGE_VERB.sub("", core) or name
             if f.name.startswith("占") and previous:
                 f.name = previous + f.name  # 民生支出…，占一般公共预算支出的66.4%
             if f.name:

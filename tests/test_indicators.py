@@ -181,6 +181,21 @@ def test_an_amount_that_is_a_change_keeps_its_verb_and_trailing_adverbs_are_drop
     assert (cut.name, cut.value, cut.kind, cut.qualifier) == ("一般性支出", -5, "growth", "不低于")
 
 
+def test_the_subject_is_the_indicator_not_its_change_or_the_figure_that_only_qualified_it():
+    got = _figures(
+        "中央对地方转移支付增加约1.5万亿元、规模近9.8万亿元，增长18%。", PLAN, 2022, 2022
+    )
+    assert [r.name for r in got] == [
+        "中央对地方转移支付增加",
+        "中央对地方转移支付",
+        "中央对地方转移支付",
+    ]
+    (avg,) = _figures("地区生产总值跨越5000亿元大关，年均增长5.7%。", year=2025, report_year=2026)
+    assert (avg.name, avg.value) == ("地区生产总值年均", 5.7)
+    got = _figures("支出规模比去年扩大2万亿元以上，全区一产、二产增加值分别增长6%、5.2%。")
+    assert [r.name for r in got] == ["支出规模比上年扩大", "一产增加值", "二产增加值"]
+
+
 def test_decreases_points_and_shares():
     got = _figures("城镇调查失业率下降1.5个百分点，电商应用率达到85%，企业开办时间缩短40%。")
     assert [(r.name, r.value, r.unit, r.kind) for r in got] == [
@@ -253,8 +268,8 @@ def test_a_review_of_five_years_labels_its_changes_and_start_values():
         ("过去一年，城镇累计新增就业75.7万人，能耗下降2.1%。", REVIEW, 2025, ("一、",)),
     )
     assert [(r.name, r.value, r.year) for r in got] == [
-        ("全省常住人口城镇化率", 61.61, 2025),
-        ("全省常住人口城镇化率五年累计", 5.1, 2025),
+        ("常住人口城镇化率", 61.61, 2025),
+        ("常住人口城镇化率五年累计", 5.1, 2025),
         ("地区生产总值", 11.37, 2020),
         ("地区生产总值", 14.58, 2025),
         ("能耗五年累计", -8.1, 2025),
