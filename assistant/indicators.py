@@ -109,7 +109,7 @@ _TRAIL = re.compile(
 )
 # Openers trimmed from the start of a name.
 _LEAD = re.compile(
-    r"^(?:[（(][^）)]*[）)]|[—－]+|预计|全年|今年|去年|其中|累计|力争|确保|努力|争取|推动|实现|"
+    r"^(?:[（(][^）)]*[）)]|[—－]+|(?:19|20)\d\d年|预计|全年|今年|去年|其中|累计|力争|确保|努力|争取|推动|实现|"
     r"完成|共|并|和|及|与|、|全[市省区县疆]|年内|当年|分别|努力做到|做到|至少|再|要|将|拟|安排|落实|但|而|提出)+"
 )
 _COMPARED = re.compile(r"与[^，,；;]{0,12}?相比|同比|比上年|较上年|比去年")
@@ -156,7 +156,7 @@ _HEADS_ONLY = re.compile(r"^(?:总量|总额|总规模|规模)$")
 _COMPARED_MID = re.compile(r"比去年|比上年|较上年|较去年")
 _COMPARED_LEAD = re.compile(r"^(?:比去年|比上年|较上年|较去年|同比)")
 # The change itself is the amount: 农村贫困人口减少1240万 is named …减少.
-_CHANGE_VERB = re.compile(r"(净?(?:减少|增加)|净增|下降|降低|压减|压缩|节约)$")
+_CHANGE_VERB = re.compile(r"(净?(?:减少|增加)|净增|提高|下降|降低|压减|压缩|节约)$")
 # Where a count that opens its clause meets its predicate: 7所高职学校|入选国家“双高计划”.
 _PREDICATE = re.compile(
     r"(?<![所存现实正内外])在|新?获评|获得|被|入选|升格|享受|达到|实现|开展|开设|建成|开工|投产|"
@@ -537,16 +537,30 @@ def _strip_figures(text: str) -> str:
     return re.sub(r"\d+(?:\.\d+)?(?:万|亿)?[余多]?[个户家项所座]", "", text)
 
 
+def _parallel(sentence: str, start: int, figs: list[_Figure]) -> bool:
+    """'A、B、C x、y、z' without 分别: as many items before the figures as figures, all of one unit,
+    each figure after the first following a 、."""
+    if len(figs) < 2 or len({f.unit for f in figs}) > 1:
+        return False
+    if any(sentence[a.end : b.start] != "、" for a, b in itertools.pairwise(figs)):
+        return False
+    lead = sentence[start : figs[0].start]
+    return not re.search(r"\d", lead) and len(lead.split("、")) == len(figs)
+
+
 def _respective(
     sentence: str, start: int, end: int, figs: list[_Figure], previous_clause: str
 ) -> bool:
     """Name the figures of 'A、B分别增长x、y' in sentence[start:end]; True when it applied."""
     clause = sentence[start:end]
     m = _RESPECTIVE.search(clause)
-    if not m:
+    if m:
+        at, verb_end = start + m.start(), start + m.end()
+    elif _parallel(sentence, start, figs):
+        at = verb_end = figs[0].start  # 改造老旧供热、燃气、排水管网800公里、600公里、300公里
+    else:
         return False
-    at = start + m.start()
-    after = [f for f in figs if f.start > at]
+    after = [f for f in figs if f.start >= at]
     before_text = sentence[start:at]
     # "…增加值年均分别增长": 年均 belongs to every item.
     period = re.search(r"(?:年均|累计)$", before_text)
@@ -556,7 +570,7 @@ def _respective(
     items = [i for i in re.split(r"、", before_text) if i.strip()]
     if len(items) < len(after):
         items = [i for i in re.split(r"[、和及]", before_text) if i.strip()] or items
-    verb_text = sentence[start + m.end() : after[0].start] if after else ""
+    verb_text = sentence[verb_end : after[0].start] if after else ""
     if len(items) <= 1 and len(after) >= 2:
         # "推进27个省级重点项目、380余个市级重点项目建设，力争分别完成投资260亿元、750亿元":
         # the items are in the clause before.
@@ -598,11 +612,21 @@ def _year(text: str | None) -> int | None:
     return int(text) if text else None
 
 
+def _own_part(lead: str) -> str:
+    """The lead without a part that holds a figure of its own ('新建5个以上紧密型城市医疗集团、
+    区级覆盖率', '用户突破3500万、月访问量'): that part is about something else."""
+    if not re.search(r"\d(?![\d.]|年)", lead):
+        return lead  # no figure (a year is not one)
+    part = re.split(r"[、，,]", lead)[-1]
+    return part if len(part.strip()) >= 2 else lead
+
+
 def _lead_name(lead: str, f: _Figure, subject: str, time_word: str) -> tuple[str, str, bool]:
     """The name the text before a figure gives it: (name, time word, names an indicator).
 
     A bare 总量, 年均, 十年增加 or 比去年增加 takes the sentence's subject; an amount that is a
     change keeps its verb (农村贫困人口减少)."""
+    lead = _own_part(lead)
     raw = lead.strip(" 、，,")
     compared = _COMPARED_LEAD.match(raw)
     if compared and subject:
@@ -685,8 +709,9 @@ def _name_figures(sentence: str) -> list[_Figure]:
                         last.count_noun += tail
                         last.name += tail
                 else:
-                    verb = _clean_name(lead)
-                    verb = verb if len(verb) <= 6 else ""
+                    verb = _clean_name(_own_part(lead))
+                    # 宛平城等20处重点区域: the examples before 等 are not what is done.
+                    verb = verb if len(verb) <= 6 and not lead.endswith("等") else ""
                 f.count_noun, f.count_verb = noun, verb
                 f.name = f"{verb}{noun}" if noun else ""
                 f.span_end = f.end + used

@@ -94,6 +94,17 @@ def test_list_items_share_the_part_they_have_in_common():
     ]
 
 
+def test_items_and_values_in_parallel_pair_up_and_a_figure_elsewhere_in_the_lead_is_not_a_name():
+    got = _figures("改造老旧供热、燃气、排水管网800公里、600公里、300公里。", PLAN, 2026)
+    assert [(r.name, r.value) for r in got] == [
+        ("改造老旧供热管网", 800),
+        ("燃气管网", 600),
+        ("排水管网", 300),
+    ]
+    (rate,) = _figures("新建5个以上紧密型城市医疗集团、区级覆盖率达80%以上。", PLAN, 2026)
+    assert rate.name == "区级覆盖率"
+
+
 def test_one_value_for_several_rates_and_urban_rural_pairs_without_respectively():
     got = _figures(
         "九年义务教育巩固率、高中阶段毛入学率保持在97%以上，基本养老保险和基本医疗保险参保率保持在95%以上。"
