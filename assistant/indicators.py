@@ -104,7 +104,7 @@ _TRAIL = re.compile(
     r"(?:增加|提高|提升|上升|扩大|增长|降低|下降|减少|增|降)(?:到|至)|"
     r"增长|增速|增幅|提高|提升|上升|回升|提速|上涨|涨幅|下降|减少|降低|缩短|压减|压缩|稳定在|保持|"
     r"控制在|控制|首次|实际|接连|连年|连续|持续|已|拟按|按|拟安排|安排|去年|今年|约有|共有|已有|从|由|"
-    r"跨越|等|"
+    r"跨越|等|各|"
     r"超过|超|突破|不低于|不少于|不超过|至少|高于|低于|约|近|逾|共计|合计|总计|其中|在|了|的)+$"
 )
 # Openers trimmed from the start of a name.
@@ -615,8 +615,8 @@ def _year(text: str | None) -> int | None:
 def _own_part(lead: str) -> str:
     """The lead without a part that holds a figure of its own ('新建5个以上紧密型城市医疗集团、
     区级覆盖率', '用户突破3500万、月访问量'): that part is about something else."""
-    if not re.search(r"\d(?![\d.]|年)", lead):
-        return lead  # no figure (a year is not one)
+    if not re.search(r"\d(?![\d.A-Za-z]|年)", lead):
+        return lead  # no figure (a year or a grade such as 5A级 is not one)
     part = re.split(r"[、，,]", lead)[-1]
     return part if len(part.strip()) >= 2 else lead
 
@@ -702,7 +702,11 @@ def _name_figures(sentence: str) -> list[_Figure]:
             if f.counter and after and after not in _CLAUSE_END and after not in "、）)”》（(":
                 # A count before its noun: 新增4个省级临床重点专科, 引进…项目5个 is the other way.
                 noun, used = _count_noun(sentence, f.end)
-                if _LIST_LINK.fullmatch(lead.strip()) and last is not None and last.count_noun:
+                if (
+                    last is not None
+                    and last.count_noun
+                    and _LIST_LINK.fullmatch(sentence[last.span_end : f.start].strip())
+                ):
                     verb = last.count_verb  # 建成4个国家级、4个自治区级区域医疗中心
                     if last.count_noun.endswith("级") and "级" in noun:
                         tail = noun.split("级", 1)[1]
@@ -749,15 +753,16 @@ def _name_figures(sentence: str) -> list[_Figure]:
                 name, time_word, names_subject = _lead_name(lead, f, subject, time_word)
                 f.name = name if len(name) >= 2 else previous
                 if names_subject:
-                    # 中央对地方转移支付增加约1.5万亿元、规模近9.8万亿元: the subject is the
-                    # indicator, not its change or its period.
+                    # 中央对地方转移支付增加约1.5万亿元、规模近9.8万亿元; 净增各类经营主体1.9万户、
+                    # 总量达22.3万户: the subject is the indicator, not its change or period.
                     core = _COMPARED_MID.split(_PERIOD_TAIL.sub("", name))[0]
-                    subject = _CHANGE_VERB.sub("", core) or name
+                    subject = re.sub(r"^(?:净增|新增)", "", _CHANGE_VERB.sub("", core)) or name
             if f.name.startswith("占") and previous:
                 f.name = previous + f.name  # 民生支出…，占一般公共预算支出的66.4%
             if f.name:
                 previous = f.name
-            cursor = f.span_end
+            # After a count, its noun still leads to what follows: 18个目标镇（街道）改造厨房1.14万户.
+            cursor = f.end if f.count_noun else f.span_end
             last = f
     return [part for f in figs if f.name for part in _one_value_each(f)]
 
