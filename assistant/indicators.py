@@ -2,19 +2,30 @@
 
 A figure is a number with a unit (亿元, 万人, %, 个百分点, 个, 公里…) stated as the value of an
 indicator: 地区生产总值1800亿元左右, 增长7.0%左右, 新增城镇就业5800人以上, 新增4个省级临床重点专科.
-Numbers that only qualify a name (5亿元以上项目, 2×475兆瓦燃气轮机, 第3位, 2024年) are not.
+Also 600多万套, 突破万亿元, 八成以上, 842元/月, and a bare 1240万 when it counts people (…人口).
+Numbers that only qualify a name (5亿元以上项目, 2×475兆瓦燃气轮机, 第3位, 2024年, 稳经济“30条”)
+are not. A range (6%－6.5%) is one figure: the lower bound, the rest as qualifier.
 
 Rules, per clause of a sentence:
 
-- the indicator name is the text before the figure, trimmed of verbs (增长, 达到, 实现…); a
-  figure with no name of its own ("…1800亿元左右、增长7.0%左右") shares the previous subject;
-- "A、B、C分别增长x、y、z" pairs items with values (a shared suffix such as 增加值 is carried
-  over, "城乡居民…分别" means urban and rural);
-- a count before its noun ("新增4个省级临床重点专科") is named by the noun after it;
-- kind: growth (a change in % or 个百分点 after 增长/下降/提高…), share (other %), count
-  (个, 户, 家…), level (amounts: 亿元, 万人, 公里…);
+- the indicator name is the text before the figure, trimmed of verbs and adverbs (增长, 达到,
+  控制在, 实际…); a figure with no name of its own ("…1800亿元左右、增长7.0%左右") shares the
+  subject, and so do names that only say how or when (总量, 年均, 十年增加, 比去年增加); an amount
+  that is a change keeps its verb (农村贫困人口减少1240万);
+- "A、B、C分别增长x、y、z" (or items and values in parallel) pairs items with values, each item
+  completed from the last (城镇、农村常住居民人均可支配收入; a shared suffix such as 增加值;
+  "城乡居民…" means urban and rural); one value stated for several rates gives one figure each;
+- a count before its noun ("新增4个省级临床重点专科") is named by the noun after it, and by what
+  its clause says of it when it opens the clause ("7所高职学校入选…" -> 入选…的高职学校); so is a
+  share that opens its clause ("90%的县医院达到…");
+- "由A提高到B" gives both values, A of the year before the period; "三次产业比重为a∶b∶c" the
+  three sector shares;
+- kind: growth (a change in %, 成 or 个百分点 after 增长/下降/提高/上涨…), share (other %), count
+  (个, 户, 家…), level (amounts: 亿元, 万人, 公里…, and people counted in 名 or 人次);
 - status and year come from the paragraph's period (review: result; plan: target), and cue
-  words (力争, 确保, 目标; 预计, 完成了) decide when the paragraph has no period.
+  words (力争, 确保, 目标; 预计, 完成了) decide when the paragraph has no period. A review that
+  turns to the five years of a plan (这五年, “十四五”时期…) labels its changes 五年累计; targets
+  under a 十五五 heading are for 2030, and 到2027年 sets the year of what follows it.
 """
 
 from __future__ import annotations
@@ -29,7 +40,7 @@ from collections.abc import Callable, Iterable
 from .types import PLAN, RESULT, REVIEW, SECTION_SEP, TARGET, Indicator, Paragraph, Report
 
 # Bump when extraction changes: stored tables are rebuilt from the stored paragraphs.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 
 LEVEL, GROWTH, SHARE, COUNT = "level", "growth", "share", "count"
 KINDS = (LEVEL, GROWTH, SHARE, COUNT)
@@ -94,15 +105,15 @@ _RANGE_SEP = r"(?:[－—–~～\-]{1,2}|至|到)"
 _LOWER_BOUND = re.compile(r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)[－—–~～\-]{1,2}$")
 _CLAUSE_END = "，,；;：:。！？!?"
 _GROWTH_VERBS = re.compile(
-    r"(增长|增速|增幅|提高|提升|上升|回升|提速|上涨|涨幅|下降|减少|降低|缩短|压减|压缩|下滑|"
+    r"(增长|增速|增幅|提高|提升|上升|回升|提速|上涨|涨幅|上调|下调|下降|减少|降低|缩短|压减|压缩|下滑|"
     r"高于|低于)了?$"
 )
-_DECREASE = re.compile(r"下降|减少|降低|缩短|压减|压缩|下滑|低于")
+_DECREASE = re.compile(r"下降|下调|减少|降低|缩短|压减|压缩|下滑|低于")
 # Verbs and links trimmed from the end of a name (the figure follows them).
 _TRAIL = re.compile(
     r"(?:分别|(?<![年平])均|共|(?<!年)累计|同比|比上年|较上年|全年|预计|达到|达|为|是|至|到|实现|完成|"
     r"(?:增加|提高|提升|上升|扩大|增长|降低|下降|减少|增|降)(?:到|至)|"
-    r"增长|增速|增幅|提高|提升|上升|回升|提速|上涨|涨幅|下降|减少|降低|缩短|压减|压缩|稳定在|保持|"
+    r"增长|增速|增幅|提高|提升|上升|回升|提速|上涨|涨幅|上调|下调|下降|减少|降低|缩短|压减|压缩|稳定在|保持|"
     r"控制在|控制|首次|实际|接连|连年|连续|持续|已|拟按|按|拟安排|安排|去年|今年|约有|共有|已有|从|由|"
     r"跨越|等|各|"
     r"超过|超|突破|不低于|不少于|不超过|至少|高于|低于|约|近|逾|共计|合计|总计|其中|在|了|的)+$"
