@@ -3,6 +3,7 @@
 A figure is a number with a unit (亿元, 万人, %, 个百分点, 个, 公里…) stated as the value of an
 indicator: 地区生产总值1800亿元左右, 增长7.0%左右, 新增城镇就业5800人以上, 新增4个省级临床重点专科.
 Also 600多万套, 突破万亿元, 八成以上, 842元/月, and a bare 1240万 when it counts people (…人口).
+`value_text` is the figure as written, in digits where the text spells it (突破1万亿元, 8成以上).
 Numbers that only qualify a name (5亿元以上项目, 2×475兆瓦燃气轮机, 第3位, 2024年, 稳经济“30条”)
 are not. A range (6%－6.5%) is one figure: the lower bound, the rest as qualifier.
 
@@ -319,6 +320,7 @@ def _find(sentence: str) -> list[_Figure]:
                 _Figure(sentence, m.start(), m.end(), value, m.group("unit"), mult,
                         pre=m.group("pre") or "", post=m.group("post") or "")
             )  # fmt: skip
+            found[-1].value_text = _with_digits(m, f"{value:g}{mult}{m.group('unit')}")
     for m in _TENTHS.finditer(sentence):
         after = sentence[m.end() : m.end() + 1]
         if free(m.start(), m.end()) and (m.group("post") or not after or after in _CLAUSE_END):
@@ -328,6 +330,7 @@ def _find(sentence: str) -> list[_Figure]:
                 _Figure(sentence, m.start(), m.end(), value, "成",
                         pre=m.group("pre") or "", post=m.group("post") or "")
             )  # fmt: skip
+            found[-1].value_text = _with_digits(m, f"{value:g}成")
     for m in _BARE_PEOPLE.finditer(sentence):
         if (
             free(m.start(), m.end())
@@ -358,6 +361,12 @@ def _sectors(sentence: str, free: Callable[[int, int], bool]) -> list[_Figure]:
                 f.span_start, f.span_end, f.base = m.start(), m.end(), base
                 out.append(f)
     return out
+
+
+def _with_digits(m: re.Match[str], figure: str) -> str:
+    """A spelled-out figure written with digits, as every value_text has: 突破万亿元 -> 突破1万亿元,
+    超过五成 -> 超过5成 (the span keeps the words)."""
+    return (m.group("pre") or "") + figure + (m.group("post") or "")
 
 
 def _unit_shared(sentence: str, f: _Figure, free: Callable[[int, int], bool]) -> list[_Figure]:
