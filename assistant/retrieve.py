@@ -40,8 +40,6 @@ PIPELINES = ("hybrid", "dense", "bm25")
 LEXICAL_VERSION = 2  # 2: paragraphs keep the years their period covers and their part
 # Extra records fetched by an unfiltered dense search, beyond one per document record.
 DENSE_SLACK = 40
-# Below this share of the live reports, dense search is filtered in the store.
-DENSE_MIN_SHARE = 0.2
 _EMPTY = "\u2205"  # the token of a unit with no tokens, so every unit has a BM25 row
 
 
@@ -414,19 +412,11 @@ class Retriever:
         them, or when too few live units come back (a generation being written, or left by
         an interrupted ingest), the query is filtered in the store.
         """
-        share = len(hashes) / max(len(state.live), 1)
-        if share >= DENSE_MIN_SHARE:
-            # Over many of the reports, the plain query over-fetched in proportion is exact
-            # where the store's filtered HNSW search may miss near neighbours.
-            fetch = int(k / share) + len(state.live) + DENSE_SLACK
-            allowed = set(hashes)
+        if len(hashes) == len(state.live):
+            fetch = k + len(state.live) + DENSE_SLACK
             got = self.store.nearest(vector, fetch)
-            matches = [
-                _with_similarity(state.units[i], s)
-                for i, s in got
-                if i in state.units and state.live.get(state.units[i].doc_id) in allowed
-            ]
-            if len(matches) >= k or len(got) < fetch:
+            matches = [_with_similarity(state.units[i], s) for i, s in got if i in state.units]
+            if len(matches) >= min(k, len(state.units)) or len(got) < fetch:
                 return matches[:k]
         got = self.store.nearest(vector, k, hashes)
         return [_with_similarity(state.units[i], s) for i, s in got if i in state.units]

@@ -217,3 +217,14 @@ def test_indicator_table_filters_shows_the_paragraph_and_exports_csv(session):
     rows = text.strip().split("\n")
     assert rows[0].startswith("doc_id,")
     assert len(rows) > 1 and all("地区生产总值" in row for row in rows[1:])
+
+
+def test_an_abstention_shows_related_statements_apart_from_answers(session):
+    answer = session.ask("2023年内江市的城镇居民人均可支配收入是多少元？")
+    assert "报告中未找到" in answer.locator(".qa-abstain").inner_text()
+    related = answer.locator(".qa-related")
+    assert "不是答案" in related.locator(".qa-related-title").inner_text()
+    assert "人均可支配收入" in related.locator(".cite-card").first.inner_text()
+    assert answer.locator(".qa-text").count() == 0  # nothing is presented as the answer
+    assert related.evaluate("el => getComputedStyle(el).borderLeftStyle") == "solid"
+    session.screenshot("related.png")
