@@ -6,6 +6,7 @@ load → clean → structure → embed → store → retrieve → answer → cit
 from __future__ import annotations
 
 import logging
+import re
 import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -66,13 +67,32 @@ log = logging.getLogger("assistant")
 MAX_QUESTION_CHARS = 500
 # Long sentences are cut into windows of about this many characters at clause boundaries.
 UNIT_CHARS = 120
+# No unit is longer than this: well inside the embedding model's input (e5: 512 tokens, and a
+# token covers at least one character). A longer clause is split at 、；, then every
+# UNIT_CHARS characters.
+MAX_UNIT_CHARS = 240
+_LIST_MARKS = "、；;"
+
+
+def _split_long(clause: str) -> list[str]:
+    """A clause as pieces of at most MAX_UNIT_CHARS characters (itself when it fits)."""
+    if len(clause) <= MAX_UNIT_CHARS:
+        return [clause]
+    pieces = []
+    for item in re.split(f"(?<=[{_LIST_MARKS}])", clause):
+        if len(item) <= MAX_UNIT_CHARS:
+            pieces.append(item)
+        else:
+            pieces.extend(item[i : i + UNIT_CHARS] for i in range(0, len(item), UNIT_CHARS))
+    return pieces
 
 
 def _windows(sentence: str) -> list[str]:
     if len(sentence) <= UNIT_CHARS * 1.5:
         return [sentence]
     parts, current = [], ""
-    for clause in sentence.replace("，", "，\n").replace(",", ",\n").split("\n"):
+    clauses = sentence.replace("，", "，\n").replace(",", ",\n").split("\n")
+    for clause in (p for c in clauses for p in _split_long(c)):
         if current and len(current) + len(clause) > UNIT_CHARS:
             parts.append(current)
             current = ""
@@ -124,6 +144,16 @@ class _Prepared:
     extracted: Extracted
     timings: dict[str, float]
     started: float
+
+
+@dataclass(frozen=True)
+class _Embedded:
+    """A report's vectors and figures, ready to be written."""
+
+    paragraph_vectors: list[np.ndarray]
+    units: list[Unit]
+    title_vector: np.ndarray
+    indicators: list[Indicator]
 
 
 def build_embedder(settings: Settings) -> Embeddings:
@@ -245,30 +275,42 @@ class Assistant:
         return self._index_sources(sources, progress=progress)
 
     def _index_sources(self, sources: Sequence[SourceText], progress=None) -> IngestReport:
+        """Parse and embed each report outside the store's write lock, then take the lock
+        only to write it, so other writers (a delete, another upload) wait seconds, not for
+        the embedding."""
         added, updated, skipped, failed = [], [], [], []
-        with self.store.write_lock():
-            self.store.collect_garbage()
-            live = self.store.live_hashes()
-            seen: dict[str, str] = {}
-            for n, src in enumerate(sources):
-                doc_id = Path(src.source).name if src.format != "text" else src.source
-                if doc_id in seen:
-                    # Document ids are file names: a second file of that name would replace it.
-                    failed.append((src.source, f"same document id {doc_id!r} as {seen[doc_id]}"))
-                    continue
-                seen[doc_id] = src.source
-                try:
-                    report = self._parse(src, doc_id)
-                except LoadError as exc:
-                    failed.append((src.source, exc.reason))
-                    continue
-                if live.get(doc_id) == report.content_hash:
-                    skipped.append(doc_id)
-                else:
-                    self._write(report)
-                    (updated if doc_id in live else added).append(doc_id)
-                if progress is not None:
-                    progress(n + 1, len(sources), doc_id)
+        live = self.store.live_hashes()
+        collected = False
+        seen: dict[str, str] = {}
+        for n, src in enumerate(sources):
+            doc_id = Path(src.source).name if src.format != "text" else src.source
+            if doc_id in seen:
+                # Document ids are file names: a second file of that name would replace it.
+                failed.append((src.source, f"same document id {doc_id!r} as {seen[doc_id]}"))
+                continue
+            seen[doc_id] = src.source
+            try:
+                report = self._parse(src, doc_id)
+            except LoadError as exc:
+                failed.append((src.source, exc.reason))
+                continue
+            if live.get(doc_id) == report.content_hash:
+                skipped.append(doc_id)
+            else:
+                records = self._embed(report)
+                with self.store.write_lock():
+                    if not collected:
+                        # Units an interrupted write left behind; only a writer may tell.
+                        self.store.collect_garbage()
+                        collected = True
+                    live = self.store.live_hashes()  # another writer may have been first
+                    if live.get(doc_id) == report.content_hash:
+                        skipped.append(doc_id)
+                    else:
+                        self._store_report(report, records)
+                        (updated if doc_id in live else added).append(doc_id)
+            if progress is not None:
+                progress(n + 1, len(sources), doc_id)
         return IngestReport(tuple(added), tuple(updated), tuple(skipped), tuple(failed))
 
     @staticmethod
@@ -279,7 +321,8 @@ class Assistant:
         meta = detect_meta(text, title_hint=src.title, filename=Path(src.source).name)
         return parse_report(text, doc_id, meta, source=src.source)
 
-    def _write(self, report: Report) -> None:
+    def _embed(self, report: Report) -> _Embedded:
+        """Everything of a report that goes into the store: vectors and figures."""
         units = report_units(report)
         headings = [p for p in report.paragraphs if p.is_heading or not p.sentences]
         texts = [t for _, _, t in units] + [p.text for p in headings] + [report.title]
@@ -293,8 +336,6 @@ class Assistant:
         by_paragraph: dict[int, list[int]] = {}
         for i, (number, _, _) in enumerate(units):
             by_paragraph.setdefault(number, []).append(i)
-        # The figures go in before the document record makes this generation live.
-        self.indicator_store.write(report.doc_id, report.content_hash, extract_report(report))
         paragraph_vectors = []
         for p in report.paragraphs:
             if p.number in heading_vectors:
@@ -302,14 +343,25 @@ class Assistant:
             else:
                 mean = unit_vectors[by_paragraph[p.number]].mean(axis=0)
                 paragraph_vectors.append(mean / (np.linalg.norm(mean) or 1.0))
-        self.store.write_report(
-            report,
+        return _Embedded(
             paragraph_vectors=paragraph_vectors,
             units=[
                 Unit(paragraph=p, sentence=s, text=t, vector=v)
                 for (p, s, t), v in zip(units, unit_vectors, strict=True)
             ],
             title_vector=vectors[-1],
+            indicators=extract_report(report),
+        )
+
+    def _store_report(self, report: Report, embedded: _Embedded) -> None:
+        """Write an embedded report (under the write lock)."""
+        # The figures go in before the document record makes this generation live.
+        self.indicator_store.write(report.doc_id, report.content_hash, embedded.indicators)
+        self.store.write_report(
+            report,
+            paragraph_vectors=embedded.paragraph_vectors,
+            units=embedded.units,
+            title_vector=embedded.title_vector,
         )
         self.indicator_store.delete(report.doc_id, keep_hash=report.content_hash)
 
