@@ -11,12 +11,13 @@ import json
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Settings
-from .errors import AssistantError, InputError
+from .errors import AssistantError, InputError, redact, scrub
 from .types import Answer
 
 EXIT_USER_ERROR = 2
@@ -467,11 +468,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except AssistantError as exc:
-        print(f"assistant: error: {exc}", file=sys.stderr)
+        print(f"assistant: error: {redact(str(exc), _secrets(), limit=None)}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("assistant: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # A bug or an error nobody turned into a message: still one line, still no key; the
+        # traceback (redacted too) with -v.
+        if args.verbose:
+            print(scrub(traceback.format_exc(), _secrets()), file=sys.stderr, end="")
+        detail = redact(f"{type(exc).__name__}: {exc}", _secrets())
+        hint = "" if args.verbose else " (run with -v for the traceback)"
+        print(f"assistant: unexpected error: {detail}{hint}", file=sys.stderr)
+        return 1
+
+
+def _secrets() -> list[str]:
+    """Values that must never be printed (the API key)."""
+    try:
+        key = Settings.from_env().openai_api_key
+    except AssistantError:
+        return []
+    return [key] if key else []
 
 
 if __name__ == "__main__":

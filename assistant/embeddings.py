@@ -17,11 +17,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from .errors import ConfigError
+from .errors import ConfigError, EmbeddingError, redact
 
 log = logging.getLogger("assistant")
 
@@ -216,14 +217,66 @@ def _openmp_runtime():
 
 
 def openai_embeddings(model: str, api_key: str, base_url: str = "") -> Embeddings:
-    """OpenAI-compatible embeddings; `model_name` and `dimension` are set on first use."""
+    """OpenAI-compatible embeddings; `model_name` and `dimension` are set on first use.
+
+    A failed call raises `EmbeddingError` with one line that never holds the key.
+    """
     from langchain_openai import OpenAIEmbeddings
 
     kwargs = {"model": model, "api_key": api_key, "check_embedding_ctx_length": False}
     if base_url:
         kwargs["base_url"] = base_url
-    emb = OpenAIEmbeddings(**kwargs)
-    return emb
+    return EndpointEmbeddings(OpenAIEmbeddings(**kwargs), secrets=[api_key], base_url=base_url)
+
+
+class EndpointEmbeddings(Embeddings):
+    """An embedder behind a remote endpoint, whose failures become one-line `EmbeddingError`s
+    with the secrets redacted (the endpoint's error body may echo the key). Other attributes
+    are the wrapped embedder's."""
+
+    def __init__(self, inner: Embeddings, secrets: list[str], base_url: str = "") -> None:
+        self.inner = inner
+        self._secrets = [s for s in secrets if s]
+        url = urlsplit(base_url or "https://api.openai.com/v1")
+        port = f":{url.port}" if url.port else ""
+        self.endpoint = f"{url.scheme}://{url.hostname}{port}"
+
+    def __getattr__(self, name: str) -> object:
+        if name == "inner":  # not set yet (during unpickling, say)
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        try:
+            return self.inner.embed_documents(texts)
+        except Exception as exc:
+            raise self._error(exc) from None
+
+    def embed_query(self, text: str) -> list[float]:
+        try:
+            return self.inner.embed_query(text)
+        except Exception as exc:
+            raise self._error(exc) from None
+
+    def _error(self, exc: Exception) -> EmbeddingError:
+        import openai
+
+        where = f"the embeddings endpoint {self.endpoint}"
+        status = getattr(exc, "status_code", None)
+        detail = str(getattr(exc, "message", None) or exc)
+        detail = redact(detail.removeprefix(f"Error code: {status} - "), self._secrets)
+        if isinstance(exc, openai.APITimeoutError):
+            message = f"{where} did not answer in time"
+        elif isinstance(exc, openai.APIConnectionError):
+            message = f"cannot reach {where}: check OPENAI_BASE_URL and the network"
+        elif status == 401:
+            message = f"{where} rejected the API key (HTTP 401): check OPENAI_API_KEY"
+        elif isinstance(status, int):
+            message = f"{where} failed (HTTP {status}): {detail}"
+        else:
+            message = f"embedding at {where} failed: {type(exc).__name__}: {detail}"
+        log.debug("embedding call failed: %s", type(exc).__name__)
+        return EmbeddingError(message)
 
 
 def model_name_of(embedder: Embeddings) -> str:

@@ -263,7 +263,7 @@ class ChromaStore:
             return None
         try:
             return self._generation_path.read_text(encoding="ascii") or None
-        except OSError:
+        except (OSError, ValueError):  # unreadable, or damaged (not ASCII): read the records
             return None
 
     def _upsert(self, ids, vectors, documents, metadatas) -> None:
