@@ -6,6 +6,7 @@ load → clean → structure → embed → store → retrieve → answer → cit
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 import unicodedata
@@ -112,6 +113,41 @@ def report_units(report: Report) -> list[tuple[int, int, str]]:
             for window in _windows(sentence):
                 out.append((p.number, i, window))
     return out
+
+
+def _folder_files(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The files under `folder` (hidden ones skipped), in order, and the symbolic links that
+    lead out of it, each with the reason it is not followed.
+
+    A link whose target is inside the folder is read (a link to a folder is not entered: what
+    it holds is reached by its own path).
+    """
+    root = folder.resolve()
+    files: list[Path] = []
+    refused: list[tuple[str, str]] = []
+
+    def leaves(entry: Path) -> bool:
+        target = entry.resolve()
+        if target == root or root in target.parents:
+            return False
+        kind = "folder" if target.is_dir() else "file"
+        refused.append(
+            (str(entry), f"not followed: a link to a {kind} outside {folder} ({target})")
+        )
+        return True
+
+    for here, dirs, names in os.walk(folder):  # does not enter links to folders
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in dirs:
+            if (Path(here) / name).is_symlink():
+                leaves(Path(here) / name)
+        for name in names:
+            entry = Path(here) / name
+            if name.startswith(".") or (entry.is_symlink() and leaves(entry)):
+                continue
+            if entry.is_file():
+                files.append(entry)
+    return sorted(files), refused
 
 
 def _clean_question(question: str) -> tuple[str, list[str]]:
@@ -228,14 +264,9 @@ class Assistant:
             path = Path(raw)
             if path.is_dir():
                 # Unsupported files are passed on too, so the report names them with the reason.
-                files.extend(
-                    sorted(
-                        f
-                        for f in path.rglob("*")
-                        if f.is_file()
-                        and not any(part.startswith(".") for part in f.relative_to(path).parts)
-                    )
-                )
+                found, refused = _folder_files(path)
+                files.extend(found)
+                failed.extend(refused)
             elif path.exists():
                 files.append(path)
             else:

@@ -137,6 +137,34 @@ def test_upload_does_not_follow_a_link_planted_in_the_upload_folder(tmp_path):
     assert outside.read_text(encoding="utf-8") == "keep me"
 
 
+def test_ingest_does_not_follow_links_out_of_the_folder_and_says_so(upload_app, tmp_path):
+    a = upload_app.assistant
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "passwd.txt").write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    (outside / "more").mkdir()
+    (outside / "more" / "secret.txt").write_text("机密：口令是123456。\n", encoding="utf-8")
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "report.txt").write_text(REPORT_TEXT, encoding="utf-8")
+    (folder / "passwd.txt").symlink_to(outside / "passwd.txt")
+    (folder / "more").symlink_to(outside / "more")
+    (folder / "copy.txt").symlink_to(folder / "report.txt")  # inside: read like a file
+    given = tmp_path / "given.txt"
+    given.symlink_to(outside / "passwd.txt")  # a file given by name may be a link
+
+    report = a.ingest([folder])
+
+    assert set(report.added) == {"report.txt", "copy.txt"}
+    refused = dict(report.failed)
+    assert set(refused) == {str(folder / "passwd.txt"), str(folder / "more")}
+    assert refused[str(folder / "passwd.txt")].startswith("not followed: a link to a file outside")
+    assert refused[str(folder / "more")].startswith("not followed: a link to a folder outside")
+    assert "root:x" not in a.ask("root:x:0:0").text
+    assert all("root" not in c.text for c in a.ask("root:x:0:0").citations)
+    assert a.ingest([given]).added == ("given.txt",)
+
+
 # -- API keys ---------------------------------------------------------------------------------
 
 
