@@ -23,11 +23,12 @@ from .types import Answer
 EXIT_USER_ERROR = 2
 
 
-def _assistant(args: argparse.Namespace):
+def _assistant(args: argparse.Namespace, create: bool = False):
+    """The Assistant over --store; only `ingest` (create=True) makes a new store."""
     from .pipeline import Assistant
 
     settings = Settings.from_env(store_dir=args.store)
-    return Assistant(settings=settings, rebuild=getattr(args, "rebuild", False))
+    return Assistant(settings=settings, rebuild=getattr(args, "rebuild", False), create=create)
 
 
 def _mode_notice(a) -> None:
@@ -49,7 +50,7 @@ def _print_answer(ans: Answer, out=None) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    a = _assistant(args)
+    a = _assistant(args, create=True)
 
     def progress(done: int, total: int, doc_id: str) -> None:
         print(f"[{done}/{total}] {doc_id}", file=sys.stderr)

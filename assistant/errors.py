@@ -11,6 +11,7 @@ Catch at the level you need::
     │   └── UnsupportedFormatError the file type is not one we read
     ├── StoreError                 the index cannot be opened or written
     │   ├── EmbeddingMismatchError the store was built with another embedding model
+    │   ├── NotAStoreError         the folder holds no index (and was left as it was)
     │   └── StoreLockedError       another process holds the store
     ├── EmbeddingError             the embeddings endpoint failed (bad key, unreachable, ...)
     └── LLMError                   the configured chat model failed (bad key, unreachable, ...)
@@ -88,6 +89,10 @@ class EmbeddingMismatchError(StoreError):
 
 class StoreLockedError(StoreError):
     """Another process is writing to the store."""
+
+
+class NotAStoreError(StoreError):
+    """The folder holds no index; reading commands do not create one."""
 
 
 class EmbeddingError(AssistantError):

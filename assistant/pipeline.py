@@ -216,10 +216,13 @@ class Assistant:
         chat_model: BaseChatModel | None = None,
         rebuild: bool = False,
         indicators: bool = True,
+        create: bool = True,
     ) -> None:
         """`rebuild=True` drops every indexed report first (e.g. to change embedding model).
         `indicators=False` answers every question through retrieval alone (for comparison);
-        the indicator table is still built and `indicators()` still works."""
+        the indicator table is still built and `indicators()` still works.
+        `create=False` opens an existing store only: a folder without one is a
+        `NotAStoreError`, and nothing is written to it."""
         settings = settings or Settings.from_env()
         if store_dir is not None:
             settings = settings.with_(store_dir=Path(store_dir))
@@ -234,6 +237,7 @@ class Assistant:
             host=settings.chroma_host,
             port=settings.chroma_port,
             rebuild=rebuild,
+            create=create,
         )
         self.retriever = Retriever(self.store, self.embedder, retrieval)
         self.indicator_store = IndicatorStore(
