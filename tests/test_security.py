@@ -69,13 +69,27 @@ def locked_app(assistant):
         ("POST", "/gradio_api/call/chat"),
         ("POST", "/gradio_api/queue/join"),
         ("POST", "/gradio_api/upload"),
+        ("POST", "/gradio_api/reset"),
+        ("POST", "/gradio_api/cancel"),
+        ("GET", "/gradio_api/heartbeat/x"),
+        ("POST", "/gradio_api/stream/x"),
     ],
 )
 def test_requests_without_the_login_are_refused(locked_app, method, path):
-    body = {"data": [GDP_QUESTION, [], [], 0], "fn_index": 0, "session_hash": "x"}
+    body = {"data": [GDP_QUESTION, [], [], 0], "fn_index": 0, "session_hash": "x", "event_id": "x"}
     response = httpx.request(method, locked_app + path, json=body, timeout=10)
     assert response.status_code in (401, 403), (path, response.status_code, response.text[:200])
     assert "1800亿元" not in response.text
+
+
+def test_reset_and_cancel_answer_a_logged_in_client(locked_app):
+    with httpx.Client(base_url=locked_app, timeout=10) as client:
+        login = client.post("/login", data={"username": "reader", "password": "s3cret"})
+        assert login.status_code == 200, login.text
+        body = {"session_hash": "x", "fn_index": 0, "event_id": "x"}
+        for path in ("/gradio_api/reset", "/gradio_api/cancel"):
+            response = client.post(path, json=body)
+            assert response.status_code == 200 and response.json() == {"success": True}
 
 
 def test_chat_api_refuses_a_wrong_password_and_answers_the_right_one(locked_app, tmp_path):
