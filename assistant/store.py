@@ -199,8 +199,9 @@ class ChromaStore:
                 COLLECTION,
                 embedding_function=None,
                 configuration={
-                    # One build thread and a wide search beam: the same corpus gives the same
-                    # neighbours on every build, so eval figures are reproducible.
+                    # One build thread and a wide search beam. Builds still differ slightly:
+                    # Chroma inserts the records of one upsert into the graph in an order that
+                    # varies between runs (see README, "Rebuilds").
                     "hnsw": {
                         "space": "cosine",
                         "num_threads": 1,
