@@ -324,8 +324,8 @@ def zipfile_open(data: bytes):
 @pytest.mark.parametrize(
     ("parts", "reason"),
     [
-        # 60 MB of XML in 60 KB: a zip bomb, whatever the total.
-        (lambda: {"word/document.xml": _bomb_document(60_000_000)}, r"compressed \d+ to 1.*bomb"),
+        # 25 MB of XML in 25 KB: a zip bomb, whatever the total.
+        (lambda: {"word/document.xml": _bomb_document(25_000_000)}, r"compressed \d+ to 1.*bomb"),
         # Parts in their thousands: no Word document has them.
         (lambda: {f"word/media/p{i}.bin": b"x" for i in range(1_200)}, r"1\d{3} parts"),
     ],
@@ -350,6 +350,13 @@ def test_docx_whose_parts_add_up_to_too_much_is_refused(monkeypatch):
     with pytest.raises(LoadError, match=r"unpacks to \d\.\d MB \(the limit is 1\.0 MB\)"):
         load_bytes(data, "big.docx")
     assert "1800亿元" in load_bytes(_docx_bytes(), "small.docx").text
+
+    # XML is parsed into trees many times its size: it has a bound of its own.
+    monkeypatch.setattr(loaders, "MAX_DOCX_UNPACKED", 100_000_000)
+    monkeypatch.setattr(loaders, "MAX_DOCX_XML", 100_000)
+    long_report = _docx_bytes("\n".join([PARA] * 2_000))
+    with pytest.raises(LoadError, match=r"its XML unpacks to \d+\.\d MB \(the limit is 0\.1 MB\)"):
+        load_bytes(long_report, "long.docx")
 
 
 # --- PDF -----------------------------------------------------------------------------------

@@ -34,6 +34,10 @@ _TEXT_FORMATS = ("txt", "md")
 # the XML ones, at several times their size.
 MAX_DOCX_MEMBERS = 1_000
 MAX_DOCX_UNPACKED = 100_000_000
+# The XML parts are parsed into trees of about 15 times their size: a 95 MB document.xml of
+# one-character runs took 1.4 GB, 30 MB of it 450 MB. A 1-million-character report with
+# formatting on every run is well under this.
+MAX_DOCX_XML = 30_000_000
 # Unpacked / packed size of one part: XML compresses 5-20 times; a zip bomb 1000 times.
 MAX_DOCX_RATIO = 100
 _RATIO_CHECKED_FROM = 1_000_000  # tiny parts may compress better without harm
@@ -519,6 +523,12 @@ def _check_package(data: bytes, source: str) -> None:
             source,
             f"refused: unpacks to {_mb(unpacked)} (the limit is {_mb(MAX_DOCX_UNPACKED)}); "
             "a zip bomb?",
+        )
+    xml = sum(m.file_size for m in members if m.filename.endswith((".xml", ".rels")))
+    if xml > MAX_DOCX_XML:
+        raise LoadError(
+            source,
+            f"refused: its XML unpacks to {_mb(xml)} (the limit is {_mb(MAX_DOCX_XML)})",
         )
     for m in members:
         if m.file_size > _RATIO_CHECKED_FROM and m.file_size > MAX_DOCX_RATIO * max(
