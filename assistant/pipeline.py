@@ -6,6 +6,8 @@ load → clean → structure → embed → store → retrieve → answer → cit
 from __future__ import annotations
 
 import logging
+import os
+import re
 import time
 import unicodedata
 from collections import Counter
@@ -63,13 +65,32 @@ log = logging.getLogger("assistant")
 MAX_QUESTION_CHARS = 500
 # Long sentences are cut into windows of about this many characters at clause boundaries.
 UNIT_CHARS = 120
+# No unit is longer than this: well inside the embedding model's input (e5: 512 tokens, and a
+# token covers at least one character). A longer clause is split at 、；, then every
+# UNIT_CHARS characters.
+MAX_UNIT_CHARS = 240
+_LIST_MARKS = "、；;"
+
+
+def _split_long(clause: str) -> list[str]:
+    """A clause as pieces of at most MAX_UNIT_CHARS characters (itself when it fits)."""
+    if len(clause) <= MAX_UNIT_CHARS:
+        return [clause]
+    pieces = []
+    for item in re.split(f"(?<=[{_LIST_MARKS}])", clause):
+        if len(item) <= MAX_UNIT_CHARS:
+            pieces.append(item)
+        else:
+            pieces.extend(item[i : i + UNIT_CHARS] for i in range(0, len(item), UNIT_CHARS))
+    return pieces
 
 
 def _windows(sentence: str) -> list[str]:
     if len(sentence) <= UNIT_CHARS * 1.5:
         return [sentence]
     parts, current = [], ""
-    for clause in sentence.replace("，", "，\n").replace(",", ",\n").split("\n"):
+    clauses = sentence.replace("，", "，\n").replace(",", ",\n").split("\n")
+    for clause in (p for c in clauses for p in _split_long(c)):
         if current and len(current) + len(clause) > UNIT_CHARS:
             parts.append(current)
             current = ""
@@ -89,6 +110,41 @@ def report_units(report: Report) -> list[tuple[int, int, str]]:
             for window in _windows(sentence):
                 out.append((p.number, i, window))
     return out
+
+
+def _folder_files(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The files under `folder` (hidden ones skipped), in order, and the symbolic links that
+    lead out of it, each with the reason it is not followed.
+
+    A link whose target is inside the folder is read (a link to a folder is not entered: what
+    it holds is reached by its own path).
+    """
+    root = folder.resolve()
+    files: list[Path] = []
+    refused: list[tuple[str, str]] = []
+
+    def leaves(entry: Path) -> bool:
+        target = entry.resolve()
+        if target == root or root in target.parents:
+            return False
+        kind = "folder" if target.is_dir() else "file"
+        refused.append(
+            (str(entry), f"not followed: a link to a {kind} outside {folder} ({target})")
+        )
+        return True
+
+    for here, dirs, names in os.walk(folder):  # does not enter links to folders
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in dirs:
+            if (Path(here) / name).is_symlink():
+                leaves(Path(here) / name)
+        for name in names:
+            entry = Path(here) / name
+            if name.startswith(".") or (entry.is_symlink() and leaves(entry)):
+                continue
+            if entry.is_file():
+                files.append(entry)
+    return sorted(files), refused
 
 
 def _clean_question(question: str) -> tuple[str, list[str]]:
@@ -123,6 +179,16 @@ class _Prepared:
     started: float
 
 
+@dataclass(frozen=True)
+class _Embedded:
+    """A report's vectors and figures, ready to be written."""
+
+    paragraph_vectors: list[np.ndarray]
+    units: list[Unit]
+    title_vector: np.ndarray
+    indicators: list[Indicator]
+
+
 def build_embedder(settings: Settings) -> Embeddings:
     if settings.embeddings == "openai":
         inner = openai_embeddings(
@@ -147,10 +213,13 @@ class Assistant:
         chat_model: BaseChatModel | None = None,
         rebuild: bool = False,
         indicators: bool = True,
+        create: bool = True,
     ) -> None:
         """`rebuild=True` drops every indexed report first (e.g. to change embedding model).
         `indicators=False` answers every question through retrieval alone (for comparison);
-        the indicator table is still built and `indicators()` still works."""
+        the indicator table is still built and `indicators()` still works.
+        `create=False` opens an existing store only: a folder without one is a
+        `NotAStoreError`, and nothing is written to it."""
         settings = settings or Settings.from_env()
         if store_dir is not None:
             settings = settings.with_(store_dir=Path(store_dir))
@@ -165,6 +234,7 @@ class Assistant:
             host=settings.chroma_host,
             port=settings.chroma_port,
             rebuild=rebuild,
+            create=create,
         )
         self.retriever = Retriever(self.store, self.embedder, retrieval)
         self.indicator_store = IndicatorStore(
@@ -201,14 +271,9 @@ class Assistant:
             path = Path(raw)
             if path.is_dir():
                 # Unsupported files are passed on too, so the report names them with the reason.
-                files.extend(
-                    sorted(
-                        f
-                        for f in path.rglob("*")
-                        if f.is_file()
-                        and not any(part.startswith(".") for part in f.relative_to(path).parts)
-                    )
-                )
+                found, refused = _folder_files(path)
+                files.extend(found)
+                failed.extend(refused)
             elif path.exists():
                 files.append(path)
             else:
@@ -248,30 +313,42 @@ class Assistant:
         return self._index_sources(sources, progress=progress)
 
     def _index_sources(self, sources: Sequence[SourceText], progress=None) -> IngestReport:
+        """Parse and embed each report outside the store's write lock, then take the lock
+        only to write it, so other writers (a delete, another upload) wait seconds, not for
+        the embedding."""
         added, updated, skipped, failed = [], [], [], []
-        with self.store.write_lock():
-            self.store.collect_garbage()
-            live = self.store.live_hashes()
-            seen: dict[str, str] = {}
-            for n, src in enumerate(sources):
-                doc_id = Path(src.source).name if src.format != "text" else src.source
-                if doc_id in seen:
-                    # Document ids are file names: a second file of that name would replace it.
-                    failed.append((src.source, f"same document id {doc_id!r} as {seen[doc_id]}"))
-                    continue
-                seen[doc_id] = src.source
-                try:
-                    report = self._parse(src, doc_id)
-                except LoadError as exc:
-                    failed.append((src.source, exc.reason))
-                    continue
-                if live.get(doc_id) == report.content_hash:
-                    skipped.append(doc_id)
-                else:
-                    self._write(report)
-                    (updated if doc_id in live else added).append(doc_id)
-                if progress is not None:
-                    progress(n + 1, len(sources), doc_id)
+        live = self.store.live_hashes()
+        collected = False
+        seen: dict[str, str] = {}
+        for n, src in enumerate(sources):
+            doc_id = Path(src.source).name if src.format != "text" else src.source
+            if doc_id in seen:
+                # Document ids are file names: a second file of that name would replace it.
+                failed.append((src.source, f"same document id {doc_id!r} as {seen[doc_id]}"))
+                continue
+            seen[doc_id] = src.source
+            try:
+                report = self._parse(src, doc_id)
+            except LoadError as exc:
+                failed.append((src.source, exc.reason))
+                continue
+            if live.get(doc_id) == report.content_hash:
+                skipped.append(doc_id)
+            else:
+                records = self._embed(report)
+                with self.store.write_lock():
+                    if not collected:
+                        # Units an interrupted write left behind; only a writer may tell.
+                        self.store.collect_garbage()
+                        collected = True
+                    live = self.store.live_hashes()  # another writer may have been first
+                    if live.get(doc_id) == report.content_hash:
+                        skipped.append(doc_id)
+                    else:
+                        self._store_report(report, records)
+                        (updated if doc_id in live else added).append(doc_id)
+            if progress is not None:
+                progress(n + 1, len(sources), doc_id)
         return IngestReport(tuple(added), tuple(updated), tuple(skipped), tuple(failed))
 
     @staticmethod
@@ -283,7 +360,8 @@ class Assistant:
             text, doc_id, title_hint=src.title, filename=Path(src.source).name, source=src.source
         )
 
-    def _write(self, report: Report) -> None:
+    def _embed(self, report: Report) -> _Embedded:
+        """Everything of a report that goes into the store: vectors and figures."""
         units = report_units(report)
         headings = [p for p in report.paragraphs if p.is_heading or not p.sentences]
         texts = [t for _, _, t in units] + [p.text for p in headings] + [report.title]
@@ -304,27 +382,25 @@ class Assistant:
             else:
                 mean = unit_vectors[by_paragraph[p.number]].mean(axis=0)
                 paragraph_vectors.append(mean / (np.linalg.norm(mean) or 1.0))
-        self._write_generation(
-            report,
-            paragraph_vectors,
-            [
+        return _Embedded(
+            paragraph_vectors=paragraph_vectors,
+            units=[
                 Unit(paragraph=p, sentence=s, text=t, vector=v)
                 for (p, s, t), v in zip(units, unit_vectors, strict=True)
             ],
-            vectors[-1],
+            title_vector=vectors[-1],
+            indicators=extract_report(report),
         )
 
-    def _write_generation(
-        self,
-        report: Report,
-        paragraph_vectors: Sequence[Sequence[float]],
-        units: Sequence[Unit],
-        title_vector: Sequence[float],
-    ) -> None:
+    def _store_report(self, report: Report, embedded: _Embedded) -> None:
+        """Write an embedded report (under the write lock)."""
         # The figures go in before the document record makes this generation live.
-        self.indicator_store.write(report.doc_id, report.content_hash, extract_report(report))
+        self.indicator_store.write(report.doc_id, report.content_hash, embedded.indicators)
         self.store.write_report(
-            report, paragraph_vectors=paragraph_vectors, units=units, title_vector=title_vector
+            report,
+            paragraph_vectors=embedded.paragraph_vectors,
+            units=embedded.units,
+            title_vector=embedded.title_vector,
         )
         self.indicator_store.delete(report.doc_id, keep_hash=report.content_hash)
 
@@ -379,11 +455,14 @@ class Assistant:
             log.info("%s: paragraphs would change; ingest it again to re-index", stored.doc_id)
             return False
         # The title's vector is kept even when the title changes: retrieval never uses it.
-        self._write_generation(
+        self._store_report(
             report,
-            list(stored.paragraph_vectors),
-            [Unit(p, s, t, vectors[(p, s, t)]) for p, s, t in wanted],
-            stored.title_vector,
+            _Embedded(
+                paragraph_vectors=list(stored.paragraph_vectors),
+                units=[Unit(p, s, t, vectors[(p, s, t)]) for p, s, t in wanted],
+                title_vector=stored.title_vector,
+                indicators=extract_report(report),
+            ),
         )
         return True
 

@@ -28,7 +28,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import EmbeddingMismatchError, StoreError, StoreLockedError
+from .errors import EmbeddingMismatchError, NotAStoreError, StoreError, StoreLockedError
 from .types import DocumentInfo, Paragraph, Report
 
 log = logging.getLogger("assistant")
@@ -47,6 +47,7 @@ DOCUMENT, PARAGRAPH, SENTENCE = "document", "paragraph", "sentence"
 UNIT_KINDS = (PARAGRAPH, SENTENCE)
 _WRITE_BATCH = 500
 GENERATION_FILE = "generation"
+CHROMA_FILE = "chroma.sqlite3"  # what makes a folder a store
 
 
 @dataclass(frozen=True)
@@ -148,16 +149,22 @@ def _client(path: Path | None, host: str, port: int):
                 "(`chroma run --path DIR --port PORT`) or fix CHROMA_HOST/CHROMA_PORT"
             ) from exc
     assert path is not None
-    if path.exists() and not path.is_dir():
-        raise StoreError(f"store {path} is a file, not a folder: pass another --store")
     try:
-        path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=settings)
     except Exception as exc:
         raise StoreError(
             f"cannot open store {path}: {_brief(exc)}; if it is damaged, move the folder away "
             "(or pass another --store) and index the reports again"
         ) from exc
+
+
+def _make_folder(path: Path) -> None:
+    if path.exists() and not path.is_dir():
+        raise StoreError(f"store {path} is a file, not a folder: pass another --store")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create store {path}: {exc.strerror or exc}") from None
 
 
 class ChromaStore:
@@ -172,8 +179,13 @@ class ChromaStore:
         port: int = 8000,
         rebuild: bool = False,
         lock_timeout: float = 60.0,
+        create: bool = True,
     ) -> None:
-        """Open (or create) the store; `rebuild` first drops every indexed report."""
+        """Open (or create) the store; `rebuild` first drops every indexed report.
+
+        With `create=False` a folder (or server) that holds no index is a `NotAStoreError`,
+        and nothing is written to it.
+        """
         if not host and path is None:
             raise StoreError("a store needs a folder or a Chroma server")
         self.path = path
@@ -182,23 +194,53 @@ class ChromaStore:
         self._hint = f"; is the Chroma server at {host}:{port} running?" if host else ""
         self.embedding_model = embedding_model
         self.dimension = dimension
-        self._client = _client(path, host, port)
+        if path is not None and not create and not (path / CHROMA_FILE).is_file():
+            raise NotAStoreError(
+                f"{path} is not a store (it holds no index): index reports into it with "
+                f"`assistant ingest --store {path} PATH...`, or pass another --store"
+            )
         self._lock_file = None
+        self._thread_lock = threading.RLock()
+        self.lock_timeout = lock_timeout
+        self._generation_path = path / GENERATION_FILE if path is not None else None
+        # The generation marker is written last when a store is created: until it exists, a
+        # second process could be creating the same store, and Chroma's first start is not
+        # safe to run twice at once ("table collections already exists").
+        creating = self._generation_path is not None and not self._generation_path.exists()
         if path is not None:
             from filelock import FileLock
 
+            _make_folder(path)
             self._lock_file = FileLock(str(path / "write.lock"))
-        self._thread_lock = threading.RLock()
-        self.lock_timeout = lock_timeout
-        if rebuild:
-            self._drop_collection()
+        with self.write_lock() if creating else nullcontext():
+            self._client = _client(path, host, port)
+            if rebuild:
+                self._drop_collection()
+            self._col = self._open_collection(create)
+            self._check_compatible(self._col.metadata or {})
+            if creating:
+                self._bump_generation()
+        self._paragraph_cache: dict[tuple[str, str], tuple[Paragraph, ...]] = {}
+
+    def _open_collection(self, create: bool):
+        if not create:
+            try:
+                return self._client.get_collection(COLLECTION, embedding_function=None)
+            except Exception as exc:
+                if "does not exist" in str(exc) or type(exc).__name__ == "NotFoundError":
+                    raise NotAStoreError(
+                        f"{self.location} holds no index: index reports into it with "
+                        "`assistant ingest PATH...`"
+                    ) from None
+                raise StoreError(f"cannot open store {self.location}: {_brief(exc)}") from exc
         try:
-            self._col = self._client.get_or_create_collection(
+            return self._client.get_or_create_collection(
                 COLLECTION,
                 embedding_function=None,
                 configuration={
-                    # One build thread and a wide search beam: the same corpus gives the same
-                    # neighbours on every build, so eval figures are reproducible.
+                    # One build thread and a wide search beam. Builds still differ slightly:
+                    # Chroma inserts the records of one upsert into the graph in an order that
+                    # varies between runs (see README, "Rebuilds").
                     "hnsw": {
                         "space": "cosine",
                         "num_threads": 1,
@@ -207,18 +249,13 @@ class ChromaStore:
                     }
                 },
                 metadata={
-                    "embedding_model": embedding_model,
-                    "dimension": dimension,
+                    "embedding_model": self.embedding_model,
+                    "dimension": self.dimension,
                     "schema_version": SCHEMA_VERSION,
                 },
             )
         except Exception as exc:
             raise StoreError(f"cannot open store {self.location}: {_brief(exc)}") from exc
-        self._check_compatible(self._col.metadata or {})
-        self._paragraph_cache: dict[tuple[str, str], tuple[Paragraph, ...]] = {}
-        self._generation_path = path / GENERATION_FILE if path is not None else None
-        if self._generation_path is not None and not self._generation_path.exists():
-            self._bump_generation()
 
     def _drop_collection(self) -> None:
         with self.write_lock():
@@ -302,7 +339,7 @@ class ChromaStore:
             return None
         try:
             return self._generation_path.read_text(encoding="ascii") or None
-        except OSError:
+        except (OSError, ValueError):  # unreadable, or damaged (not ASCII): read the records
             return None
 
     def _upsert(self, ids, vectors, documents, metadatas) -> None:

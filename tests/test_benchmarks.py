@@ -94,4 +94,4 @@ def test_the_local_model_is_loaded_once_per_process_and_shared():
 
     first, second = LocalE5Embeddings(), LocalE5Embeddings(query_threads=1)
     assert first._model is second._model
-    assert first._lock is second._lock  # calls into the shared engine stay one at a time
+    assert first._gate is second._gate  # calls into the shared engine stay one at a time

@@ -99,3 +99,55 @@ def test_batch_reads_csv_and_txt(store_copy, tmp_path):
         out = tmp_path / f"{src.stem}-{src.suffix[1:]}.jsonl"
         assert main(["batch", str(src), "-o", str(out), "--store", str(store_copy)]) == 0
         assert len(out.read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_batch_reports_each_bad_line_goes_on_and_resume_skips_them(store_copy, tmp_path, capsys):
+    questions = tmp_path / "q.jsonl"
+    lines = [
+        json.dumps({"id": "a", "question": "2023年内江市地区生产总值是多少？"}, ensure_ascii=False),
+        '{"id": "broken", "question": "少了引号}',
+        '{"id": "lone", "question": "\\ud800地区生产总值"}',  # a lone surrogate
+        json.dumps({"id": "q4", "text": "no question"}),
+        json.dumps({"id": "b", "question": "市中区2024年新增城镇就业目标？"}, ensure_ascii=False),
+    ]
+    # Line 6: bytes that are not UTF-8.
+    questions.write_bytes("\n".join(lines).encode() + b'\n{"question": "\xff\xfe"}\n')
+    out = tmp_path / "answers.jsonl"
+    store = ["--store", str(store_copy)]
+
+    assert main(["batch", str(questions), "-o", str(out), *store]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["a", "2", "lone", "q4", "b", "6"]
+    assert "1800亿元" in rows[0]["text"] and "5800" in rows[4]["text"]
+    errors = {r["id"]: (r["line"], r["error"]) for r in rows if "error" in r}
+    assert errors == {
+        "2": (2, "not JSON (Unterminated string starting at)"),
+        "lone": (3, "not valid UTF-8 text"),
+        "q4": (4, 'expected an object with a "question"'),
+        "6": (6, "not valid UTF-8 text"),
+    }
+    assert "6 answered (0 already done, 4 with errors)" in capsys.readouterr().err
+    before = out.read_bytes()
+
+    assert main(["batch", str(questions), "-o", str(out), *store]) == 0
+    assert out.read_bytes() == before  # every line, bad ones included, was done
+    assert "0 answered (6 already done, 0 with errors)" in capsys.readouterr().err
+
+
+def test_batch_output_path_errors_are_one_line(tmp_path, capsys):
+    questions = tmp_path / "q.txt"
+    questions.write_text("地区生产总值是多少？\n", encoding="utf-8")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\nmore notes\n", encoding="utf-8")
+    cases = {
+        str(tmp_path / "missing" / "out.jsonl"): "no such folder",
+        str(tmp_path): "is a folder",
+        str(questions): "is the input file",
+        str(notes): "line 1 is not an answer record",
+    }
+    for output, reason in cases.items():
+        code = main(["batch", str(questions), "-o", output, "--store", str(tmp_path / "s")])
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and reason in err, (output, err)
+    assert notes.read_text(encoding="utf-8") == "my notes\nmore notes\n"
+    assert not (tmp_path / "missing").exists()

@@ -284,6 +284,81 @@ def test_damaged_docx_is_a_load_error():
         load_bytes(b"\xd0\xcf\x11\xe0 an old word file" * 10, "report.docx")
 
 
+def _docx_bytes(text: str = PARA) -> bytes:
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _repack(data: bytes, parts: dict[str, bytes], level: int = 9) -> bytes:
+    """The package `data` with `parts` added or replaced."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            if item.filename not in parts:
+                dst.writestr(item, src.read(item.filename), zipfile.ZIP_DEFLATED)
+        for name, body in parts.items():
+            dst.writestr(name, body, zipfile.ZIP_DEFLATED, compresslevel=level)
+    return out.getvalue()
+
+
+def _bomb_document(size: int) -> bytes:
+    """A document.xml that is mostly blank space between elements: valid, and tiny packed."""
+    with zipfile_open(_docx_bytes()) as package:
+        xml = package.read("word/document.xml")
+    head, sep, tail = xml.partition(b"<w:body>")
+    return head + sep + b" " * size + tail
+
+
+def zipfile_open(data: bytes):
+    import zipfile
+
+    return zipfile.ZipFile(io.BytesIO(data))
+
+
+@pytest.mark.parametrize(
+    ("parts", "reason"),
+    [
+        # 25 MB of XML in 25 KB: a zip bomb, whatever the total.
+        (lambda: {"word/document.xml": _bomb_document(25_000_000)}, r"compressed \d+ to 1.*bomb"),
+        # Parts in their thousands: no Word document has them.
+        (lambda: {f"word/media/p{i}.bin": b"x" for i in range(1_200)}, r"1\d{3} parts"),
+    ],
+    ids=["ratio", "members"],
+)
+def test_docx_that_would_unpack_to_too_much_is_refused_before_unpacking(parts, reason):
+    data = _repack(_docx_bytes(), parts())
+    assert len(data) < 200_000
+
+    with pytest.raises(LoadError, match=reason) as info:
+        load_bytes(data, "bomb.docx")
+    assert "\n" not in str(info.value)
+
+
+def test_docx_whose_parts_add_up_to_too_much_is_refused(monkeypatch):
+    import os
+
+    from assistant.ingest import loaders
+
+    monkeypatch.setattr(loaders, "MAX_DOCX_UNPACKED", 1_000_000)
+    data = _repack(_docx_bytes(), {"word/media/photo.bin": os.urandom(1_500_000)})
+    with pytest.raises(LoadError, match=r"unpacks to \d\.\d MB \(the limit is 1\.0 MB\)"):
+        load_bytes(data, "big.docx")
+    assert "1800亿元" in load_bytes(_docx_bytes(), "small.docx").text
+
+    # XML is parsed into trees many times its size: it has a bound of its own.
+    monkeypatch.setattr(loaders, "MAX_DOCX_UNPACKED", 100_000_000)
+    monkeypatch.setattr(loaders, "MAX_DOCX_XML", 100_000)
+    long_report = _docx_bytes("\n".join([PARA] * 2_000))
+    with pytest.raises(LoadError, match=r"its XML unpacks to \d+\.\d MB \(the limit is 0\.1 MB\)"):
+        load_bytes(long_report, "long.docx")
+
+
 # --- PDF -----------------------------------------------------------------------------------
 
 
@@ -408,6 +483,42 @@ def test_pdf_without_text_layer_is_reported_as_scanned():
 def test_non_pdf_bytes_named_pdf_are_rejected():
     with pytest.raises(LoadError, match="not a PDF"):
         load_bytes(PARA.encode(), "report.pdf")
+
+
+def _pdf_with_content(content: bytes, pages: int = 1) -> bytes:
+    """A PDF whose pages all draw `content` (Flate-compressed, as PDF writers store it)."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        page = writer.add_blank_page(width=595, height=842)
+        stream = DecodedStreamObject()
+        stream.set_data(content)
+        page[NameObject("/Contents")] = writer._add_object(stream.flate_encode())
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_pdf_page_that_unpacks_to_too_much_is_refused_before_its_text_is_read():
+    data = _pdf_with_content(b"BT ET " + b" " * 30_000_000)
+    assert len(data) < 100_000
+
+    with pytest.raises(LoadError, match=r"page 1 unpacks to 30\.0 MB \(the limit is 10\.0 MB"):
+        load_bytes(data, "bomb.pdf")
+
+
+def test_pdf_with_too_many_pages_or_too_much_content_is_refused(monkeypatch):
+    from assistant.ingest import loaders
+
+    data = _pdf_with_content(b"BT ET " + b" " * 600_000, pages=3)
+    monkeypatch.setattr(loaders, "MAX_PDF_CONTENT", 1_000_000)
+    with pytest.raises(LoadError, match=r"pages unpack to over 1\.0 MB"):
+        load_bytes(data, "many.pdf")
+    monkeypatch.setattr(loaders, "MAX_PDF_PAGES", 2)
+    with pytest.raises(LoadError, match=r"too many pages \(3; the limit is 2\)"):
+        load_bytes(data, "many.pdf")
 
 
 # --- clean_text ----------------------------------------------------------------------------

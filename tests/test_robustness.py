@@ -425,6 +425,52 @@ def test_store_path_that_is_a_file_is_a_clear_error(tmp_path):
     assert path.read_text(encoding="utf-8") == "notes"
 
 
+CREATOR_CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+
+    from assistant.store import ChromaStore
+
+    base, me, creators, rounds = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    for r in range(rounds):
+        # Meet the other creators, then all open the same new store at once.
+        (base / f"ready-{r}-{me}").touch()
+        while len(list(base.glob(f"ready-{r}-*"))) < creators:
+            time.sleep(0.001)
+        try:
+            ChromaStore(embedding_model="m", dimension=4, path=base / f"store-{r}")
+        except Exception as exc:
+            print(f"{r}: {exc}", flush=True)
+    """
+)
+
+
+def test_processes_creating_the_same_new_store_at_once_all_open_it(tmp_path):
+    creators, rounds = 3, 10
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                CREATOR_CHILD,
+                str(tmp_path),
+                str(n),
+                str(creators),
+                str(rounds),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for n in range(creators)
+    ]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0] * creators, outputs
+    assert [out for out, _ in outputs] == [""] * creators  # no store failed to open
+
+
 def test_store_locked_by_another_writer_is_a_clear_error_and_writes_nothing(tmp_path):
     from filelock import FileLock
 
@@ -477,4 +523,35 @@ def test_cli_refuses_a_foreign_store_and_rebuilds_it_with_the_flag(tmp_path, cac
 def test_cli_ask_on_a_missing_store_says_to_ingest_first(tmp_path, cache_dir, capsys):
     assert cli_main(["ask", "--store", str(tmp_path / "nowhere"), GDP_QUESTION]) == 2
     err = capsys.readouterr().err
-    assert "store is empty" in err and "assistant ingest" in err
+    assert "is not a store" in err and "assistant ingest" in err
+    assert not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["docs"],
+        ["ask", GDP_QUESTION],
+        ["delete", "x.txt"],
+        ["indicators"],
+        ["batch", "Q", "-o", "O"],
+    ],
+    ids=lambda c: c[0],
+)
+def test_reading_commands_on_a_folder_that_is_not_a_store_say_so_and_create_nothing(
+    tmp_path, cache_dir, capsys, command
+):
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("my notes", encoding="utf-8")
+    questions = tmp_path / "q.txt"
+    questions.write_text("地区生产总值？\n", encoding="utf-8")
+    args = [
+        str(questions) if a == "Q" else str(tmp_path / "o.jsonl") if a == "O" else a
+        for a in command
+    ]
+
+    assert cli_main([*args, "--store", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{folder} is not a store" in err, err
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import socket
+import subprocess
+import sys
+import threading
 
 import httpx
 import pytest
@@ -14,6 +18,7 @@ import pytest
 from assistant import Assistant, LLMError, Settings
 from assistant.ui import ChatApp, render_header, serve, stage_upload
 
+from .conftest import CITY
 from .fakes import HashEmbeddings, ScriptedChatModel
 from .test_llm import KEY, stub_endpoint  # noqa: F401 - a fixture used below
 from .test_ui import GDP_QUESTION, REPORT_TEXT, Notes, free_port
@@ -64,13 +69,27 @@ def locked_app(assistant):
         ("POST", "/gradio_api/call/chat"),
         ("POST", "/gradio_api/queue/join"),
         ("POST", "/gradio_api/upload"),
+        ("POST", "/gradio_api/reset"),
+        ("POST", "/gradio_api/cancel"),
+        ("GET", "/gradio_api/heartbeat/x"),
+        ("POST", "/gradio_api/stream/x"),
     ],
 )
 def test_requests_without_the_login_are_refused(locked_app, method, path):
-    body = {"data": [GDP_QUESTION, [], [], 0], "fn_index": 0, "session_hash": "x"}
+    body = {"data": [GDP_QUESTION, [], [], 0], "fn_index": 0, "session_hash": "x", "event_id": "x"}
     response = httpx.request(method, locked_app + path, json=body, timeout=10)
     assert response.status_code in (401, 403), (path, response.status_code, response.text[:200])
     assert "1800亿元" not in response.text
+
+
+def test_reset_and_cancel_answer_a_logged_in_client(locked_app):
+    with httpx.Client(base_url=locked_app, timeout=10) as client:
+        login = client.post("/login", data={"username": "reader", "password": "s3cret"})
+        assert login.status_code == 200, login.text
+        body = {"session_hash": "x", "fn_index": 0, "event_id": "x"}
+        for path in ("/gradio_api/reset", "/gradio_api/cancel"):
+            response = client.post(path, json=body)
+            assert response.status_code == 200 and response.json() == {"success": True}
 
 
 def test_chat_api_refuses_a_wrong_password_and_answers_the_right_one(locked_app, tmp_path):
@@ -132,6 +151,34 @@ def test_upload_does_not_follow_a_link_planted_in_the_upload_folder(tmp_path):
     assert outside.read_text(encoding="utf-8") == "keep me"
 
 
+def test_ingest_does_not_follow_links_out_of_the_folder_and_says_so(upload_app, tmp_path):
+    a = upload_app.assistant
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "passwd.txt").write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    (outside / "more").mkdir()
+    (outside / "more" / "secret.txt").write_text("机密：口令是123456。\n", encoding="utf-8")
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "report.txt").write_text(REPORT_TEXT, encoding="utf-8")
+    (folder / "passwd.txt").symlink_to(outside / "passwd.txt")
+    (folder / "more").symlink_to(outside / "more")
+    (folder / "copy.txt").symlink_to(folder / "report.txt")  # inside: read like a file
+    given = tmp_path / "given.txt"
+    given.symlink_to(outside / "passwd.txt")  # a file given by name may be a link
+
+    report = a.ingest([folder])
+
+    assert set(report.added) == {"report.txt", "copy.txt"}
+    refused = dict(report.failed)
+    assert set(refused) == {str(folder / "passwd.txt"), str(folder / "more")}
+    assert refused[str(folder / "passwd.txt")].startswith("not followed: a link to a file outside")
+    assert refused[str(folder / "more")].startswith("not followed: a link to a folder outside")
+    assert "root:x" not in a.ask("root:x:0:0").text
+    assert all("root" not in c.text for c in a.ask("root:x:0:0").citations)
+    assert a.ingest([given]).added == ("given.txt",)
+
+
 # -- API keys ---------------------------------------------------------------------------------
 
 
@@ -177,6 +224,89 @@ def test_api_key_never_appears_in_logs_errors_ui_or_answers(
     for text in shown:
         assert KEY not in text
         assert KEY[-8:] not in text  # not even its tail
+
+
+@pytest.fixture
+def echoing_embeddings():
+    """A local OpenAI-style endpoint that fails every request with the status queued in
+    `status`, echoing the key it was sent in its error body (as some servers do)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    status = [401]
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            key = self.headers.get("authorization", "").removeprefix("Bearer ")
+            error = {"message": f"Incorrect API key provided: {key}.\nSee your account."}
+            body = json.dumps({"error": error}).encode()
+            self.send_response(status[0])
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1", status
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("key", "status", "command", "expected"),
+    [
+        (KEY, 401, "ingest", "rejected the API key (HTTP 401)"),
+        (
+            "local-7f3a9c0d1e2b5a6",
+            400,
+            "ingest",
+            "failed (HTTP 400): Incorrect API key provided: ***",
+        ),
+        ("local-7f3a9c0d1e2b5a6", 400, "ask", "failed (HTTP 400): Incorrect API key provided: ***"),
+        ("local-7f3a9c0d1e2b5a6", None, "ingest", "cannot reach the embeddings endpoint"),
+    ],
+)
+def test_embedding_endpoint_errors_are_one_line_with_the_key_redacted(
+    echoing_embeddings, tmp_path, key, status, command, expected
+):
+    url, statuses = echoing_embeddings
+    if status is None:
+        url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    else:
+        statuses[0] = status
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ASSISTANT_"))}
+    env.update(
+        ASSISTANT_EMBEDDINGS="openai",
+        OPENAI_API_KEY=key,
+        OPENAI_BASE_URL=url,
+        ASSISTANT_CACHE_DIR=str(tmp_path / "cache"),
+        ASSISTANT_STORE_DIR=str(tmp_path / "store"),
+    )
+    args = [str(CITY)] if command == "ingest" else [GDP_QUESTION]
+    proc = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", command, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith("assistant: error: ") and expected in proc.stderr
+    assert key not in proc.stderr + proc.stdout and key[-8:] not in proc.stderr
+
+
+def test_a_damaged_generation_marker_does_not_stop_answering(store_copy, cache_dir, assistant):
+    (store_copy / "generation").write_bytes(b"\xff\xfe not ascii")
+    settings = Settings.from_env(store_dir=store_copy, cache_dir=cache_dir)
+    a = Assistant(settings=settings, embedder=assistant.embedder)
+    assert "1800亿元" in a.ask(GDP_QUESTION).text
 
 
 # -- instructions inside a report -------------------------------------------------------------

@@ -6,6 +6,7 @@ import pytest
 
 from assistant import Assistant, EmbeddingMismatchError, Settings
 from assistant.embeddings import CachedEmbeddings
+from assistant.types import SourceText
 
 from .fakes import HashEmbeddings
 
@@ -230,3 +231,59 @@ def test_a_report_whose_units_would_change_is_left_for_reingest(fake_assistant, 
 
     assert b.rederive_metadata() == []
     assert b.store.live_hashes()["province.txt"] == old_hash
+
+
+class _LengthProbe(HashEmbeddings):
+    """Records the longest text it was given, and whether the store's write lock was free
+    while it embedded."""
+
+    def __init__(self, lock_path=None) -> None:
+        super().__init__()
+        self.longest = 0
+        self.lock_path = lock_path
+        self.lock_free: list[bool] = []
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        from filelock import FileLock, Timeout
+
+        self.longest = max([self.longest, *map(len, texts)])
+        if self.lock_path is not None:
+            try:
+                with FileLock(str(self.lock_path)).acquire(timeout=0.2):
+                    self.lock_free.append(True)
+            except Timeout:
+                self.lock_free.append(False)
+        return super().embed_documents(texts)
+
+
+def test_a_line_without_punctuation_is_embedded_in_units_that_fit_the_model(tmp_path):
+    from assistant.pipeline import MAX_UNIT_CHARS, report_units
+
+    probe = _LengthProbe()
+    settings = Settings.from_env(env={}, store_dir=tmp_path / "store", cache_dir=tmp_path / "c")
+    a = Assistant(settings=settings, embedder=probe)
+    one_line = "全市实现地区生产总值增长" * 2_000  # 24,000 characters, no mark at all
+    listing = "、".join(f"第{i}个重点项目建成投产" for i in range(300)) + "。"
+    commas = "，".join("推进城乡融合发展" * 40 for _ in range(5)) + "。"
+    text = "\n".join([one_line, listing, commas])
+    report = a.ingest_texts([{"id": "long", "text": text}])
+
+    assert report.added == ("long",)
+    assert 0 < probe.longest <= MAX_UNIT_CHARS
+    parsed = Assistant._parse(SourceText(text=text, source="long", format="text"), "long")
+    units = report_units(parsed)
+    assert max(len(t) for _, _, t in units) <= MAX_UNIT_CHARS
+    for p in parsed.paragraphs:
+        assert "".join(t for n, _, t in units if n == p.number) == "".join(p.sentences)
+    # The list is cut between its items, not inside one.
+    assert all(t.endswith("、") or t.endswith("。") for n, _, t in units if n == 2)
+
+
+def test_ingest_embeds_without_holding_the_store_write_lock(tmp_path):
+    store = tmp_path / "store"
+    probe = _LengthProbe(lock_path=store / "write.lock")
+    settings = Settings.from_env(env={}, store_dir=store, cache_dir=tmp_path / "c")
+    a = Assistant(settings=settings, embedder=probe)
+    assert a.ingest_texts([DOC]).added == ("demo",)
+    assert probe.lock_free == [True]
+    assert a.ask("2023年地区生产总值是多少？").citations

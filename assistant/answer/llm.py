@@ -48,7 +48,7 @@ from pydantic import SecretStr
 from .. import prompts
 from ..cite import citation
 from ..config import ON_UNVERIFIED
-from ..errors import ConfigError, LLMError
+from ..errors import ConfigError, LLMError, redact
 from ..tokens import ANSWER_TOKENS, Budget
 from ..types import Citation, Hit
 from .extractive import Extracted
@@ -249,7 +249,6 @@ def quote_sentences(sentences: Sequence[str], claims: Sequence[str], default: in
 # -- errors and retries -------------------------------------------------------------------
 
 _RETRYABLE = ("rate_limit", "server", "timeout")
-_KEYLIKE = re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_\-*]{6,}|Bearer\s+\S+", re.IGNORECASE)
 
 
 def _status(exc: BaseException) -> int | None:
@@ -575,11 +574,7 @@ class LLMAnswerer:
         return found
 
     def _redact(self, text: str) -> str:
-        for secret in self._secrets():
-            text = text.replace(secret, "***")
-        text = _KEYLIKE.sub("***", text)
-        text = " ".join(text.split())
-        return text[:200] + ("…" if len(text) > 200 else "")
+        return redact(text, self._secrets())
 
     def _error(self, exc: BaseException, attempts: int) -> LLMError:
         """A one-line LLMError for a failed call (the key is never part of it)."""

@@ -28,6 +28,24 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # is not one report, and embedding it would take hours.
 MAX_TEXT_CHARS = 1_000_000
 _TEXT_FORMATS = ("txt", "md")
+# A .docx is a zip package; its declared sizes are checked before anything is unpacked
+# (zipfile never unpacks more than a member declares). A Word report is tens of parts and a
+# few MB unpacked (pictures included); python-docx holds every part in memory and parses
+# the XML ones, at several times their size.
+MAX_DOCX_MEMBERS = 1_000
+MAX_DOCX_UNPACKED = 100_000_000
+# The XML parts are parsed into trees of about 15 times their size: a 95 MB document.xml of
+# one-character runs took 1.4 GB, 30 MB of it 450 MB. A 1-million-character report with
+# formatting on every run is well under this.
+MAX_DOCX_XML = 30_000_000
+# Unpacked / packed size of one part: XML compresses 5-20 times; a zip bomb 1000 times.
+MAX_DOCX_RATIO = 100
+_RATIO_CHECKED_FROM = 1_000_000  # tiny parts may compress better without harm
+# A PDF's pages are read one by one and their content streams decoded; pypdf keeps what it
+# decoded. A report runs to about a hundred pages of a few hundred KB of content each.
+MAX_PDF_PAGES = 2_000
+MAX_PDF_PAGE_CONTENT = 10_000_000
+MAX_PDF_CONTENT = 200_000_000
 # A character takes at most 4 bytes in every encoding we decode.
 _MAX_CHAR_BYTES = 4
 
@@ -360,7 +378,7 @@ def _read_pdf(data: bytes, source: str) -> tuple[str, str, str]:
                 raise LoadError(source, "encrypted PDF (AES support is not installed)") from None
             if not opened:
                 raise LoadError(source, "encrypted PDF (needs a password)")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = _pdf_pages(reader, source)
         title = _pdf_title(reader)
     except FileNotDecryptedError:
         raise LoadError(source, "encrypted PDF (needs a password)") from None
@@ -371,6 +389,37 @@ def _read_pdf(data: bytes, source: str) -> tuple[str, str, str]:
     if not any(page.strip() for page in pages):
         raise LoadError(source, "no text layer (scanned PDF?)")
     return "\n".join(repair_pdf_lines(pages)), title, ""
+
+
+def _pdf_pages(reader: object, source: str) -> list[str]:
+    """The text of every page, refusing a PDF whose pages or content would not fit the
+    bounds (checked page by page, before a page's text is extracted)."""
+    count = len(reader.pages)  # type: ignore[attr-defined]
+    if count > MAX_PDF_PAGES:
+        raise LoadError(source, f"too many pages ({count}; the limit is {MAX_PDF_PAGES})")
+    pages: list[str] = []
+    content = chars = 0
+    for number, page in enumerate(reader.pages, start=1):  # type: ignore[attr-defined]
+        stream = page.get_contents()
+        size = len(stream.get_data()) if stream is not None else 0
+        content += size
+        if size > MAX_PDF_PAGE_CONTENT:
+            raise LoadError(
+                source,
+                f"page {number} unpacks to {_mb(size)} (the limit is "
+                f"{_mb(MAX_PDF_PAGE_CONTENT)} a page)",
+            )
+        if content > MAX_PDF_CONTENT:
+            raise LoadError(
+                source,
+                f"pages unpack to over {_mb(MAX_PDF_CONTENT)} (the limit); not read further",
+            )
+        text = page.extract_text() or ""
+        chars += len(text)
+        if chars > MAX_TEXT_CHARS:
+            raise LoadError(source, _too_much_text(chars, at_least=True))
+        pages.append(text)
+    return pages
 
 
 def _pdf_title(reader: object) -> str:
@@ -445,6 +494,7 @@ def _read_docx(data: bytes, source: str) -> tuple[str, str, str]:
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise LoadError(source, "not a .docx file (not a zip package; an old .doc?)")
+    _check_package(data, source)
     document = docx.Document(io.BytesIO(data))
     lines: list[str] = []
     for block in document.iter_inner_content():
@@ -454,6 +504,46 @@ def _read_docx(data: bytes, source: str) -> tuple[str, str, str]:
             lines.append(block.text)
     title = (document.core_properties.title or "").strip()
     return "\n".join(lines), title, ""
+
+
+def _check_package(data: bytes, source: str) -> None:
+    """Refuse a zip package that would unpack to too much (a zip bomb), from its directory."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        members = package.infolist()
+    if len(members) > MAX_DOCX_MEMBERS:
+        raise LoadError(
+            source,
+            f"refused: {len(members)} parts in the package (the limit is {MAX_DOCX_MEMBERS})",
+        )
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > MAX_DOCX_UNPACKED:
+        raise LoadError(
+            source,
+            f"refused: unpacks to {_mb(unpacked)} (the limit is {_mb(MAX_DOCX_UNPACKED)}); "
+            "a zip bomb?",
+        )
+    xml = sum(m.file_size for m in members if m.filename.endswith((".xml", ".rels")))
+    if xml > MAX_DOCX_XML:
+        raise LoadError(
+            source,
+            f"refused: its XML unpacks to {_mb(xml)} (the limit is {_mb(MAX_DOCX_XML)})",
+        )
+    for m in members:
+        if m.file_size > _RATIO_CHECKED_FROM and m.file_size > MAX_DOCX_RATIO * max(
+            1, m.compress_size
+        ):
+            ratio = m.file_size / max(1, m.compress_size)
+            raise LoadError(
+                source,
+                f"refused: part {m.filename!r} is compressed {ratio:.0f} to 1 "
+                f"(the limit is {MAX_DOCX_RATIO}); a zip bomb?",
+            )
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{size / 1e6:.1f} MB"
 
 
 def _table_lines(table: object) -> list[str]:

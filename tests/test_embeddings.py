@@ -1,0 +1,50 @@
+"""The local embedder: inputs cut to the model's length, questions before ingest batches."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from assistant.embeddings import MAX_TOKENS, LocalE5Embeddings, batches
+
+from .conftest import CITY
+from .fakes import SlowEngine
+
+
+def test_a_question_waits_for_at_most_one_small_batch_of_an_ingest():
+    engine = SlowEngine(seconds_per_text=0.02)
+    emb = LocalE5Embeddings(model=engine, query_threads=1)
+    texts = [f"第{i}条：全市实现地区生产总值。" for i in range(120)]
+    ingest = threading.Thread(target=emb.embed_documents, args=(texts,))
+    ingest.start()
+    assert engine.busy.wait(10)
+    emb.embed_query("地区生产总值是多少？")
+    ingest.join(30)
+
+    first_query = engine.calls.index(("query", 1))
+    embedded_before = sum(n for kind, n in engine.calls[:first_query])
+    assert embedded_before <= 8, engine.calls
+    assert sum(n for kind, n in engine.calls if kind == "passage") == len(texts)
+
+
+def test_batches_hold_few_texts_and_few_characters():
+    texts = ["甲" * 100] * 10 + ["乙" * 900, "丙"]
+    runs = list(batches(texts))
+    assert [len(r) for r in runs] == [6, 4, 1, 1]
+    assert [t for r in runs for t in r] == texts
+
+
+@pytest.mark.slow
+def test_a_text_longer_than_the_model_input_is_cut_to_it_not_embedded_in_windows():
+    emb = LocalE5Embeddings()
+    text = "".join(CITY.read_text(encoding="utf-8").split())[:3000]
+    assert emb._model.token_count(text) > 2 * MAX_TOKENS
+
+    fitted = emb.fit(text)
+    assert emb._model.token_count(fitted) <= MAX_TOKENS
+    assert text.startswith(fitted) and len(fitted) > 300
+    [whole] = emb.embed_documents([text])
+    assert np.allclose(whole, emb.embed_documents([fitted])[0], atol=1e-6)
+    assert emb.fit("短句。") == "短句。"
