@@ -164,8 +164,9 @@ def test_ingest_does_not_follow_links_out_of_the_folder_and_says_so(upload_app, 
     (folder / "passwd.txt").symlink_to(outside / "passwd.txt")
     (folder / "more").symlink_to(outside / "more")
     (folder / "copy.txt").symlink_to(folder / "report.txt")  # inside: read like a file
+    (outside / "other.txt").write_text(REPORT_TEXT.replace("2024", "2025"), encoding="utf-8")
     given = tmp_path / "given.txt"
-    given.symlink_to(outside / "passwd.txt")  # a file given by name may be a link
+    given.symlink_to(outside / "other.txt")  # a file given by name may be a link
 
     report = a.ingest([folder])
 
