@@ -24,6 +24,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from . import lexicon
+from .ingest.periods import five_year_plans
 from .types import PLAN, RESULT, REVIEW, TARGET, DocumentInfo
 
 # Answer types.
@@ -72,8 +73,7 @@ _FIVE_YEAR = re.compile(r"十[一二三四五六七八九]五|“十[一二三�
 # "2019年政府工作报告", "2019年的报告": the report named by the year it was delivered.
 _REPORT_YEAR = re.compile(r"((?:19|20)\d{2})\s*年(?:的|度)?[\u4e00-\u9fff]{0,10}?(?:政府工作)?报告")
 _QUOTED = re.compile(r"“[^”]*”(?:目标|任务)?|\"[^\"]*\"(?:目标|任务)?")
-_PLAN_PERIOD = re.compile(r"十([一二三四五六七八九])五")
-_PLAN_START = {c: 2006 + 5 * i for i, c in enumerate("一二三四五六七八九")}  # 十一五 = 2006–2010
+_PLAN_PERIOD = re.compile(r"十[一二三四五六七八九]五")
 _REGION_SUFFIX = re.compile(
     r"(?:回族|维吾尔|壮族|藏族|蒙古族|朝鲜族|土家族|苗族|彝族|哈萨克)?自治[区州县旗]$|特别行政区$|[省市区县州旗盟]$"
 )
@@ -382,10 +382,10 @@ def plan_question(
     elif status == RESULT and intent.relative == "this" and not re.search(r"了|实际|实绩", norm):
         status = TARGET  # 今年…达到多少: what this year is to reach
     multi_year = bool(_FIVE_YEAR.search(norm))
-    five = _PLAN_PERIOD.search(norm)
-    if five and not status and not intent.years:
+    plans = five_year_plans(norm)
+    if plans and not status and not intent.years:
         # 十四五 asked of reports delivered after it: a result; 十五五 in a 2026 report: a goal.
-        end = _PLAN_START[five.group(1)] + 4
+        end = plans[0][-1]
         newest = max((docs[d].year or 0 for d in docs), default=0)
         status = RESULT if newest and end < newest else TARGET
 
