@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable
 from .types import PLAN, RESULT, REVIEW, SECTION_SEP, TARGET, Indicator, Paragraph, Report
 
 # Bump when extraction changes: stored tables are rebuilt from the stored paragraphs.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 LEVEL, GROWTH, SHARE, COUNT = "level", "growth", "share", "count"
 KINDS = (LEVEL, GROWTH, SHARE, COUNT)
@@ -811,10 +811,13 @@ def _one_value_each(f: _Figure) -> list[_Figure]:
 
 
 def _status(para: Paragraph, sentence: str, report_year: int | None) -> tuple[str, int | None]:
+    # A paragraph on several years (a five-year review) states end-of-period figures: the
+    # last year of its period.
+    year = para.period_year or (para.period_years[-1] if para.period_years else None)
     if para.period == REVIEW:
-        return RESULT, para.period_year
+        return RESULT, year
     if para.period == PLAN:
-        return TARGET, para.period_year
+        return TARGET, year
     if _PLAN_CUES.search(sentence) and not _RESULT_CUES.search(sentence):
         return TARGET, report_year
     if _RESULT_CUES.search(sentence):
