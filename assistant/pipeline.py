@@ -73,6 +73,11 @@ UNIT_CHARS = 120
 # UNIT_CHARS characters.
 MAX_UNIT_CHARS = 240
 _LIST_MARKS = "、；;"
+# The longest real reports have about 260 paragraphs and 700 units; these are 40-80 times
+# that, and keep an accepted file's records within memory and hours of embedding.
+MAX_PARAGRAPHS = 20_000
+MAX_UNITS = 40_000
+_EMBED_CHUNK = 256
 
 
 def _split_long(clause: str) -> list[str]:
@@ -354,14 +359,36 @@ class Assistant:
         if not text.strip():
             raise LoadError(src.source, "no text left after removing page boilerplate")
         meta = detect_meta(text, title_hint=src.title, filename=Path(src.source).name)
-        return parse_report(text, doc_id, meta, source=src.source)
+        report = parse_report(text, doc_id, meta, source=src.source)
+        # Within the text limit, one-character lines or sentences would make hundreds of
+        # thousands of records: hours of embedding for no report.
+        if len(report.paragraphs) > MAX_PARAGRAPHS:
+            raise LoadError(
+                src.source,
+                f"too many paragraphs for one report ({len(report.paragraphs):,}; "
+                f"the limit is {MAX_PARAGRAPHS:,})",
+            )
+        units = len(report_units(report))
+        if units > MAX_UNITS:
+            raise LoadError(
+                src.source,
+                f"too many sentences for one report ({units:,} units; the limit is {MAX_UNITS:,})",
+            )
+        return report
 
     def _embed(self, report: Report) -> _Embedded:
         """Everything of a report that goes into the store: vectors and figures."""
         units = report_units(report)
         headings = [p for p in report.paragraphs if p.is_heading or not p.sentences]
         texts = [t for _, _, t in units] + [p.text for p in headings] + [report.title]
-        vectors = np.asarray(self.embedder.embed_documents(texts), dtype=np.float32)
+        # In chunks, each turned into an array at once: as lists of Python floats the
+        # vectors of a long report take 8 times the memory.
+        vectors = np.concatenate(
+            [
+                np.asarray(self.embedder.embed_documents(texts[i : i + _EMBED_CHUNK]), np.float32)
+                for i in range(0, len(texts), _EMBED_CHUNK)
+            ]
+        )
         unit_vectors = vectors[: len(units)]
         heading_vectors = dict(
             zip((p.number for p in headings), vectors[len(units) : -1], strict=False)
