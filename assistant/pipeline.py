@@ -351,6 +351,10 @@ class Assistant:
                         (updated if doc_id in live else added).append(doc_id)
             if progress is not None:
                 progress(n + 1, len(sources), doc_id)
+        if added or updated:
+            # Tokenize the new units here, not in the next question (which, like any asked
+            # meanwhile, answers from the reports before this ingest until this is done).
+            self.retriever.refresh()
         return IngestReport(tuple(added), tuple(updated), tuple(skipped), tuple(failed))
 
     @staticmethod
@@ -441,6 +445,7 @@ class Assistant:
         with self.store.write_lock():
             self.store.delete_document(doc_id)
             self.indicator_store.delete(doc_id)
+        self.retriever.refresh()
 
     def indicators(
         self,
@@ -595,7 +600,7 @@ class Assistant:
             if standalone and standalone != question:
                 rewritten = question = standalone
             timings["rewrite"] = time.perf_counter() - t0
-        self.retriever.refresh()
+        self.retriever.refresh(wait=False)
         regions = {d.doc_id: d.region for d in self.retriever.documents.values()}
         parts = split_question(question, regions)
         if documents:
