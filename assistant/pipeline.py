@@ -70,6 +70,11 @@ UNIT_CHARS = 120
 # UNIT_CHARS characters.
 MAX_UNIT_CHARS = 240
 _LIST_MARKS = "、；;"
+# The longest real reports have about 260 paragraphs and 700 units; these are 40-80 times
+# that, and keep an accepted file's records within memory and hours of embedding.
+MAX_PARAGRAPHS = 20_000
+MAX_UNITS = 40_000
+_EMBED_CHUNK = 256
 
 
 def _split_long(clause: str) -> list[str]:
@@ -349,6 +354,10 @@ class Assistant:
                         (updated if doc_id in live else added).append(doc_id)
             if progress is not None:
                 progress(n + 1, len(sources), doc_id)
+        if added or updated:
+            # Tokenize the new units here, not in the next question (which, like any asked
+            # meanwhile, answers from the reports before this ingest until this is done).
+            self.retriever.refresh()
         return IngestReport(tuple(added), tuple(updated), tuple(skipped), tuple(failed))
 
     @staticmethod
@@ -356,16 +365,38 @@ class Assistant:
         text = clean_text(src.text)
         if not text.strip():
             raise LoadError(src.source, "no text left after removing page boilerplate")
-        return build_report(
+        report = build_report(
             text, doc_id, title_hint=src.title, filename=Path(src.source).name, source=src.source
         )
+        # Within the text limit, one-character lines or sentences would make hundreds of
+        # thousands of records: hours of embedding for no report.
+        if len(report.paragraphs) > MAX_PARAGRAPHS:
+            raise LoadError(
+                src.source,
+                f"too many paragraphs for one report ({len(report.paragraphs):,}; "
+                f"the limit is {MAX_PARAGRAPHS:,})",
+            )
+        units = len(report_units(report))
+        if units > MAX_UNITS:
+            raise LoadError(
+                src.source,
+                f"too many sentences for one report ({units:,} units; the limit is {MAX_UNITS:,})",
+            )
+        return report
 
     def _embed(self, report: Report) -> _Embedded:
         """Everything of a report that goes into the store: vectors and figures."""
         units = report_units(report)
         headings = [p for p in report.paragraphs if p.is_heading or not p.sentences]
         texts = [t for _, _, t in units] + [p.text for p in headings] + [report.title]
-        vectors = np.asarray(self.embedder.embed_documents(texts), dtype=np.float32)
+        # In chunks, each turned into an array at once: as lists of Python floats the
+        # vectors of a long report take 8 times the memory.
+        vectors = np.concatenate(
+            [
+                np.asarray(self.embedder.embed_documents(texts[i : i + _EMBED_CHUNK]), np.float32)
+                for i in range(0, len(texts), _EMBED_CHUNK)
+            ]
+        )
         unit_vectors = vectors[: len(units)]
         heading_vectors = dict(
             zip((p.number for p in headings), vectors[len(units) : -1], strict=False)
@@ -480,6 +511,7 @@ class Assistant:
         with self.store.write_lock():
             self.store.delete_document(doc_id)
             self.indicator_store.delete(doc_id)
+        self.retriever.refresh()
 
     def indicators(
         self,
@@ -634,7 +666,7 @@ class Assistant:
             if standalone and standalone != question:
                 rewritten = question = standalone
             timings["rewrite"] = time.perf_counter() - t0
-        self.retriever.refresh()
+        self.retriever.refresh(wait=False)
         docs = self.retriever.documents
         regions = {d.doc_id: d.region for d in docs.values()}
         parts = split_question(question, regions)

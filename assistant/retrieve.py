@@ -295,18 +295,25 @@ class Retriever:
         if lexical_dir == "default":
             lexical_dir = store.path / "lexical" if store.path is not None else None
         self.cache = LexicalCache(lexical_dir) if lexical_dir is not None else None
-        self._lock = threading.Lock()  # one rebuild at a time; readers never wait
+        self._lock = threading.Lock()  # one rebuild at a time; questions never wait for it
         self._state = _State(token=None)
         self._built = False
         self.rebuilds = 0  # how often the lexical state was built (for tests and the benchmark)
 
-    def refresh(self) -> None:
+    def refresh(self, wait: bool = True) -> None:
         """Re-read the live documents if the store says they may have changed; rebuild the
-        lexical state when they did."""
+        lexical state when they did.
+
+        With `wait=False` (a question), while another thread is rebuilding, return at once
+        and answer from the state before the change, instead of waiting seconds for the
+        new report's units to be tokenized.
+        """
         token = self.store.generation()
         if self._built and token is not None and token == self._state.token:
             return
-        with self._lock:
+        if not self._lock.acquire(blocking=wait or not self._built):
+            return
+        try:
             state = self._state
             if self._built and token is not None and token == state.token:
                 return
@@ -318,6 +325,8 @@ class Retriever:
             self._state = self._build(token, docs, live)
             self._built = True
             self.rebuilds += 1
+        finally:
+            self._lock.release()
 
     def _build(
         self, token: str | None, docs: dict[str, DocumentInfo], live: dict[str, str]
@@ -435,7 +444,7 @@ class Retriever:
         `timings`, when given, gets the seconds spent embedding the question (``embed``),
         in the dense search (``dense``) and in BM25 (``lexical``) added to it.
         """
-        self.refresh()
+        self.refresh(wait=False)
         state = self._state
         cfg = self.config
         hashes = self._hashes(state, documents, year)

@@ -347,7 +347,8 @@ class ChromaStore:
             sl = slice(i, i + _WRITE_BATCH)
             self._col.upsert(
                 ids=ids[sl],
-                embeddings=vectors[sl],
+                # Lists of Python floats only a batch at a time: 8 times an array's memory.
+                embeddings=[_as_vector(v) for v in vectors[sl]],
                 documents=documents[sl],
                 metadatas=metadatas[sl],
             )
@@ -365,7 +366,7 @@ class ChromaStore:
         ids, vecs, docs, metas = [], [], [], []
         for p, vec in zip(report.paragraphs, paragraph_vectors, strict=True):
             ids.append(f"{report.doc_id}::{h[:12]}::p{p.number}")
-            vecs.append(_as_vector(vec))
+            vecs.append(vec)
             docs.append(p.text)
             metas.append(
                 {
@@ -384,7 +385,7 @@ class ChromaStore:
             )
         for n, u in enumerate(units):
             ids.append(f"{report.doc_id}::{h[:12]}::s{u.paragraph}.{u.sentence}.{n}")
-            vecs.append(_as_vector(u.vector))
+            vecs.append(u.vector)
             docs.append(u.text)
             metas.append(
                 {**base, "kind": SENTENCE, "paragraph": u.paragraph, "sentence": u.sentence}

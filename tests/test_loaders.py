@@ -224,6 +224,32 @@ def test_html_declared_gbk_is_decoded_as_gb18030(tmp_path):
     assert src.encoding == "gb18030"
 
 
+def test_html_page_over_its_bound_is_refused_before_parsing():
+    page = b"<html><body>" + b"<div><p>\xe6\x96\x87</p></div>" * 260_000 + b"</body></html>"
+    with pytest.raises(
+        LoadError, match=r"too large \(5\.5 MB; the limit for a web page is 5\.0 MB\)"
+    ):
+        load_bytes(page, "huge.html")
+
+
+def test_html_page_of_thousands_of_elements_skips_the_quadratic_fallback(monkeypatch):
+    import trafilatura
+
+    real = trafilatura.extract
+    calls: list[bool] = []
+
+    def recording(*args, **kwargs):
+        calls.append(kwargs.get("fast", False))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trafilatura, "extract", recording)
+    crowded = "<html><body>" + "<div><p>文</p></div>" * 12_000 + "</body></html>"
+    assert load_bytes(crowded.encode(), "crowded.html").text.count("文") == 12_000
+    report = f"<html><body><h1>标题</h1><p>{PARA}</p></body></html>"
+    assert PARA in load_bytes(report.encode(), "report.html").text
+    assert calls == [True, False]  # an ordinary page still gets every extractor
+
+
 def test_tiny_html_page_keeps_its_text():
     src = load_bytes(b"<html><body><p>a</p><div>b</div></body></html>", "x.html")
 

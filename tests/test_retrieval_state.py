@@ -250,3 +250,45 @@ def test_answer_timings_break_retrieval_into_stages(tmp_path):
     timings = a.ask("2023年地区生产总值是多少？").timings
     assert {"embed", "dense", "lexical", "retrieve", "answer", "total"} <= set(timings)
     assert timings["embed"] + timings["dense"] + timings["lexical"] <= timings["retrieve"]
+
+
+def test_questions_do_not_wait_while_another_thread_rebuilds_the_lexical_state(
+    tmp_path, monkeypatch
+):
+    a = open_assistant(tmp_path / "store", tmp_path / "cache")
+    a.ingest_texts([report(1)])
+    assert "501亿元" in a.ask("2023年地区生产总值是多少？").text
+    # Another process adds a report: this process's next refresh rebuilds its state.
+    open_assistant(tmp_path / "store", tmp_path / "cache").ingest_texts([report(2, "另一县")])
+    rebuilding, release = threading.Event(), threading.Event()
+    real = a.store.documents
+
+    def slow_documents():
+        if threading.current_thread().name == "rebuild":
+            rebuilding.set()
+            assert release.wait(30)
+        return real()
+
+    monkeypatch.setattr(a.store, "documents", slow_documents)
+    rebuild = threading.Thread(target=a.retriever.refresh, name="rebuild")
+    rebuild.start()
+    assert rebuilding.wait(10)
+    answered: list[str] = []
+    asker = threading.Thread(
+        target=lambda: answered.append(a.ask("2023年地区生产总值是多少？").text)
+    )
+    asker.start()
+    asker.join(20)
+    release.set()
+    rebuild.join(20)
+
+    assert answered and "501亿元" in answered[0]  # from the reports before the change
+    assert "doc2" in a.retriever.documents  # and the rebuild went on
+
+
+def test_an_ingest_leaves_the_lexical_index_ready_for_the_next_question(tmp_path):
+    a = open_assistant(tmp_path / "store", tmp_path / "cache")
+    a.ingest_texts([report(1)])
+    rebuilds = a.retriever.rebuilds
+    a.ask("2023年地区生产总值是多少？")
+    assert a.retriever.rebuilds == rebuilds

@@ -287,3 +287,17 @@ def test_ingest_embeds_without_holding_the_store_write_lock(tmp_path):
     assert a.ingest_texts([DOC]).added == ("demo",)
     assert probe.lock_free == [True]
     assert a.ask("2023年地区生产总值是多少？").citations
+
+
+def test_text_of_countless_tiny_paragraphs_or_sentences_is_refused_before_embedding(
+    fake_assistant,
+):
+    a, emb = fake_assistant
+    lines = "\n".join("文" for _ in range(25_000))
+    sentences = "字。" * 50_000
+    report = a.ingest_texts([{"id": "lines", "text": lines}, {"id": "dots", "text": sentences}])
+
+    reasons = dict(report.failed)
+    assert reasons["lines"] == "too many paragraphs for one report (25,000; the limit is 20,000)"
+    assert reasons["dots"].startswith("too many sentences for one report (50,000 units")
+    assert emb.embedded == 0 and a.documents() == []

@@ -41,6 +41,10 @@ MAX_DOCX_XML = 30_000_000
 # Unpacked / packed size of one part: XML compresses 5-20 times; a zip bomb 1000 times.
 MAX_DOCX_RATIO = 100
 _RATIO_CHECKED_FROM = 1_000_000  # tiny parts may compress better without harm
+# A web page is parsed twice over (lxml, then trafilatura's copies) at about 65 times its size
+# (a 20 MB page took 1.35 GB and three minutes); a report's page is a few hundred KB.
+MAX_HTML_BYTES = 5_000_000
+MAX_HTML_FULL_ELEMENTS = 5_000
 # A PDF's pages are read one by one and their content streams decoded; pypdf keeps what it
 # decoded. A report runs to about a hundred pages of a few hundred KB of content each.
 MAX_PDF_PAGES = 2_000
@@ -126,6 +130,9 @@ def _load(data: bytes, source: str, fmt: str, max_bytes: int) -> SourceText:
         raise LoadError(source, _too_large(len(data), max_bytes))
     if not data.strip():
         raise LoadError(source, "empty")
+    if fmt == "html" and len(data) > MAX_HTML_BYTES:
+        limit = f"the limit for a web page is {MAX_HTML_BYTES / 1e6:.1f} MB"
+        raise LoadError(source, f"too large ({len(data) / 1e6:.1f} MB; {limit})")
     if fmt in _TEXT_FORMATS and len(data) > MAX_TEXT_CHARS * _MAX_CHAR_BYTES:
         # Certainly too much text: say so without decoding it all.
         raise LoadError(source, _too_much_text(len(data) // _MAX_CHAR_BYTES, at_least=True))
@@ -278,6 +285,10 @@ def _read_html(data: bytes, source: str) -> tuple[str, str, str]:
         include_images=False,
         include_links=False,
         deduplicate=False,
+        # trafilatura's fallback extractors (justext) take time in the square of the number
+        # of elements: 10,000 took 35 s, 40,000 over 6 minutes. A report's page has a few
+        # hundred; a page with thousands gets the main extractor only (linear).
+        fast=html.count("<") > MAX_HTML_FULL_ELEMENTS,
     )
     if not text or not text.strip():
         text = "\n".join(_fallback_html_lines(html))
