@@ -35,9 +35,9 @@ _TEXT_FORMATS = ("txt", "md")
 MAX_DOCX_MEMBERS = 1_000
 MAX_DOCX_UNPACKED = 100_000_000
 # The XML parts are parsed into trees of about 15 times their size: a 95 MB document.xml of
-# one-character runs took 1.4 GB, 30 MB of it 450 MB. A 1-million-character report with
-# formatting on every run is well under this.
-MAX_DOCX_XML = 30_000_000
+# one-character runs took 1.4 GB to read, 30 MB of it 450 MB (and 850 MB for the whole
+# ingest). A 1-million-character report with formatting on every few characters fits.
+MAX_DOCX_XML = 20_000_000
 # Unpacked / packed size of one part: XML compresses 5-20 times; a zip bomb 1000 times.
 MAX_DOCX_RATIO = 100
 _RATIO_CHECKED_FROM = 1_000_000  # tiny parts may compress better without harm
@@ -46,10 +46,11 @@ _RATIO_CHECKED_FROM = 1_000_000  # tiny parts may compress better without harm
 MAX_HTML_BYTES = 5_000_000
 MAX_HTML_FULL_ELEMENTS = 5_000
 # A PDF's pages are read one by one and their content streams decoded; pypdf keeps what it
-# decoded. A report runs to about a hundred pages of a few hundred KB of content each.
+# decoded, and parses it in Python: 195 MB of content took 460 MB and 8 minutes. A report
+# runs to about a hundred pages of tens to hundreds of KB of content each.
 MAX_PDF_PAGES = 2_000
-MAX_PDF_PAGE_CONTENT = 10_000_000
-MAX_PDF_CONTENT = 200_000_000
+MAX_PDF_PAGE_CONTENT = 5_000_000
+MAX_PDF_CONTENT = 50_000_000
 # A character takes at most 4 bytes in every encoding we decode.
 _MAX_CHAR_BYTES = 4
 
