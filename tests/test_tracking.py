@@ -342,3 +342,55 @@ def test_cli_track_prints_the_series_and_writes_csv(tracked, tmp_path, capsys, m
     assert rows[0].startswith("region,indicator,year,target") and len(rows) == 3
     assert main(["track", "--json", "--store", store]) == 0
     assert {r["indicator"] for r in json.loads(capsys.readouterr().out)} >= {"城镇新增就业"}
+
+
+# -- the UI's pieces ----------------------------------------------------------------------------
+
+
+def test_chart_has_two_series_marks_verdicts_and_names_each_points_year():
+    from assistant.ui import render_track_chart
+
+    records = [
+        record("r2022", 5, "国内生产总值", 5.5, TARGET, 2022, qualifier="左右"),
+        record("r2023", 2, "国内生产总值", 3, RESULT, 2022),
+        record("r2021", 5, "国内生产总值", 6, TARGET, 2021, qualifier="以上"),
+        record("r2022", 2, "国内生产总值", 8.1, RESULT, 2021),
+        record("r2023", 5, "国内生产总值", 5, TARGET, 2023, qualifier="左右"),
+    ]
+    html = render_track_chart(build_pairs(records, YEARS))
+    assert html.count('class="line-target"') == 1 and html.count('class="line-result"') == 1
+    assert re.search(r'data-year="2022">.*?pt-result missed', html)
+    assert re.search(r'data-year="2021">.*?pt-result met', html)
+    assert 'data-year="2023"><circle class="pt-target"' in html  # a target alone
+    assert "pt-result" not in html.split('data-year="2023"')[1]
+
+
+def test_chart_of_decreases_plots_their_size():
+    from assistant.ui import render_track_chart
+
+    records = [
+        record("r2022", 5, "单位国内生产总值能耗", -3, TARGET, 2022, qualifier="以上"),
+        record("r2023", 2, "单位国内生产总值能耗", -3.1, RESULT, 2022),
+    ]
+    html = render_track_chart(build_pairs(records, YEARS))
+    assert "降幅（%）" in html and "2022年实际 3.1%（达到）" in html
+
+
+def test_detail_shows_both_paragraphs_with_sentences_marked_and_report_text_escaped():
+    from assistant.types import Paragraph
+    from assistant.ui import render_track_detail
+
+    target = record("r2022", 5, "国内生产总值", 5.5, TARGET, 2022, qualifier="左右",
+                    sentence="国内生产总值增长5.5%左右<b>。")  # fmt: skip
+    result = record("r2023", 2, "国内生产总值", 3, RESULT, 2022)
+    (pair,) = build_pairs([target, result], YEARS)
+    paragraphs = [
+        Paragraph(doc_id="r2022", number=5, text="开头。国内生产总值增长5.5%左右<b>。",
+                  sentences=("开头。", "国内生产总值增长5.5%左右<b>。")),
+        Paragraph(doc_id="r2023", number=2, text="国内生产总值增长3%。",
+                  sentences=("国内生产总值增长3%。",)),
+    ]  # fmt: skip
+    html = render_track_detail(pair, *paragraphs)
+    assert html.count('class="cite-card') == 2 and html.count("<mark") == 2
+    assert "&lt;b&gt;" in html and "<b>" not in html
+    assert "未达到" in html and "r2023" in html
