@@ -5,7 +5,6 @@ load → clean → structure → embed → store → retrieve → answer → cit
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -58,7 +57,6 @@ from .types import (
     IngestReport,
     Paragraph,
     Report,
-    ReportMeta,
     RetrievedParagraph,
     SourceText,
 )
@@ -207,35 +205,6 @@ def _embedding_texts(
     return units, headings, [t for _, _, t in units] + [p.text for p in headings] + [report.title]
 
 
-def _stored_report(stored: StoredGeneration) -> Report:
-    """A report as it was stored (metadata from its record)."""
-    record = stored.record
-    return Report(
-        doc_id=stored.doc_id,
-        meta=ReportMeta(
-            title=str(record.get("title", "")),
-            region=str(record.get("region", "")),
-            level=str(record.get("level", "")),
-            year=int(record.get("doc_year") or 0) or None,
-            date=str(record.get("date", "")),
-            review_years=_record_years(record.get("review_years")),
-            plan_years=_record_years(record.get("plan_years")),
-        ),
-        paragraphs=stored.paragraphs,
-        content_hash=stored.doc_hash,
-        source=str(record.get("source", "")),
-        title_hint=str(record.get("title_hint", "")),
-        detector_version=str(record.get("detector_version", "")),
-    )
-
-
-def _record_years(raw: object) -> tuple[int, ...]:
-    try:
-        return tuple(int(y) for y in json.loads(raw)) if isinstance(raw, str) and raw else ()
-    except (ValueError, TypeError):
-        return ()
-
-
 def build_embedder(settings: Settings) -> Embeddings:
     if settings.embeddings == "openai":
         inner = openai_embeddings(
@@ -303,7 +272,7 @@ class Assistant:
         self._embedding: dict[str, tuple[int, int]] = {}  # doc_id -> progress, this process
         self._background: threading.Thread | None = None
         self._background_lock = threading.Lock()
-        self._stop = threading.Event()  # ends background embedding (`close`)
+        self._stop = threading.Event()  # ends background embedding (`stop_embedding`)
         self.rederive_metadata()
 
     @property
@@ -458,7 +427,7 @@ class Assistant:
             stored = self.store.stored_generation(doc.doc_id, doc.content_hash, embedded=False)
             if not stored.record:
                 continue  # replaced or deleted meanwhile
-            report = _stored_report(stored)
+            report = stored.report()
 
             def step(n: int, total: int, doc_id: str = doc.doc_id) -> None:
                 self._embedding[doc_id] = (n, total)
@@ -523,7 +492,7 @@ class Assistant:
             stored = self.store.stored_generation(doc.doc_id, doc.content_hash, embedded=False)
             if not stored.record:
                 continue
-            texts = _embedding_texts(_stored_report(stored))[2]
+            texts = _embedding_texts(stored.report())[2]
             counted = getattr(self.embedder, "cached_count", None)
             out[doc.doc_id] = (counted(texts) if counted else 0, len(texts))
         return out
@@ -628,10 +597,8 @@ class Assistant:
             with self.store.write_lock(timeout=lock_timeout):
                 live = self.store.live_hashes()
                 for doc_id in stale:
-                    if (
-                        doc_id in embedded
-                        and doc_id in live
-                        and self._rederive(self.store.stored_generation(doc_id, live[doc_id]))
+                    if doc_id in live and self._rederive(
+                        self.store.stored_generation(doc_id, live[doc_id])
                     ):
                         done.append(doc_id)
         except StoreLockedError:

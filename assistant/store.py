@@ -18,7 +18,7 @@ different embedder raises `EmbeddingMismatchError` instead of mixing vector spac
 A second collection, ``report_pending``, holds reports that are indexed but not yet embedded:
 the same records under the same ids, with a one-number placeholder for each vector. Such a
 report is live at once (its paragraphs and units are read for keyword search, citations and
-the indicator table) but takes no part in dense search. `complete_report` writes it with its
+the indicator table) but takes no part in dense search. `write_report` writes it with its
 vectors into the main collection and then drops its pending records. A document id has one
 live generation: a pending one whose hash differs from the embedded one is newer (an ingest
 of a changed file) and wins; one with the same hash is what a completion left behind before
@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from .errors import EmbeddingMismatchError, NotAStoreError, StoreError, StoreLockedError
-from .types import DocumentInfo, Paragraph, Report
+from .types import DocumentInfo, Paragraph, Report, ReportMeta
 
 log = logging.getLogger("assistant")
 
@@ -93,6 +93,27 @@ class StoredGeneration:
     paragraphs: tuple[Paragraph, ...]  # in order
     paragraph_vectors: tuple[list[float], ...]  # one per paragraph, same order
     units: tuple[Unit, ...]
+
+    def report(self) -> Report:
+        """The report as it was stored (its metadata from the document record)."""
+        record = self.record
+        return Report(
+            doc_id=self.doc_id,
+            meta=ReportMeta(
+                title=str(record.get("title", "")),
+                region=str(record.get("region", "")),
+                level=str(record.get("level", "")),
+                year=int(record.get("doc_year") or 0) or None,
+                date=str(record.get("date", "")),
+                review_years=_years(record.get("review_years")),
+                plan_years=_years(record.get("plan_years")),
+            ),
+            paragraphs=self.paragraphs,
+            content_hash=self.doc_hash,
+            source=str(record.get("source", "")),
+            title_hint=str(record.get("title_hint", "")),
+            detector_version=str(record.get("detector_version", "")),
+        )
 
 
 def _as_vector(vec: Sequence[float]) -> list[float]:

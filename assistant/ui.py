@@ -505,7 +505,10 @@ class StartupIndex:
             self._finished.set()
 
     def start(self) -> StartupIndex:
-        if self.paths and self._thread is None:
+        if not self.paths:
+            # Nothing to index; finish what an earlier run left without vectors.
+            self.assistant.embed_in_background()
+        elif self._thread is None:
             self._thread = threading.Thread(target=self._run, name="startup-index", daemon=True)
             self._thread.start()
         return self
