@@ -376,6 +376,25 @@ class CachedEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         return self.inner.embed_query(text)
 
+    def cached_count(self, texts: list[str]) -> int:
+        """How many of `texts` have a cached vector."""
+        keys = [self._key(t) for t in texts]
+        if self._db is None or not keys:
+            return 0
+        found: set[str] = set()
+        unique = sorted(set(keys))
+        with self._lock:
+            for i in range(0, len(unique), 500):
+                part = unique[i : i + 500]
+                found.update(
+                    key
+                    for (key,) in self._db.execute(
+                        f"SELECT key FROM vectors WHERE model = ? AND key IN ({','.join('?' * len(part))})",
+                        [self.model_name, *part],
+                    )
+                )
+        return sum(k in found for k in keys)
+
     def close(self) -> None:
         if self._db is not None:
             with self._lock:
