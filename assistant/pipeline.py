@@ -15,21 +15,18 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
-from langchain_core.language_models import BaseChatModel
 
 from . import lexicon
 from .answer.base import AnswerContext, Answerer, Extracted, abstention
 from .answer.extractive import ExtractiveAnswerer, ExtractiveConfig, SectionAnswerer
 from .answer.figures import FigureAnswerer
 from .answer.followup import rewrite_followup
-from .answer.llm import LLMAnswerer, LLMResult, answerer_from_settings
 from .answer.multipart import split_question
 from .config import Settings
-from .embeddings import CachedEmbeddings, LocalE5Embeddings, openai_embeddings
+from .embeddings import CachedEmbeddings, Embeddings, LocalE5Embeddings, openai_embeddings
 from .errors import (
     DocumentNotFoundError,
     EmptyQuestionError,
@@ -60,6 +57,13 @@ from .types import (
     RetrievedParagraph,
     SourceText,
 )
+
+if TYPE_CHECKING:
+    # The LLM chain (LangChain, the OpenAI client) is imported only in LLM mode: it takes
+    # about a second, a third of an extractive `assistant ask`.
+    from langchain_core.language_models import BaseChatModel
+
+    from .answer.llm import LLMAnswerer, LLMResult
 
 log = logging.getLogger("assistant")
 
@@ -240,6 +244,7 @@ class Assistant:
         if store_dir is not None:
             settings = settings.with_(store_dir=Path(store_dir))
         self.settings = settings
+        lexicon.use_compact_dictionary(settings.cache_dir)
         self.embedder = embedder or build_embedder(settings)
         dim = getattr(self.embedder, "dimension", None) or len(self.embedder.embed_query("维度"))
         model = getattr(self.embedder, "model_name", type(self.embedder).__name__)
@@ -268,6 +273,8 @@ class Assistant:
         # LLM mode when a key is configured (or a chat model is given, e.g. in tests).
         self.llm: LLMAnswerer | None = None
         if chat_model is not None or settings.llm_enabled:
+            from .answer.llm import answerer_from_settings
+
             self.llm = answerer_from_settings(settings, chat_model)
         self._embedding: dict[str, tuple[int, int]] = {}  # doc_id -> progress, this process
         self._background: threading.Thread | None = None
@@ -774,6 +781,8 @@ class Assistant:
             yield answer.text
             yield answer
             return
+        from .answer.llm import LLMResult
+
         t0 = time.perf_counter()
         for item in self.llm.stream(prepared.question, prepared.hits, lambda: prepared.extracted):
             if isinstance(item, LLMResult):

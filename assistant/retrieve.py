@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from . import lexicon
+from .embeddings import Embeddings
 from .store import ChromaStore, UnitMatch
 from .types import DocumentInfo, Hit, Paragraph
 
@@ -336,6 +336,7 @@ class Retriever:
         for doc_id, h in sorted(live.items()):
             snap = self.cache.load_snapshot(doc_id, h) if self.cache else None
             if snap is None:
+                lexicon.warm_up()  # a report's units: the whole dictionary in memory is faster
                 units = self.store.units([h], doc_id=doc_id)
                 snap = _Snapshot(
                     units=units,
