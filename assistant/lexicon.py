@@ -2,17 +2,22 @@
 and statistical terms, stop words, a small thesaurus of what users say for report terms, and
 the time and place constraints a question carries.
 
-jieba's dictionary takes about a second to load, so one tokenizer is built per process.
+jieba's dictionary takes 1-2 seconds to load, so one tokenizer is built per process, and a
+process that only asks questions reads a compact copy of it instead (`use_compact_dictionary`).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import sqlite3
 import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
+from typing import ClassVar
 
 from .types import PLAN, REVIEW
 
@@ -93,36 +98,305 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
 
 
+_COMPACT_VERSION = 1  # bump when the compact dictionary's layout changes
+
+
+class _CompactDict:
+    """jieba's dictionary read word by word from SQLite, for a process that tokenizes a few
+    questions: opening it takes milliseconds where loading jieba's takes 1-2 s.
+
+    One table holds, per word, jieba's frequency (NULL for a word it only tags) and
+    part-of-speech tag; `freq()` and `tags()` are the two mappings jieba's `Tokenizer.FREQ`
+    and `POSTokenizer.word_tag_tab` need (`in`, `[]`, `get`, and writes, which stay in memory:
+    the policy terms are added at every start, as to the full dictionary). Lookups are
+    remembered, so a word costs one query per process.
+    """
+
+    def __init__(self, path: Path) -> None:
+        uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+        self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
+        self._rows: dict[str, tuple[int | None, str | None] | None] = {}
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'total'").fetchone()
+        self.total = int(row[0])
+
+    def row(self, word: str) -> tuple[int | None, str | None] | None:
+        try:
+            return self._rows[word]
+        except KeyError:
+            pass
+        with self._lock:
+            found = self._db.execute(
+                "SELECT freq, tag FROM words WHERE word = ?", (word,)
+            ).fetchone()
+        self._rows[word] = found
+        return found
+
+    def freq(self) -> _Column:
+        return _Column(self, 0)
+
+    def tags(self) -> _Column:
+        return _Column(self, 1)
+
+    @staticmethod
+    def write(path: Path, freq: dict[str, int], total: int, tags: dict[str, str]) -> None:
+        """Write jieba's dictionary (frequencies with their prefixes, total, tags) to `path`,
+        atomically (a temporary file renamed)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        try:
+            db = sqlite3.connect(str(tmp))
+            try:
+                db.execute("PRAGMA journal_mode = OFF")
+                db.execute("PRAGMA synchronous = OFF")
+                db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+                db.execute(
+                    "CREATE TABLE words (word TEXT PRIMARY KEY, freq INTEGER, tag TEXT) "
+                    "WITHOUT ROWID"
+                )
+                db.executemany(
+                    "INSERT INTO words VALUES (?, ?, ?)",
+                    ((w, freq.get(w), tags.get(w)) for w in freq.keys() | tags.keys()),
+                )
+                db.execute("INSERT INTO meta VALUES ('total', ?)", (str(total),))
+                db.commit()
+            finally:
+                db.close()
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+class _Column:
+    """One column of a `_CompactDict` as the dict jieba expects; writes stay in memory."""
+
+    _MISSING = object()
+
+    def __init__(self, table: _CompactDict, column: int) -> None:
+        self._table = table
+        self._column = column
+        self._added: dict[str, object] = {}
+
+    def get(self, word: str, default: object = None) -> object:
+        value = self._added.get(word, self._MISSING)
+        if value is not self._MISSING:
+            return value
+        row = self._table.row(word)
+        value = row[self._column] if row is not None else None
+        return default if value is None else value
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.get(word, self._MISSING) is not self._MISSING
+
+    def __getitem__(self, word: str) -> object:
+        value = self.get(word, self._MISSING)
+        if value is self._MISSING:
+            raise KeyError(word)
+        return value
+
+    def __setitem__(self, word: str, value: object) -> None:
+        self._added[word] = value
+
+    def update(self, other: dict[str, object]) -> None:
+        self._added.update(other)
+
+
+@lru_cache(maxsize=1)
+def _import_jieba():
+    """jieba and jieba.posseg, imported without the two things they do at import that this
+    package does not use, which take most of a CLI question's start (measured on the 2-core
+    machine): jieba imports `pkg_resources` to find its data files (about 0.25 s; without it
+    jieba opens them by path), and `jieba.posseg` reads jieba's 350,000-line dictionary for
+    its module-wide tagger (about 0.6 s); that tagger is replaced by one that reads it when
+    first used. Both only while the process runs one thread (the CLI's start), since other
+    threads could import `pkg_resources` or use jieba's module-wide tokenizer meanwhile."""
+    import sys
+
+    if "jieba.posseg" in sys.modules:
+        import jieba
+        import jieba.posseg
+
+        return jieba
+    single = threading.active_count() == 1
+    if single and "jieba" not in sys.modules and "pkg_resources" not in sys.modules:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # -> ImportError
+        try:
+            import jieba
+        finally:
+            if "pkg_resources" in sys.modules and sys.modules["pkg_resources"] is None:
+                del sys.modules["pkg_resources"]
+    import jieba
+
+    if not single:
+        import jieba.posseg
+
+        return jieba
+    empty = resources.files("assistant.resources").joinpath("empty_dictionary.txt")
+    saved = jieba.dt.dictionary
+    with resources.as_file(empty) as path:
+        jieba.dt.dictionary = str(path)
+        try:
+            import jieba.posseg
+        finally:
+            jieba.dt.dictionary = saved
+    lazy = _LazyPOSTokenizer(jieba.posseg.POSTokenizer, jieba.dt)
+    jieba.posseg.dt = lazy
+    jieba.posseg.initialize = lambda dictionary=None: lazy.initialize(dictionary)
+    return jieba
+
+
+class _LazyPOSTokenizer:
+    """jieba.posseg's module-wide tagger, built (reading jieba's dictionary) when first used."""
+
+    def __init__(self, cls, tokenizer) -> None:
+        self._args = (cls, tokenizer)
+        self._real = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str):
+        if self._real is None:
+            with self._lock:
+                if self._real is None:
+                    cls, tokenizer = self._args
+                    self._real = cls(tokenizer)
+        return getattr(self._real, name)
+
+
 class _Jieba:
-    """Process-wide jieba tokenizer with the policy-term dictionary loaded once."""
+    """Process-wide jieba tokenizer with the policy-term dictionary loaded once.
+
+    Two forms give the same tokens: the full one (jieba's dictionary in memory, 1-2 s to load)
+    for tokenizing reports, and the compact one (the same dictionary read word by word from
+    SQLite, see `use_compact_dictionary`) for a process that asks a few questions. The compact
+    one is used while the full one is not loaded and the compact file exists; the full one
+    writes the compact file when it is missing.
+    """
 
     _lock = threading.Lock()
-    _tok = None
+    _tok = None  # the full tokenizer
+    _pos = None
+    _tags: ClassVar[dict[str, str]] = {}  # jieba's word tags, without the policy terms'
+    _light = None  # (tokenizer, POS tokenizer) over the compact dictionary
+    _compact_path: Path | None = None
 
     @classmethod
     def get(cls):
+        tok = cls._tok
+        if tok is not None:
+            return tok
+        light = cls._light or cls._open_light()
+        return light[0] if light is not None else cls.full()
+
+    @classmethod
+    def pos(cls):
+        if cls._tok is not None:
+            return cls._pos
+        light = cls._light or cls._open_light()
+        if light is not None:
+            return light[1]
+        cls.full()
+        return cls._pos
+
+    @classmethod
+    def full(cls):
+        """The tokenizer with jieba's whole dictionary in memory (loaded on first use)."""
         if cls._tok is None:
             with cls._lock:
                 if cls._tok is None:
                     import logging
 
-                    import jieba
-                    import jieba.posseg
-
+                    jieba = _import_jieba()
                     jieba.setLogLevel(logging.WARNING)
                     tok = jieba.Tokenizer()
-                    terms = resources.files("assistant.resources").joinpath("policy_terms.txt")
-                    with resources.as_file(terms) as path:
-                        tok.load_userdict(str(path))
                     tok.initialize()
-                    cls._pos = _pos_tokenizer(tok)
+                    tags = _dictionary_word_tags(jieba, tok)
+                    path = cls._compact_path
+                    if path is not None and not path.exists():
+                        try:
+                            _CompactDict.write(path, tok.FREQ, tok.total, tags)
+                        except (OSError, sqlite3.Error) as exc:
+                            # Only start-up time depends on it: carry on without.
+                            logging.getLogger("assistant").warning(
+                                "could not write the compact dictionary %s: %s", path, exc
+                            )
+                    _add_policy_terms(tok)
+                    cls._pos = _pos_tokenizer(jieba, tok, dict(tags))
+                    cls._tags = tags
                     cls._tok = tok
         return cls._tok
 
     @classmethod
-    def pos(cls):
-        cls.get()
-        return cls._pos
+    def _open_light(cls):
+        path = cls._compact_path
+        if path is None or not path.is_file():
+            return None
+        with cls._lock:
+            if cls._light is None and cls._tok is None:
+                try:
+                    cls._light = compact_tokenizers(path)
+                except (sqlite3.Error, TypeError, ValueError) as exc:
+                    import logging
+
+                    logging.getLogger("assistant").warning(
+                        "compact dictionary %s unreadable (%s); loading jieba's", path, exc
+                    )
+                    return None
+            return cls._light
+
+
+def compact_tokenizers(path: Path):
+    """(tokenizer, POS tokenizer) over the compact dictionary at `path`, policy terms added."""
+    table = _CompactDict(path)
+    jieba = _import_jieba()
+    tok = jieba.Tokenizer()
+    tok.FREQ = table.freq()
+    tok.total = table.total
+    tok.initialized = True
+    _add_policy_terms(tok)
+    return tok, _pos_tokenizer(jieba, tok, table.tags())
+
+
+def use_compact_dictionary(cache_dir: Path) -> None:
+    """Keep (and use) a compact copy of jieba's dictionary under `cache_dir`, so a process
+    that only asks questions starts in milliseconds instead of loading the whole dictionary
+    (1-2 s). Tokens are the same either way."""
+    jieba = _import_jieba()
+    name = f"jieba-{jieba.__version__}-dictionary-v{_COMPACT_VERSION}.sqlite"
+    _Jieba._compact_path = Path(cache_dir) / name
+
+
+def _add_policy_terms(tok) -> None:
+    terms = resources.files("assistant.resources").joinpath("policy_terms.txt")
+    with resources.as_file(terms) as path:
+        tok.load_userdict(str(path))
+
+
+def _dictionary_word_tags(jieba, tok) -> dict[str, str]:
+    """jieba's word -> part-of-speech table: jieba.posseg's module-wide tagger's when it has
+    read it already, else read from the dictionary file."""
+    shared = jieba.posseg.dt
+    if isinstance(shared, _LazyPOSTokenizer):
+        shared = shared._real
+    if shared is not None:
+        return dict(shared.word_tag_tab)
+    pos = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+    pos.load_word_tag(tok.get_dict_file())
+    return pos.word_tag_tab
+
+
+def _pos_tokenizer(jieba, tok, tags):
+    """A POS tokenizer over `tok` with the word-tag table `tags` (plus the policy terms')."""
+    pos = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+    pos.tokenizer = tok
+    pos.word_tag_tab = tags
+    pos.makesure_userdict_loaded()  # the tags of the policy terms
+    return pos
+
+
+def word_tags() -> dict[str, str]:
+    """Word -> part-of-speech tag from jieba's dictionary (without the policy terms)."""
+    _Jieba.full()
+    return _Jieba._tags
 
 
 # Bump when `tokens()` would give other tokens for the same text (stored tokens depend on it).
@@ -134,8 +408,7 @@ def fingerprint() -> str:
     """A short digest of what decides `tokens()`: version, jieba, dictionary, stop words."""
     import hashlib
 
-    import jieba
-
+    jieba = _import_jieba()
     terms = resources.files("assistant.resources").joinpath("policy_terms.txt").read_bytes()
     h = hashlib.sha1(f"{TOKENIZER_VERSION}\n{jieba.__version__}\n".encode())
     h.update(terms)
@@ -143,21 +416,10 @@ def fingerprint() -> str:
     return h.hexdigest()[:12]
 
 
-def _pos_tokenizer(tok):
-    """A POS tokenizer over `tok` that shares the word-tag table `import jieba.posseg` has
-    already read, instead of reading jieba's dictionary a second time (about half a second)."""
-    import jieba.posseg
-
-    pos = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
-    pos.tokenizer = tok
-    pos.word_tag_tab = dict(jieba.posseg.dt.word_tag_tab)
-    pos.makesure_userdict_loaded()  # the tags of the policy terms
-    return pos
-
-
 def warm_up() -> None:
-    """Load jieba's dictionary now rather than on the first question."""
-    _Jieba.get()
+    """Load jieba's whole dictionary now (before tokenizing reports, or the first question
+    of a long-running process)."""
+    _Jieba.full()
 
 
 def tokens(text: str) -> list[str]:

@@ -8,28 +8,26 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 import time
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
-from langchain_core.language_models import BaseChatModel
 
 from . import lexicon
 from .answer.base import AnswerContext, Answerer, Extracted, abstention
 from .answer.extractive import ExtractiveAnswerer, ExtractiveConfig, SectionAnswerer
 from .answer.figures import FigureAnswerer
 from .answer.followup import rewrite_followup
-from .answer.llm import LLMAnswerer, LLMResult, answerer_from_settings
 from .answer.multipart import split_question
 from .answer.tracking import TrackAnswerer
 from .config import Settings
-from .embeddings import CachedEmbeddings, LocalE5Embeddings, openai_embeddings
+from .embeddings import CachedEmbeddings, Embeddings, LocalE5Embeddings, openai_embeddings
 from .errors import (
     DocumentNotFoundError,
     EmptyQuestionError,
@@ -62,6 +60,13 @@ from .types import (
     SourceText,
     TrackRecord,
 )
+
+if TYPE_CHECKING:
+    # The LLM chain (LangChain, the OpenAI client) is imported only in LLM mode: it takes
+    # about a second, a third of an extractive `assistant ask`.
+    from langchain_core.language_models import BaseChatModel
+
+    from .answer.llm import LLMAnswerer, LLMResult
 
 log = logging.getLogger("assistant")
 
@@ -185,16 +190,26 @@ class _Prepared:
     extracted: Extracted
     timings: dict[str, float]
     started: float
+    keyword_only: tuple[str, ...] = ()  # reports in scope not yet embedded
 
 
 @dataclass(frozen=True)
 class _Embedded:
-    """A report's vectors and figures, ready to be written."""
+    """A report's vectors, ready to be written."""
 
     paragraph_vectors: list[np.ndarray]
     units: list[Unit]
-    title_vector: np.ndarray
-    indicators: list[Indicator]
+    title_vector: Sequence[float]
+
+
+def _embedding_texts(
+    report: Report,
+) -> tuple[list[tuple[int, int, str]], list[Paragraph], list[str]]:
+    """What is embedded for a report: its units, then the paragraphs that have none (headings)
+    on their own, then its title; the third item lists all their texts in that order."""
+    units = report_units(report)
+    headings = [p for p in report.paragraphs if p.is_heading or not p.sentences]
+    return units, headings, [t for _, _, t in units] + [p.text for p in headings] + [report.title]
 
 
 def build_embedder(settings: Settings) -> Embeddings:
@@ -232,6 +247,7 @@ class Assistant:
         if store_dir is not None:
             settings = settings.with_(store_dir=Path(store_dir))
         self.settings = settings
+        lexicon.use_compact_dictionary(settings.cache_dir)
         self.embedder = embedder or build_embedder(settings)
         dim = getattr(self.embedder, "dimension", None) or len(self.embedder.embed_query("维度"))
         model = getattr(self.embedder, "model_name", type(self.embedder).__name__)
@@ -262,7 +278,13 @@ class Assistant:
         # LLM mode when a key is configured (or a chat model is given, e.g. in tests).
         self.llm: LLMAnswerer | None = None
         if chat_model is not None or settings.llm_enabled:
+            from .answer.llm import answerer_from_settings
+
             self.llm = answerer_from_settings(settings, chat_model)
+        self._embedding: dict[str, tuple[int, int]] = {}  # doc_id -> progress, this process
+        self._background: threading.Thread | None = None
+        self._background_lock = threading.Lock()
+        self._stop = threading.Event()  # ends background embedding (`stop_embedding`)
         self.rederive_metadata()
 
     @property
@@ -271,8 +293,20 @@ class Assistant:
 
     # -- indexing ---------------------------------------------------------------------------
 
-    def ingest(self, paths: Iterable[str | Path] | str | Path, progress=None) -> IngestReport:
-        """Index files and folders (recursively); unchanged documents are skipped."""
+    def ingest(
+        self,
+        paths: Iterable[str | Path] | str | Path,
+        progress=None,
+        embed: bool = True,
+        embed_progress=None,
+    ) -> IngestReport:
+        """Index files and folders (recursively); unchanged documents are skipped.
+
+        `progress(n, total, doc_id)` is called as each file is indexed. The reports are
+        answerable (by keyword search and the indicator table) as soon as they are indexed;
+        their vectors are computed next (`embed_progress(doc_id, done, total)` after each
+        batch), or later by `embed_pending` / `embed_in_background` when `embed` is False.
+        """
         if isinstance(paths, (str, Path)):
             paths = [paths]
         files: list[Path] = []
@@ -294,7 +328,9 @@ class Assistant:
                 sources.append(load_file(f))
             except LoadError as exc:
                 failed.append((str(f), exc.reason))
-        report = self._index_sources(sources, progress=progress)
+        report = self._index_sources(
+            sources, progress=progress, embed=embed, embed_progress=embed_progress
+        )
         return IngestReport(
             added=report.added,
             updated=report.updated,
@@ -302,8 +338,11 @@ class Assistant:
             failed=tuple(failed) + report.failed,
         )
 
-    def ingest_texts(self, items: Sequence[dict[str, Any]], progress=None) -> IngestReport:
-        """Index documents given as dicts with `id`, `text` and optional `title`."""
+    def ingest_texts(
+        self, items: Sequence[dict[str, Any]], progress=None, embed: bool = True
+    ) -> IngestReport:
+        """Index documents given as dicts with `id`, `text` and optional `title` (`embed` as
+        in `ingest`)."""
         sources = []
         for item in items:
             if (
@@ -320,12 +359,16 @@ class Assistant:
                     title=str(item.get("title") or ""),
                 )
             )
-        return self._index_sources(sources, progress=progress)
+        return self._index_sources(sources, progress=progress, embed=embed)
 
-    def _index_sources(self, sources: Sequence[SourceText], progress=None) -> IngestReport:
-        """Parse and embed each report outside the store's write lock, then take the lock
-        only to write it, so other writers (a delete, another upload) wait seconds, not for
-        the embedding."""
+    def _index_sources(
+        self, sources: Sequence[SourceText], progress=None, embed: bool = True, embed_progress=None
+    ) -> IngestReport:
+        """Index reports in two steps. First each is parsed, its figures extracted, and it is
+        written without vectors: from then on it is answered from (keyword search, the
+        indicator table, citations). Then, unless `embed` is False, `embed_pending` computes
+        the vectors of every report still without them. The write lock is held only to write,
+        so other writers (a delete, another upload) wait seconds, not for the embedding."""
         added, updated, skipped, failed = [], [], [], []
         live = self.store.live_hashes()
         collected = False
@@ -345,17 +388,21 @@ class Assistant:
             if live.get(doc_id) == report.content_hash:
                 skipped.append(doc_id)
             else:
-                records = self._embed(report)
+                units = report_units(report)
+                figures = extract_report(report)
                 with self.store.write_lock():
                     if not collected:
-                        # Units an interrupted write left behind; only a writer may tell.
+                        # Records an interrupted write left behind; only a writer may tell.
                         self.store.collect_garbage()
                         collected = True
                     live = self.store.live_hashes()  # another writer may have been first
                     if live.get(doc_id) == report.content_hash:
                         skipped.append(doc_id)
                     else:
-                        self._store_report(report, records)
+                        # The figures go in before the record makes this generation live.
+                        self.indicator_store.write(doc_id, report.content_hash, figures)
+                        self.store.write_pending(report, units)
+                        self.indicator_store.delete(doc_id, keep_hash=report.content_hash)
                         (updated if doc_id in live else added).append(doc_id)
             if progress is not None:
                 progress(n + 1, len(sources), doc_id)
@@ -363,7 +410,104 @@ class Assistant:
             # Tokenize the new units here, not in the next question (which, like any asked
             # meanwhile, answers from the reports before this ingest until this is done).
             self.retriever.refresh()
+        if embed:
+            self.embed_pending(progress=embed_progress)
         return IngestReport(tuple(added), tuple(updated), tuple(skipped), tuple(failed))
+
+    def pending(self) -> list[DocumentInfo]:
+        """Indexed reports whose vectors are not computed yet, oldest first."""
+        return sorted(
+            (d for d in self.store.documents() if not d.embedded),
+            key=lambda d: (d.indexed_at, d.doc_id),
+        )
+
+    def embed_pending(self, progress=None, stop: threading.Event | None = None) -> list[str]:
+        """Compute and store the vectors of every report indexed without them (an ingest
+        with `embed=False`, or one interrupted while embedding); returns their ids.
+
+        `progress(doc_id, done, total)` is called after each batch of texts. Questions are
+        answered meanwhile (they get the model between batches), and the store's write lock
+        is taken only to write a finished report. Setting `stop` ends the work after the
+        current batch; so does killing the process: embedded texts stay in the embedding
+        cache, and the next call starts where this one stopped.
+        """
+        done: list[str] = []
+        collected = False
+        for doc in self.pending():
+            if stop is not None and stop.is_set():
+                break
+            stored = self.store.stored_generation(doc.doc_id, doc.content_hash, embedded=False)
+            if not stored.record:
+                continue  # replaced or deleted meanwhile
+            report = stored.report()
+
+            def step(n: int, total: int, doc_id: str = doc.doc_id) -> None:
+                self._embedding[doc_id] = (n, total)
+                if progress is not None:
+                    progress(doc_id, n, total)
+
+            try:
+                embedded = self._embed(report, step, stop)
+            finally:
+                self._embedding.pop(doc.doc_id, None)
+            if embedded is None:
+                break  # stopped
+            with self.store.write_lock():
+                if not collected:
+                    self.store.collect_garbage()  # e.g. the records of a killed write
+                    collected = True
+                current = {d.doc_id: d for d in self.store.documents()}.get(doc.doc_id)
+                if current is None or current.embedded or current.content_hash != doc.content_hash:
+                    continue
+                self.store.write_report(
+                    report,
+                    paragraph_vectors=embedded.paragraph_vectors,
+                    units=embedded.units,
+                    title_vector=embedded.title_vector,
+                )
+            done.append(doc.doc_id)
+            self.retriever.refresh()
+        return done
+
+    def embed_in_background(self) -> threading.Thread | None:
+        """Start `embed_pending` in a daemon thread, unless one is running or nothing waits;
+        returns the thread."""
+        with self._background_lock:
+            running = self._background
+            if running is not None and running.is_alive():
+                return running
+            if not any(not d.embedded for d in self.store.documents()):
+                return None
+
+            def work() -> None:
+                try:
+                    while self.embed_pending(stop=self._stop):
+                        pass  # reports added meanwhile
+                except Exception as exc:  # a background thread has no caller to raise to
+                    log.error("embedding in the background failed: %s", exc)
+
+            thread = threading.Thread(target=work, name="embed-pending", daemon=True)
+            self._background = thread
+            thread.start()
+            return thread
+
+    def embedding_progress(self) -> dict[str, tuple[int, int]]:
+        """doc_id -> (texts embedded, texts in all) for each report not yet embedded.
+
+        Counted from this process's work, else from the embedding cache (which another
+        process embedding the report fills); (0, total) when neither can tell."""
+        out: dict[str, tuple[int, int]] = {}
+        for doc in self.pending():
+            if doc.doc_id in self._embedding:
+                out[doc.doc_id] = self._embedding[doc.doc_id]
+                continue
+            stored = self.store.stored_generation(doc.doc_id, doc.content_hash, embedded=False)
+            if not stored.record:
+                continue
+            texts = _embedding_texts(stored.report())[2]
+            counted = getattr(self.embedder, "cached_count", None)
+            out[doc.doc_id] = (counted(texts) if counted else 0, len(texts))
+        return out
 
     @staticmethod
     def _parse(src: SourceText, doc_id: str) -> Report:
@@ -389,19 +533,22 @@ class Assistant:
             )
         return report
 
-    def _embed(self, report: Report) -> _Embedded:
-        """Everything of a report that goes into the store: vectors and figures."""
-        units = report_units(report)
-        headings = [p for p in report.paragraphs if p.is_heading or not p.sentences]
-        texts = [t for _, _, t in units] + [p.text for p in headings] + [report.title]
+    def _embed(
+        self, report: Report, progress=None, stop: threading.Event | None = None
+    ) -> _Embedded | None:
+        """A report's vectors (None when `stop` was set before they were all computed)."""
+        units, headings, texts = _embedding_texts(report)
         # In chunks, each turned into an array at once: as lists of Python floats the
         # vectors of a long report take 8 times the memory.
-        vectors = np.concatenate(
-            [
-                np.asarray(self.embedder.embed_documents(texts[i : i + _EMBED_CHUNK]), np.float32)
-                for i in range(0, len(texts), _EMBED_CHUNK)
-            ]
-        )
+        chunks = []
+        for i in range(0, len(texts), _EMBED_CHUNK):
+            if stop is not None and stop.is_set():
+                return None
+            chunk = texts[i : i + _EMBED_CHUNK]
+            chunks.append(np.asarray(self.embedder.embed_documents(chunk), np.float32))
+            if progress is not None:
+                progress(i + len(chunk), len(texts))
+        vectors = np.concatenate(chunks)
         unit_vectors = vectors[: len(units)]
         heading_vectors = dict(
             zip((p.number for p in headings), vectors[len(units) : -1], strict=False)
@@ -425,13 +572,12 @@ class Assistant:
                 for (p, s, t), v in zip(units, unit_vectors, strict=True)
             ],
             title_vector=vectors[-1],
-            indicators=extract_report(report),
         )
 
     def _store_report(self, report: Report, embedded: _Embedded) -> None:
-        """Write an embedded report (under the write lock)."""
+        """Write an embedded report and its figures (under the write lock)."""
         # The figures go in before the document record makes this generation live.
-        self.indicator_store.write(report.doc_id, report.content_hash, embedded.indicators)
+        self.indicator_store.write(report.doc_id, report.content_hash, extract_report(report))
         self.store.write_report(
             report,
             paragraph_vectors=embedded.paragraph_vectors,
@@ -451,7 +597,11 @@ class Assistant:
         is writing the store, nothing is done now; the next opening tries again.
         """
         current = structure.DETECTOR_VERSION
-        stale = sorted(d for d, v in self.store.detector_versions().items() if v != current)
+        # A report still waiting for its vectors is re-derived once it has them.
+        embedded = {d.doc_id for d in self.store.documents() if d.embedded}
+        stale = sorted(
+            d for d, v in self.store.detector_versions().items() if v != current and d in embedded
+        )
         if not stale:
             return []
         done: list[str] = []
@@ -497,7 +647,6 @@ class Assistant:
                 paragraph_vectors=list(stored.paragraph_vectors),
                 units=[Unit(p, s, t, vectors[(p, s, t)]) for p, s, t in wanted],
                 title_vector=stored.title_vector,
-                indicators=extract_report(report),
             ),
         )
         return True
@@ -680,6 +829,8 @@ class Assistant:
             yield answer.text
             yield answer
             return
+        from .answer.llm import LLMResult
+
         t0 = time.perf_counter()
         for item in self.llm.stream(prepared.question, prepared.hits, lambda: prepared.extracted):
             if isinstance(item, LLMResult):
@@ -716,6 +867,13 @@ class Assistant:
             timings["rewrite"] = time.perf_counter() - t0
         self.retriever.refresh(wait=False)
         docs = self.retriever.documents
+        waiting = tuple(
+            d.doc_id
+            for d in docs.values()
+            if not d.embedded and (not documents or d.doc_id in documents)
+        )
+        if waiting:
+            notices.append(self._waiting_notice([docs[d] for d in waiting]))
         regions = {d.doc_id: d.region for d in docs.values()}
         # A question on whether a target was met asks for both sides of one pair, not two things.
         parts = [] if asks_tracking(question) else split_question(question, regions)
@@ -755,7 +913,17 @@ class Assistant:
                 result = abstention(result.score, result.related)
         else:
             hits, result = self._answer_one(plan, documents, year, timings)
-        return _Prepared(question_in, question, rewritten, notices, hits, result, timings, t0)
+        return _Prepared(
+            question_in, question, rewritten, notices, hits, result, timings, t0, waiting
+        )
+
+    def _waiting_notice(self, waiting: list[DocumentInfo]) -> str:
+        progress = [self._embedding.get(d.doc_id) for d in waiting]
+        done = sum(p[0] for p in progress if p)
+        total = sum(p[1] for p in progress if p)
+        share = f"（已完成{done * 100 // total}%）" if total else ""
+        which = f"《{waiting[0].title}》" + (f"等{len(waiting)}份报告" if len(waiting) > 1 else "")
+        return f"{which}的语义索引仍在建立{share}，其内容暂时只按关键词检索。"
 
     def _answer_from(self, prepared: _Prepared, result: LLMResult | None) -> Answer:
         """The Answer for a prepared question: extractive (result None) or from the LLM."""
@@ -765,6 +933,7 @@ class Assistant:
             "timings": prepared.timings,
             "rewritten_question": prepared.rewritten,
             "retrieved": tuple(_hit_ref(h) for h in prepared.hits),
+            "keyword_only": prepared.keyword_only,
         }
         if result is None:
             ex = prepared.extracted
@@ -938,6 +1107,15 @@ class Assistant:
             for p, result in zip(prepared, results, strict=True):
                 p.timings["llm"] = elapsed  # wall time of the window's concurrent calls
                 yield self._answer_from(p, result)  # type: ignore[arg-type]
+
+    def stop_embedding(self, timeout: float | None = None) -> None:
+        """End background embedding after its current batch; what it computed is kept (in
+        the embedding cache) for the next `embed_pending` or `embed_in_background`."""
+        self._stop.set()
+        thread = self._background
+        if thread is not None:
+            thread.join(timeout)
+        self._stop.clear()
 
     def warm_up(self) -> None:
         """Load the tokenizer and the lexical index before the first question."""

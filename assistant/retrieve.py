@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from . import lexicon
+from .embeddings import Embeddings
 from .store import ChromaStore, UnitMatch
 from .types import DocumentInfo, Hit, Paragraph
 
@@ -268,6 +268,7 @@ class _State:
 
     token: str | None  # the store's generation when this state was read
     live: dict[str, str] = field(default_factory=dict)  # doc_id -> live content hash
+    by_hash: dict[str, str] = field(default_factory=dict)  # live content hash -> doc_id
     docs: dict[str, DocumentInfo] = field(default_factory=dict)
     paragraphs: dict[tuple[str, int], Paragraph] = field(default_factory=dict)
     units: dict[str, UnitMatch] = field(default_factory=dict)  # live units by record id
@@ -335,6 +336,7 @@ class Retriever:
         for doc_id, h in sorted(live.items()):
             snap = self.cache.load_snapshot(doc_id, h) if self.cache else None
             if snap is None:
+                lexicon.warm_up()  # a report's units: the whole dictionary in memory is faster
                 units = self.store.units([h], doc_id=doc_id)
                 snap = _Snapshot(
                     units=units,
@@ -357,6 +359,7 @@ class Retriever:
         return _State(
             token=token,
             live=live,
+            by_hash={h: d for d, h in live.items()},
             docs=docs,
             paragraphs={(p.doc_id, p.number): p for s in snapshots.values() for p in s.paragraphs},
             units={u.uid: u for u in units},
@@ -414,14 +417,17 @@ class Retriever:
     def _dense(
         self, state: _State, vector: Sequence[float], k: int, hashes: list[str]
     ) -> list[UnitMatch]:
-        """The k units nearest to `vector` among the live generations `hashes`.
+        """The k units nearest to `vector` among the live generations `hashes` (embedded
+        ones: a report still waiting for its vectors takes no part).
 
         Over all live documents, a plain HNSW query over-fetches and keeps the live units (a
         where-filter on the live hashes costs more than the search itself). Over some of
         them, or when too few live units come back (a generation being written, or left by
         an interrupted ingest), the query is filtered in the store.
         """
-        if len(hashes) == len(state.live):
+        if not hashes:
+            return []
+        if len(hashes) == sum(d.embedded for d in state.docs.values()):
             fetch = k + len(state.live) + DENSE_SLACK
             got = self.store.nearest(vector, fetch)
             matches = [_with_similarity(state.units[i], s) for i, s in got if i in state.units]
@@ -465,7 +471,8 @@ class Retriever:
             )
             t1 = time.perf_counter()
             # A deeper pool than fused gives the answerer sentence similarities to weigh.
-            pool = self._dense(state, vector, max(cfg.candidates, cfg.similarity_pool), hashes)
+            embedded = [h for h in hashes if state.docs[state.by_hash[h]].embedded]
+            pool = self._dense(state, vector, max(cfg.candidates, cfg.similarity_pool), embedded)
             for rank, m in enumerate(pool):
                 key = (m.doc_id, m.paragraph)
                 sims[(*key, m.sentence)] = max(sims.get((*key, m.sentence), 0.0), m.similarity)

@@ -15,6 +15,15 @@ One collection holds three kinds of record, each carrying its document's id and 
 The collection's metadata records the embedding model and dimension; opening the store with a
 different embedder raises `EmbeddingMismatchError` instead of mixing vector spaces.
 
+A second collection, ``report_pending``, holds reports that are indexed but not yet embedded:
+the same records under the same ids, with a one-number placeholder for each vector. Such a
+report is live at once (its paragraphs and units are read for keyword search, citations and
+the indicator table) but takes no part in dense search. `write_report` writes it with its
+vectors into the main collection and then drops its pending records. A document id has one
+live generation: a pending one whose hash differs from the embedded one is newer (an ingest
+of a changed file) and wins; one with the same hash is what a completion left behind before
+it was cleaned up.
+
 A local store also keeps a ``generation`` file beside the Chroma files, rewritten whenever a
 document record is written or deleted, so readers can tell in one small file read whether the
 set of live documents may have changed (see `ChromaStore.generation`).
@@ -37,11 +46,12 @@ from typing import Any
 import numpy as np
 
 from .errors import EmbeddingMismatchError, NotAStoreError, StoreError, StoreLockedError
-from .types import DocumentInfo, Paragraph, Report
+from .types import DocumentInfo, Paragraph, Report, ReportMeta
 
 log = logging.getLogger("assistant")
 
 COLLECTION = "report_units"
+PENDING_COLLECTION = "report_pending"
 SCHEMA_VERSION = 1
 DOCUMENT, PARAGRAPH, SENTENCE = "document", "paragraph", "sentence"
 UNIT_KINDS = (PARAGRAPH, SENTENCE)
@@ -83,6 +93,27 @@ class StoredGeneration:
     paragraphs: tuple[Paragraph, ...]  # in order
     paragraph_vectors: tuple[list[float], ...]  # one per paragraph, same order
     units: tuple[Unit, ...]
+
+    def report(self) -> Report:
+        """The report as it was stored (its metadata from the document record)."""
+        record = self.record
+        return Report(
+            doc_id=self.doc_id,
+            meta=ReportMeta(
+                title=str(record.get("title", "")),
+                region=str(record.get("region", "")),
+                level=str(record.get("level", "")),
+                year=int(record.get("doc_year") or 0) or None,
+                date=str(record.get("date", "")),
+                review_years=_years(record.get("review_years")),
+                plan_years=_years(record.get("plan_years")),
+            ),
+            paragraphs=self.paragraphs,
+            content_hash=self.doc_hash,
+            source=str(record.get("source", "")),
+            title_hint=str(record.get("title_hint", "")),
+            detector_version=str(record.get("detector_version", "")),
+        )
 
 
 def _as_vector(vec: Sequence[float]) -> list[float]:
@@ -218,6 +249,7 @@ class ChromaStore:
                 self._drop_collection()
             self._col = self._open_collection(create)
             self._check_compatible(self._col.metadata or {})
+            self._pending = self._open_pending(create)
             if creating:
                 self._bump_generation()
         self._paragraph_cache: dict[tuple[str, str], tuple[Paragraph, ...]] = {}
@@ -257,10 +289,32 @@ class ChromaStore:
         except Exception as exc:
             raise StoreError(f"cannot open store {self.location}: {_brief(exc)}") from exc
 
+    def _open_pending(self, create: bool):
+        """The collection of reports awaiting vectors; None in a store opened read-only that
+        has none (written before reports could wait for their vectors)."""
+        try:
+            if not create:
+                names = [getattr(c, "name", c) for c in self._client.list_collections()]
+                if PENDING_COLLECTION not in names:
+                    return None
+            return self._client.get_or_create_collection(
+                PENDING_COLLECTION,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "l2", "num_threads": 1}},
+                metadata={"schema_version": SCHEMA_VERSION, "vectors": "placeholders"},
+            )
+        except Exception as exc:
+            raise StoreError(f"cannot open store {self.location}: {_brief(exc)}") from exc
+
+    def _collections(self) -> list[Any]:
+        return [self._col] if self._pending is None else [self._col, self._pending]
+
     def _drop_collection(self) -> None:
         with self.write_lock():
             try:
                 names = [getattr(c, "name", c) for c in self._client.list_collections()]
+                if PENDING_COLLECTION in names:
+                    self._client.delete_collection(PENDING_COLLECTION)
                 if COLLECTION in names:
                     self._client.delete_collection(COLLECTION)
                     log.info("dropped the index in %s to rebuild it", self.location)
@@ -342,10 +396,11 @@ class ChromaStore:
         except (OSError, ValueError):  # unreadable, or damaged (not ASCII): read the records
             return None
 
-    def _upsert(self, ids, vectors, documents, metadatas) -> None:
+    def _upsert(self, ids, vectors, documents, metadatas, col=None) -> None:
+        col = self._col if col is None else col
         for i in range(0, len(ids), _WRITE_BATCH):
             sl = slice(i, i + _WRITE_BATCH)
-            self._col.upsert(
+            col.upsert(
                 ids=ids[sl],
                 # Lists of Python floats only a batch at a time: 8 times an array's memory.
                 embeddings=[_as_vector(v) for v in vectors[sl]],
@@ -353,20 +408,16 @@ class ChromaStore:
                 metadatas=metadatas[sl],
             )
 
-    def write_report(
-        self,
-        report: Report,
-        paragraph_vectors: Sequence[Sequence[float]],
-        units: Sequence[Unit],
-        title_vector: Sequence[float],
-    ) -> None:
-        """Store a report's paragraphs and units, then make them live by writing its record."""
+    @staticmethod
+    def _records(
+        report: Report, units: Sequence[tuple[int, int, str]]
+    ) -> tuple[list[str], list[str], list[dict[str, Any]], dict[str, Any]]:
+        """Ids, texts and metadata of a report's paragraphs then units, and its record."""
         h = report.content_hash
         base = {"doc_id": report.doc_id, "doc_hash": h, "doc_year": report.meta.year or 0}
-        ids, vecs, docs, metas = [], [], [], []
-        for p, vec in zip(report.paragraphs, paragraph_vectors, strict=True):
+        ids, docs, metas = [], [], []
+        for p in report.paragraphs:
             ids.append(f"{report.doc_id}::{h[:12]}::p{p.number}")
-            vecs.append(vec)
             docs.append(p.text)
             metas.append(
                 {
@@ -383,13 +434,10 @@ class ChromaStore:
                     "part": p.part,
                 }
             )
-        for n, u in enumerate(units):
-            ids.append(f"{report.doc_id}::{h[:12]}::s{u.paragraph}.{u.sentence}.{n}")
-            vecs.append(u.vector)
-            docs.append(u.text)
-            metas.append(
-                {**base, "kind": SENTENCE, "paragraph": u.paragraph, "sentence": u.sentence}
-            )
+        for n, (paragraph, sentence, text) in enumerate(units):
+            ids.append(f"{report.doc_id}::{h[:12]}::s{paragraph}.{sentence}.{n}")
+            docs.append(text)
+            metas.append({**base, "kind": SENTENCE, "paragraph": paragraph, "sentence": sentence})
         m = report.meta
         record = {
             **base,
@@ -404,9 +452,28 @@ class ChromaStore:
             "title_hint": report.title_hint,
             "detector_version": report.detector_version,
             "paragraphs": len(report.paragraphs),
+            "units": len(units),
             "chars": sum(len(p.text) for p in report.paragraphs),
             "indexed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
+        return ids, docs, metas, record
+
+    def write_report(
+        self,
+        report: Report,
+        paragraph_vectors: Sequence[Sequence[float]],
+        units: Sequence[Unit],
+        title_vector: Sequence[float],
+    ) -> None:
+        """Store a report's paragraphs and units with their vectors, then make them live by
+        writing its record; its pending generations (`write_pending`) are dropped."""
+        h = report.content_hash
+        ids, docs, metas, record = self._records(
+            report, [(u.paragraph, u.sentence, u.text) for u in units]
+        )
+        vecs = [*paragraph_vectors, *(u.vector for u in units)]
+        if len(vecs) != len(ids):
+            raise ValueError("one vector per paragraph and per unit")
         try:
             self._upsert(ids, vecs, docs, metas)
             # The document record goes last: until it exists, none of the above is visible.
@@ -417,6 +484,8 @@ class ChromaStore:
                 metadatas=[record],
             )
             self._col.delete(where={"$and": [{"doc_id": report.doc_id}, {"doc_hash": {"$ne": h}}]})
+            if self._pending is not None:
+                self._pending.delete(where={"doc_id": report.doc_id})
         except Exception as exc:
             raise StoreError(
                 f"writing {report.doc_id} to {self.location} failed: {_brief(exc)}{self._hint}"
@@ -425,11 +494,41 @@ class ChromaStore:
             # Even a failed write may have replaced the record: let readers look again.
             self._bump_generation()
 
+    def write_pending(self, report: Report, units: Sequence[tuple[int, int, str]]) -> None:
+        """Store a report without vectors: live at once for everything but dense search.
+        Its earlier generations, embedded or not, are dropped."""
+        if self._pending is None:
+            self._pending = self._open_pending(create=True)
+        h = report.content_hash
+        ids, docs, metas, record = self._records(report, units)
+        try:
+            placeholders = [[float(n)] for n in range(len(ids))]
+            self._upsert(ids, placeholders, docs, metas, col=self._pending)
+            # The document record goes last, as in write_report.
+            self._pending.upsert(
+                ids=[f"doc::{report.doc_id}"],
+                embeddings=[[-1.0]],
+                documents=[report.title],
+                metadatas=[record],
+            )
+            self._pending.delete(
+                where={"$and": [{"doc_id": report.doc_id}, {"doc_hash": {"$ne": h}}]}
+            )
+            self._col.delete(where={"doc_id": report.doc_id})
+        except Exception as exc:
+            raise StoreError(
+                f"writing {report.doc_id} to {self.location} failed: {_brief(exc)}{self._hint}"
+            ) from exc
+        finally:
+            self._bump_generation()
+
     def delete_document(self, doc_id: str) -> None:
         try:
-            # Record first, so the units vanish from queries at once.
-            self._col.delete(ids=[f"doc::{doc_id}"])
-            self._col.delete(where={"doc_id": doc_id})
+            # Records first, so the units vanish from queries at once.
+            for col in self._collections():
+                col.delete(ids=[f"doc::{doc_id}"])
+            for col in self._collections():
+                col.delete(where={"doc_id": doc_id})
         except Exception as exc:
             raise StoreError(
                 f"deleting {doc_id} from {self.location} failed: {_brief(exc)}{self._hint}"
@@ -438,29 +537,45 @@ class ChromaStore:
             self._bump_generation()
 
     def collect_garbage(self) -> int:
-        """Delete units left by an interrupted write (their generation never went live)."""
-        live = set(self.live_hashes().values())
+        """Delete records left by an interrupted write: units whose generation never went
+        live, an embedded generation a newer pending one replaced, and pending records of a
+        report already written with its vectors."""
+        live = {(m["doc_hash"], m["embedded"]) for m in self._document_records()}
+        removed = 0
         with _store_errors(f"cleaning up {self.location}", self._hint):
-            got = self._col.get(where={"kind": {"$ne": DOCUMENT}}, include=["metadatas"])
-            orphans = [
-                i
-                for i, m in zip(got["ids"], got["metadatas"], strict=True)
-                if m["doc_hash"] not in live
-            ]
-            for i in range(0, len(orphans), _WRITE_BATCH):
-                self._col.delete(ids=orphans[i : i + _WRITE_BATCH])
-        return len(orphans)
+            for col in self._collections():
+                embedded = col is self._col
+                got = col.get(include=["metadatas"])
+                orphans = [
+                    i
+                    for i, m in zip(got["ids"], got["metadatas"], strict=True)
+                    if (m["doc_hash"], embedded) not in live
+                ]
+                for i in range(0, len(orphans), _WRITE_BATCH):
+                    col.delete(ids=orphans[i : i + _WRITE_BATCH])
+                removed += len(orphans)
+        return removed
 
     # -- reading ---------------------------------------------------------------------------
 
     def _document_records(self) -> list[dict[str, Any]]:
+        """The live record of each document, with ``embedded`` saying which collection holds
+        it (see the module docstring for which generation is live)."""
+        records: dict[str, dict[str, Any]] = {}
         try:
-            got = self._col.get(where={"kind": DOCUMENT}, include=["metadatas"])
+            for col in self._collections():
+                embedded = col is self._col
+                got = col.get(where={"kind": DOCUMENT}, include=["metadatas"])
+                for m in got["metadatas"] or []:
+                    held = records.get(m["doc_id"])
+                    # Embedded first: a pending record replaces it only when it is newer.
+                    if held is None or held["doc_hash"] != m["doc_hash"]:
+                        records[m["doc_id"]] = {**m, "embedded": embedded}
         except Exception as exc:
             raise StoreError(
                 f"cannot read store {self.location}: {_brief(exc)}{self._hint}"
             ) from exc
-        return list(got["metadatas"] or [])
+        return list(records.values())
 
     def live_hashes(self) -> dict[str, str]:
         """doc_id -> content hash of its live generation."""
@@ -482,6 +597,8 @@ class ChromaStore:
                 indexed_at=m.get("indexed_at", ""),
                 review_years=_years(m.get("review_years")),
                 plan_years=_years(m.get("plan_years")),
+                embedded=bool(m["embedded"]),
+                units=int(m.get("units", 0)),
             )
             for m in self._document_records()
         ]
@@ -491,27 +608,38 @@ class ChromaStore:
         """doc_id -> version of the detector that derived its metadata ("" before versions)."""
         return {m["doc_id"]: str(m.get("detector_version", "")) for m in self._document_records()}
 
-    def stored_generation(self, doc_id: str, doc_hash: str) -> StoredGeneration:
+    def stored_generation(
+        self, doc_id: str, doc_hash: str, embedded: bool = True
+    ) -> StoredGeneration:
         """One live generation as stored, vectors included: enough to write it again under
-        re-derived metadata without embedding anything."""
+        re-derived metadata without embedding anything. With `embedded=False`, a pending
+        generation, whose vectors are empty lists."""
+        col = self._col if embedded else self._pending
+        if col is None:
+            raise StoreError(f"{doc_id} has no pending generation in {self.location}")
         with _store_errors(f"reading {doc_id} from {self.location}", self._hint):
-            got = self._col.get(
-                where={"doc_hash": doc_hash},
+            got = col.get(
+                # The same text under two names has the same hash.
+                where={"$and": [{"doc_id": doc_id}, {"doc_hash": doc_hash}]},
                 include=["documents", "metadatas", "embeddings"],
             )
         record: dict[str, Any] = {}
         title_vector: list[float] = []
         paragraphs: list[tuple[Paragraph, list[float]]] = []
-        units: list[Unit] = []
-        for text, m, vec in zip(got["documents"], got["metadatas"], got["embeddings"], strict=True):
-            vector = _as_vector(vec)
+        units: list[tuple[int, Unit]] = []
+        for uid, text, m, vec in zip(
+            got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
+        ):
+            vector = _as_vector(vec) if embedded else []
             if m["kind"] == DOCUMENT:
                 record, title_vector = dict(m), vector
             elif m["kind"] == PARAGRAPH:
                 paragraphs.append((_paragraph(text, m), vector))
             else:
-                units.append(Unit(int(m["paragraph"]), int(m["sentence"]), text, vector))
+                order = int(uid.rsplit(".", 1)[1])  # the unit's place in its report
+                units.append((order, Unit(int(m["paragraph"]), int(m["sentence"]), text, vector)))
         paragraphs.sort(key=lambda pv: pv[0].number)
+        units.sort(key=lambda nu: nu[0])
         return StoredGeneration(
             doc_id=doc_id,
             doc_hash=doc_hash,
@@ -519,12 +647,12 @@ class ChromaStore:
             title_vector=title_vector,
             paragraphs=tuple(p for p, _ in paragraphs),
             paragraph_vectors=tuple(v for _, v in paragraphs),
-            units=tuple(units),
+            units=tuple(u for _, u in units),
         )
 
     def count(self) -> int:
         with _store_errors(f"counting records in {self.location}", self._hint):
-            return self._col.count()
+            return sum(col.count() for col in self._collections())
 
     def paragraphs(self, doc_id: str, doc_hash: str) -> tuple[Paragraph, ...]:
         """All paragraphs of one live document, in order (cached per generation)."""
@@ -533,10 +661,15 @@ class ChromaStore:
         if cached is not None:
             return cached
         with _store_errors(f"reading {doc_id} from {self.location}", self._hint):
-            got = self._col.get(
-                where={"$and": [{"doc_hash": doc_hash}, {"kind": PARAGRAPH}]},
-                include=["documents", "metadatas"],
-            )
+            for col in self._collections():  # embedded first; else pending
+                got = col.get(
+                    where={
+                        "$and": [{"doc_id": doc_id}, {"doc_hash": doc_hash}, {"kind": PARAGRAPH}]
+                    },
+                    include=["documents", "metadatas"],
+                )
+                if got["ids"]:
+                    break
         paras = sorted(
             (
                 _paragraph(text, m)
@@ -559,17 +692,28 @@ class ChromaStore:
         ]
         if doc_id is not None:
             conditions.append({"doc_id": doc_id})
+        found: dict[str, UnitMatch] = {}
         with _store_errors(f"reading {self.location}", self._hint):
-            got = self._col.get(where={"$and": conditions}, include=["documents", "metadatas"])
-        return [
-            UnitMatch(m["doc_id"], int(m["paragraph"]), int(m["sentence"]), text, 0.0, uid)
-            for uid, text, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        ]
+            for col in self._collections():
+                got = col.get(where={"$and": conditions}, include=["documents", "metadatas"])
+                for uid, text, m in zip(
+                    got["ids"], got["documents"], got["metadatas"], strict=True
+                ):
+                    # A generation both embedded and pending (a completion not yet cleaned
+                    # up) holds the same records under the same ids in both.
+                    found.setdefault(
+                        uid,
+                        UnitMatch(
+                            m["doc_id"], int(m["paragraph"]), int(m["sentence"]), text, 0.0, uid
+                        ),
+                    )
+        return list(found.values())
 
     def nearest(
         self, vector: Sequence[float], k: int, hashes: Sequence[str] | None = None
     ) -> list[tuple[str, float]]:
-        """(record id, cosine similarity) of the k nearest records, nearest first.
+        """(record id, cosine similarity) of the k nearest records, nearest first (embedded
+        reports only).
 
         Without `hashes` every record takes part (document records, and units of generations
         that are not, or not yet, live): the caller filters, which keeps the search a plain

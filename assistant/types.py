@@ -123,6 +123,9 @@ class DocumentInfo:
     indexed_at: str = ""
     review_years: tuple[int, ...] = ()  # years its review covers
     plan_years: tuple[int, ...] = ()  # years its plan covers
+    # False while its vectors are being computed: found by keyword search only till then.
+    embedded: bool = True
+    units: int = 0  # retrieval units (0 in stores written before they were counted)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -209,9 +212,12 @@ class Answer:
     retrieved: tuple[RetrievedParagraph, ...] = ()  # ranked candidates, best first
     # When abstained: up to three cited statements close to what was asked (never the answer).
     related: tuple[Citation, ...] = ()
+    # Reports searched by keywords only: indexed, their vectors still being computed.
+    keyword_only: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        d["keyword_only"] = list(self.keyword_only)
         d["citations"] = [c.to_dict() for c in self.citations]
         d["related"] = [c.to_dict() for c in self.related]
         d["notices"] = list(self.notices)

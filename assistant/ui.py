@@ -268,19 +268,27 @@ def render_question(question: str) -> str:
     return _with_breaks(esc(question))
 
 
-def render_documents(docs: Sequence[DocumentInfo]) -> str:
-    """The document library: heading with counts, and the indexed documents as a table."""
+def render_documents(
+    docs: Sequence[DocumentInfo], embedding: dict[str, tuple[int, int]] | None = None
+) -> str:
+    """The document library: heading with counts, and the indexed documents as a table.
+
+    `embedding` gives (texts embedded, texts in all) of reports still being embedded."""
     paragraphs = sum(d.paragraphs for d in docs)
+    waiting = sum(not d.embedded for d in docs)
+    status = f"{len(docs)} 份报告 · {paragraphs} 段" + (
+        f" · {waiting} 份正在建立语义索引" if waiting else ""
+    )
     head = (
         '<div class="doc-head"><span class="side-heading">文档库</span>'
-        f'<span class="doc-status">{len(docs)} 份报告 · {paragraphs} 段</span></div>'
+        f'<span class="doc-status">{status}</span></div>'
     )
     if not docs:
         return head + '<div class="doc-empty">还没有索引任何报告。上传一份报告后即可提问。</div>'
     rows = "".join(
         "<tr>"
         f'<td class="doc-title" title="{esc(d.doc_id)}">{esc(d.title or d.doc_id)}'
-        f"{_document_years(d)}</td>"
+        f"{_document_years(d)}{_embedding_state(d, embedding or {})}</td>"
         f"<td>{esc(d.region) or '—'}</td>"
         f"<td>{esc(d.level) or '—'}</td>"
         f"<td>{d.year or '—'}</td>"
@@ -291,6 +299,18 @@ def render_documents(docs: Sequence[DocumentInfo]) -> str:
     return head + (
         '<table class="doc-table"><thead><tr><th>标题</th><th>地区</th><th>级别</th><th>年份</th>'
         f'<th class="num">段落</th></tr></thead><tbody>{rows}</tbody></table>'
+    )
+
+
+def _embedding_state(d: DocumentInfo, embedding: dict[str, tuple[int, int]]) -> str:
+    """Under the title of a report still being embedded: how far, and what that means."""
+    if d.embedded:
+        return ""
+    done, total = embedding.get(d.doc_id, (0, 0))
+    share = f" {done * 100 // total}%（{done}/{total}）" if total else ""
+    return (
+        f'<div class="doc-embedding" title="建立完成前，这份报告只按关键词检索">'
+        f"语义索引建立中{share}</div>"
     )
 
 
@@ -309,7 +329,8 @@ STATUS_LABELS = {RESULT: "实绩", TARGET: "目标"}
 INDICATOR_COLUMNS = ["指标", "数值", "类型", "实绩/目标", "年份", "地区", "报告", "段落"]
 INDICATOR_WIDTHS = ["21%", "13%", "7%", "9%", "7%", "11%", "23%", "9%"]
 ALL = ""  # value of the "all" choice of the indicator filters
-INDICATOR_ROW_LIMIT = 500  # rows shown at once; the CSV export has all matching rows
+INDICATOR_ROW_LIMIT = 500
+EMBEDDING_TICK = 2.0  # seconds between refreshes of the document table while embedding  # rows shown at once; the CSV export has all matching rows
 
 
 def indicator_rows(records: Sequence[Indicator]) -> list[list[Any]]:
@@ -672,7 +693,10 @@ class StartupIndex:
             self._finished.set()
 
     def start(self) -> StartupIndex:
-        if self.paths and self._thread is None:
+        if not self.paths:
+            # Nothing to index; finish what an earlier run left without vectors.
+            self.assistant.embed_in_background()
+        elif self._thread is None:
             self._thread = threading.Thread(target=self._run, name="startup-index", daemon=True)
             self._thread.start()
         return self
@@ -684,9 +708,12 @@ class StartupIndex:
 
     def _run(self) -> None:
         try:
-            self.report = self.assistant.ingest(self.paths, progress=self._progress)
+            # Answerable by keyword search once indexed; vectors follow in the background
+            # (also for reports an earlier run left without them).
+            self.report = self.assistant.ingest(self.paths, progress=self._progress, embed=False)
             # Load the tokenizer and the lexical index now, not on the first question.
             self.assistant.warm_up()
+            self.assistant.embed_in_background()
         except AssistantError as exc:
             self.error = str(exc)
         except Exception as exc:  # the page must still load; the log has the details
@@ -833,7 +860,7 @@ class ChatApp:
         years = sorted({d.year for d in docs if d.year}, reverse=True)
         year_choices = [("全部年份", ALL_YEARS)] + [(f"{y}年", y) for y in years]
         return (
-            render_documents(docs),
+            render_documents(docs, self.assistant.embedding_progress()),
             gr.Dropdown(
                 choices=choices, value=[s for s in selected or [] if s in ids], multiselect=True
             ),
@@ -890,7 +917,8 @@ class ChatApp:
                 progress((done, total), desc=f"已索引 {doc_id}", unit="个文件")
 
             try:
-                report = self.assistant.ingest(list(staged), progress=step)
+                report = self.assistant.ingest(list(staged), progress=step, embed=False)
+                self.assistant.embed_in_background()
             except AssistantError as exc:
                 failed.extend((name, str(exc)) for name in staged.values())
                 for path in staged:
@@ -906,8 +934,23 @@ class ChatApp:
                 f"{len(failed)} 个文件未能索引：" + "；".join(f"{n}（{r}）" for n, r in failed),
             )
         elif report is not None:
-            self.notify("info", f"已索引 {len(staged)} 个文件，可以开始提问。")
+            self.notify(
+                "info",
+                f"已索引 {len(staged)} 个文件，可以开始提问；语义索引在后台建立，"
+                "完成前这些报告只按关键词检索。",
+            )
         return (None, render_upload_result(report, failed), *self.panel(selected, year))
+
+    def embedding_tick(self, shown: bool) -> tuple[Any, bool]:
+        """Timer: the document table again while reports are being embedded (and once more
+        when the last is done); outputs (table, whether it showed one being embedded)."""
+        if not self.startup.finished:
+            return gr.skip(), shown  # on_load shows the start-up progress there
+        docs = self._documents()
+        waiting = any(not d.embedded for d in docs)
+        if not waiting and not shown:
+            return gr.skip(), False
+        return render_documents(docs, self.assistant.embedding_progress()), waiting
 
     def delete(self, doc_id: str | None, selected=None, year=ALL_YEARS) -> tuple[Any, ...]:
         """Remove a document from the index (and its uploaded copy); outputs (result, *panel)."""
@@ -1335,6 +1378,15 @@ class ChatApp:
                 [ind_doc, ind_year],
                 api_visibility="private",
             ).then(**ind_io, api_visibility="private")
+            # The table follows background embedding (see embedding_tick).
+            embedding_shown = gr.State(True)
+            gr.Timer(EMBEDDING_TICK).tick(
+                self.embedding_tick,
+                [embedding_shown],
+                [doc_table, embedding_shown],
+                show_progress="hidden",
+                api_visibility="private",
+            )
             upload.upload(
                 self.upload,
                 [upload, doc_filter, year_filter],
@@ -1469,6 +1521,7 @@ a.cite-ref:hover { background: #bfdbfe; }
   vertical-align: top; }
 .doc-table td.doc-title { font-weight: 500; }
 .doc-table .doc-years { font-weight: 400; font-size: 12px; color: var(--body-text-color-subdued); }
+.doc-table .doc-embedding { font-weight: 400; font-size: 12px; color: #b45309; }
 .doc-table .num { text-align: right; white-space: nowrap; }
 .doc-loading { min-height: 150px; color: var(--body-text-color-subdued); font-size: 13.5px; }
 .doc-empty { color: var(--body-text-color-subdued); font-size: 13.5px; padding: 8px 0; }

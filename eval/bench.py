@@ -12,7 +12,8 @@ the default pipeline wherever it has a peer:
   until its chat API returns the first answer; and a bare Python process (import, open the
   store, ask) for comparison.
 
-Prints a table against the targets and writes eval/out/bench.json. Timings depend on how busy
+Prints a table against the targets and writes eval/out/bench.json. With `--corpus DIR`, the
+benchmark on a corpus of real reports instead (see eval/corpus_bench.py). Timings depend on how busy
 the machine is: the JSON records the load average before and after.
 """
 
@@ -257,10 +258,14 @@ def render(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--corpus" in argv or any(a.startswith("--corpus=") for a in argv):
+        from . import corpus_bench
+
+        return corpus_bench.main(argv)
     parser = argparse.ArgumentParser(
         prog="python -m eval.bench", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--corpus", type=Path, default=ROOT / "data")
     parser.add_argument("--questions", type=int, default=0, help="ask only the first N (0: all)")
     parser.add_argument("--no-naive", dest="naive", action="store_false")
     parser.add_argument("--no-app", dest="app", action="store_false", help="skip the app launch")
@@ -273,9 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="assistant-bench-", ignore_cleanup_errors=True) as tmp:
         work = Path(tmp)
         log("[bench] cold ingest into a fresh store and embedding cache ...")
-        result["default"], a = bench_default(args.corpus, questions, work)
+        result["default"], a = bench_default(ROOT / "data", questions, work)
         if args.naive:
-            result["naive"] = bench_naive(args.corpus, questions, a)
+            result["naive"] = bench_naive(ROOT / "data", questions, a)
         result["memory_mb"] = rss_mb()
         if args.app:
             log("[bench] launching app.py on the store ...")

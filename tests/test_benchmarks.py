@@ -95,3 +95,17 @@ def test_the_local_model_is_loaded_once_per_process_and_shared():
     first, second = LocalE5Embeddings(), LocalE5Embeddings(query_threads=1)
     assert first._model is second._model
     assert first._gate is second._gate  # calls into the shared engine stay one at a time
+
+
+def test_the_corpus_benchmark_holds_back_the_report_nearest_25000_characters(tmp_path):
+    from eval.corpus_bench import corpus_files, held_back
+
+    for name, chars in (("a.txt", 4_000), ("b.txt", 24_000), ("c.txt", 60_000)):
+        (tmp_path / name).write_text(
+            "一、工作回顾\n" + "经济增长。" * (chars // 5), encoding="utf-8"
+        )
+    (tmp_path / "notes.csv").write_text("x", encoding="utf-8")
+    files = corpus_files(tmp_path, seed=1)
+    assert sorted(p.name for p in files) == ["a.txt", "b.txt", "c.txt"]
+    assert files == corpus_files(tmp_path, seed=1)  # a fixed order
+    assert held_back(files).name == "b.txt"

@@ -48,3 +48,30 @@ def test_a_text_longer_than_the_model_input_is_cut_to_it_not_embedded_in_windows
     [whole] = emb.embed_documents([text])
     assert np.allclose(whole, emb.embed_documents([fitted])[0], atol=1e-6)
     assert emb.fit("短句。") == "短句。"
+
+
+def _wait_policy_after_loading_the_model(env_value: str | None) -> str:
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if env_value is not None:
+        env["OMP_WAIT_POLICY"] = env_value
+    env["PYTHONPATH"] = str(ROOT)
+    code = (
+        "import os; from assistant.embeddings import LocalE5Embeddings; "
+        "LocalE5Embeddings().embed_query('测试'); print(os.environ.get('OMP_WAIT_POLICY'))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_openmp_threads_sleep_while_waiting_unless_the_user_chose_a_policy():
+    assert _wait_policy_after_loading_the_model(None) == "PASSIVE"
+    assert _wait_policy_after_loading_the_model("ACTIVE") == "ACTIVE"

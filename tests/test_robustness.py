@@ -260,10 +260,10 @@ KILLED_CHILD = textwrap.dedent(
     real_upsert = store.ChromaStore._upsert
     store._WRITE_BATCH = 100
 
-    def first_batch_then_hang(self, ids, vectors, documents, metadatas):
+    def first_batch_then_hang(self, ids, vectors, documents, metadatas, col=None):
         # Write the first batch for real, say so, and wait to be killed.
         n = store._WRITE_BATCH
-        real_upsert(self, ids[:n], vectors[:n], documents[:n], metadatas[:n])
+        real_upsert(self, ids[:n], vectors[:n], documents[:n], metadatas[:n], col=col)
         Path(ready).write_text(str(len(ids)))
         time.sleep(600)
 

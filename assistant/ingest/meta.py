@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import date as _date
-from functools import lru_cache
 from pathlib import Path
 
 from ..types import NATIONAL, ReportMeta
@@ -386,9 +385,8 @@ def _dominant_place_name(text: str, unit: str) -> str:
     return best
 
 
-@lru_cache(maxsize=1)
 def _dictionary_tags() -> dict[str, str]:
-    """Word -> part-of-speech tag from jieba's dictionary (loaded once, about half a second)."""
-    import jieba.posseg
+    """Word -> part-of-speech tag from jieba's dictionary (loaded once per process)."""
+    from .. import lexicon
 
-    return jieba.posseg.dt.word_tag_tab
+    return lexicon.word_tags()
