@@ -843,4 +843,4 @@ def test_the_track_suite_reports_and_gates_pair_figures(track_suite):
     gold = track_suite / "eval" / "track_gold.jsonl"
     gold.write_text(gold.read_text(encoding="utf-8").replace("未达到", "达到"), encoding="utf-8")
     result = run_eval(gate=True, settings=settings, embedder=HashEmbeddings())
-    assert result.gate["failures"] == ["track: verdict_accuracy: 0.000 < minimum 1.000"]
+    assert result.gate["failures"] == ["verdict_accuracy: 0.000 < minimum 1.000"]
