@@ -15,14 +15,15 @@ One collection holds three kinds of record, each carrying its document's id and 
 The collection's metadata records the embedding model and dimension; opening the store with a
 different embedder raises `EmbeddingMismatchError` instead of mixing vector spaces.
 
-A second collection, ``report_pending``, holds reports that are indexed but not yet embedded:
-the same records under the same ids, with a one-number placeholder for each vector. Such a
-report is live at once (its paragraphs and units are read for keyword search, citations and
-the indicator table) but takes no part in dense search. `write_report` writes it with its
-vectors into the main collection and then drops its pending records. A document id has one
-live generation: a pending one whose hash differs from the embedded one is newer (an ingest
-of a changed file) and wins; one with the same hash is what a completion left behind before
-it was cleaned up.
+Reports that are indexed but not yet embedded are kept apart, in ``pending.sqlite`` beside the
+Chroma files (a plain SQLite table: they have no vectors, and a vector index of placeholders
+is both slow to write and, in Chroma's HNSW, not robust): the same records under the same ids.
+Such a report is live at once (its paragraphs and units are read for keyword search,
+citations and the indicator table) but takes no part in dense search. `write_report` writes
+it with its vectors into the collection and then drops its pending records. A document id
+has one live generation: a pending one whose hash differs from the embedded one is newer (an
+ingest of a changed file) and wins; one with the same hash is what a completion left behind
+before it was cleaned up.
 
 A local store also keeps a ``generation`` file beside the Chroma files, rewritten whenever a
 document record is written or deleted, so readers can tell in one small file read whether the
@@ -34,6 +35,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
@@ -51,7 +53,7 @@ from .types import DocumentInfo, Paragraph, Report, ReportMeta
 log = logging.getLogger("assistant")
 
 COLLECTION = "report_units"
-PENDING_COLLECTION = "report_pending"
+PENDING_FILE = "pending.sqlite"
 SCHEMA_VERSION = 1
 DOCUMENT, PARAGRAPH, SENTENCE = "document", "paragraph", "sentence"
 UNIT_KINDS = (PARAGRAPH, SENTENCE)
@@ -198,6 +200,98 @@ def _make_folder(path: Path) -> None:
         raise StoreError(f"cannot create store {path}: {exc.strerror or exc}") from None
 
 
+class _PendingTable:
+    """Records of reports awaiting their vectors, in SQLite, behind the few calls of a Chroma
+    collection the store makes (`upsert`, `get`, `delete`, `count`; `where` filters of
+    equality, ``$ne``, ``$in`` and ``$and``); vectors are not kept."""
+
+    def __init__(self, file: Path | None) -> None:
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(
+            str(file) if file is not None else ":memory:", timeout=30, check_same_thread=False
+        )
+        with self._lock, self._db:
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, doc_id TEXT NOT NULL,"
+                " document TEXT NOT NULL, metadata TEXT NOT NULL)"
+            )
+            self._db.execute("CREATE INDEX IF NOT EXISTS records_doc ON records (doc_id)")
+
+    def upsert(self, ids, embeddings=None, documents=None, metadatas=None) -> None:
+        rows = [
+            (i, m["doc_id"], d, json.dumps(m, ensure_ascii=False))
+            for i, d, m in zip(ids, documents, metadatas, strict=True)
+        ]
+        with self._lock, self._db:
+            self._db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)", rows)
+
+    def _rows(self, where: dict[str, Any] | None) -> list[tuple[str, str, dict[str, Any]]]:
+        doc_id = _equal_to(where, "doc_id")
+        with self._lock:
+            if doc_id is not None:
+                got = self._db.execute(
+                    "SELECT id, document, metadata FROM records WHERE doc_id = ?", (doc_id,)
+                ).fetchall()
+            else:
+                got = self._db.execute("SELECT id, document, metadata FROM records").fetchall()
+        rows = [(i, d, json.loads(m)) for i, d, m in got]
+        return [r for r in rows if where is None or _matches(r[2], where)]
+
+    def get(self, where: dict[str, Any] | None = None, include=()) -> dict[str, Any]:
+        rows = self._rows(where)
+        return {
+            "ids": [i for i, _, _ in rows],
+            "documents": [d for _, d, _ in rows],
+            "metadatas": [m for _, _, m in rows],
+            "embeddings": [[] for _ in rows],
+        }
+
+    def delete(self, ids: Sequence[str] | None = None, where: dict[str, Any] | None = None) -> None:
+        doomed = list(ids) if ids is not None else [i for i, _, _ in self._rows(where)]
+        with self._lock, self._db:
+            self._db.executemany("DELETE FROM records WHERE id = ?", [(i,) for i in doomed])
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM records").fetchone()[0])
+
+    def clear(self) -> None:
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM records")
+
+
+def _equal_to(where: dict[str, Any] | None, key: str) -> Any:
+    """The value `where` requires `key` to equal, if it says so at its top level."""
+    if not where:
+        return None
+    if key in where and not isinstance(where[key], dict):
+        return where[key]
+    for part in where.get("$and", []):
+        value = _equal_to(part, key)
+        if value is not None:
+            return value
+    return None
+
+
+def _matches(meta: dict[str, Any], where: dict[str, Any]) -> bool:
+    """Whether metadata passes a Chroma-style filter (equality, $ne, $in, $and)."""
+    for key, cond in where.items():
+        if key == "$and":
+            if not all(_matches(meta, part) for part in cond):
+                return False
+        elif isinstance(cond, dict):
+            ((op, value),) = cond.items()
+            if op == "$ne" and meta.get(key) == value:
+                return False
+            if op == "$in" and meta.get(key) not in value:
+                return False
+            if op not in ("$ne", "$in"):
+                raise ValueError(f"unsupported filter {op}")
+        elif meta.get(key) != cond:
+            return False
+    return True
+
+
 class ChromaStore:
     """Documents, paragraphs and retrieval units of indexed reports, in one Chroma collection."""
 
@@ -245,11 +339,11 @@ class ChromaStore:
             self._lock_file = FileLock(str(path / "write.lock"))
         with self.write_lock() if creating else nullcontext():
             self._client = _client(path, host, port)
+            self._pending = self._open_pending(create)
             if rebuild:
                 self._drop_collection()
             self._col = self._open_collection(create)
             self._check_compatible(self._col.metadata or {})
-            self._pending = self._open_pending(create)
             if creating:
                 self._bump_generation()
         self._paragraph_cache: dict[tuple[str, str], tuple[Paragraph, ...]] = {}
@@ -289,22 +383,17 @@ class ChromaStore:
         except Exception as exc:
             raise StoreError(f"cannot open store {self.location}: {_brief(exc)}") from exc
 
-    def _open_pending(self, create: bool):
-        """The collection of reports awaiting vectors; None in a store opened read-only that
-        has none (written before reports could wait for their vectors)."""
+    def _open_pending(self, create: bool) -> _PendingTable | None:
+        """The reports awaiting vectors; None in a store opened read-only that has none."""
+        if self.path is None:
+            return _PendingTable(None)  # a Chroma server: this process's ingests only
+        file = self.path / PENDING_FILE
+        if not create and not file.exists():
+            return None
         try:
-            if not create:
-                names = [getattr(c, "name", c) for c in self._client.list_collections()]
-                if PENDING_COLLECTION not in names:
-                    return None
-            return self._client.get_or_create_collection(
-                PENDING_COLLECTION,
-                embedding_function=None,
-                configuration={"hnsw": {"space": "l2", "num_threads": 1}},
-                metadata={"schema_version": SCHEMA_VERSION, "vectors": "placeholders"},
-            )
-        except Exception as exc:
-            raise StoreError(f"cannot open store {self.location}: {_brief(exc)}") from exc
+            return _PendingTable(file)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {file}: {exc}") from exc
 
     def _collections(self) -> list[Any]:
         return [self._col] if self._pending is None else [self._col, self._pending]
@@ -313,8 +402,8 @@ class ChromaStore:
         with self.write_lock():
             try:
                 names = [getattr(c, "name", c) for c in self._client.list_collections()]
-                if PENDING_COLLECTION in names:
-                    self._client.delete_collection(PENDING_COLLECTION)
+                if self._pending is not None:
+                    self._pending.clear()
                 if COLLECTION in names:
                     self._client.delete_collection(COLLECTION)
                     log.info("dropped the index in %s to rebuild it", self.location)
@@ -502,12 +591,11 @@ class ChromaStore:
         h = report.content_hash
         ids, docs, metas, record = self._records(report, units)
         try:
-            placeholders = [[float(n)] for n in range(len(ids))]
-            self._upsert(ids, placeholders, docs, metas, col=self._pending)
+            self._upsert(ids, [[]] * len(ids), docs, metas, col=self._pending)
             # The document record goes last, as in write_report.
             self._pending.upsert(
                 ids=[f"doc::{report.doc_id}"],
-                embeddings=[[-1.0]],
+                embeddings=[[]],
                 documents=[report.title],
                 metadatas=[record],
             )
