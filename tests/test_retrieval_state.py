@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -164,13 +165,15 @@ def spy_nearest(a: Assistant, monkeypatch) -> list:
     return calls
 
 
-def test_dense_search_over_all_documents_is_one_unfiltered_query(tmp_path, monkeypatch):
+def test_without_vectors_beside_it_dense_search_over_all_documents_is_one_store_query(
+    tmp_path, monkeypatch
+):
     a = open_assistant(tmp_path / "store", tmp_path / "cache")
     a.ingest_texts([report(n) for n in range(3)])
     calls = spy_nearest(a, monkeypatch)
     r = a.retriever
     r.refresh()
-    state = r._state
+    state = replace(r._state, dense=None)  # as when the vectors could not be read
     vector = a.embedder.embed_query("新增城镇就业多少万人？")
     everything = r._dense(state, vector, 12, list(state.live.values()))
     assert calls == [None]
@@ -201,7 +204,9 @@ def test_dense_search_never_returns_records_that_are_not_live_units(tmp_path, mo
     calls = spy_nearest(a, monkeypatch)
     r = a.retriever
     r.refresh()
-    state = r._state
+    exact = r._dense(r._state, emb.embed_query(question), 20, list(r._state.live.values()))
+    assert calls == [] and len(exact) == 20 and all("dead" not in m.uid for m in exact)
+    state = replace(r._state, dense=None)  # the store's search
     hashes = list(state.live.values())
     found = r._dense(state, emb.embed_query(question), 20, hashes)
     # Too few live units survived the unfiltered query: it fell back to the filtered one.
