@@ -253,9 +253,9 @@ class LexicalCache:
             return
         self._write_atomically(path, lambda tmp: index._bm25.save(str(tmp), show_progress=False))
 
-    def prune(self, live: dict[str, str]) -> None:
-        """Delete snapshots and vector mirrors of generations that are no longer live, and
-        older indexes."""
+    def prune(self, live: dict[str, str], mirrors: set[str]) -> None:
+        """Delete snapshots of generations that are no longer live, vector mirrors other than
+        `mirrors` (by name), and older indexes."""
         keys = {self.doc_key(d, h) for d, h in live.items()}
         index = self.index_path(live).name
         try:
@@ -264,7 +264,10 @@ class LexicalCache:
             return
         for entry in entries:
             name = entry.name
-            if name == index or name.startswith(".") or name.split(".", 1)[0] in keys:
+            if name.endswith(".npy"):
+                if name in mirrors:
+                    continue
+            elif name == index or name.startswith(".") or name.split(".", 1)[0] in keys:
                 continue
             try:
                 if entry.is_dir():
@@ -362,7 +365,7 @@ class _State:
     units: dict[str, UnitMatch] = field(default_factory=dict)  # live units by record id
     index: _LexicalIndex | None = None
     regions: tuple[str, ...] = ()
-    snapshots: dict[str, _Snapshot] = field(default_factory=dict)  # by doc_id
+    unit_ids: dict[str, list[str]] = field(default_factory=dict)  # doc_id -> its units' ids
     # Vectors of every live embedded generation; None when some could not be read (dense
     # search then asks the store).
     dense: _DenseIndex | None = None
@@ -416,7 +419,7 @@ class Retriever:
                 # The same generations; some may have got their vectors meanwhile.
                 dense = state.dense
                 if dense is None or set(dense.blocks) != _embedded(docs):
-                    dense = self._vectors(docs, state.snapshots, dense)
+                    dense = self._vectors(docs, state.unit_ids, dense)
                 self._state = replace(state, token=token, docs=docs, dense=dense)
                 return
             self._state = self._build(token, docs, live)
@@ -450,9 +453,10 @@ class Retriever:
             index = _LexicalIndex.build(units, [t for s in snapshots.values() for t in s.tokens])
             if self.cache:
                 self.cache.save_index(live, index)
-        dense = self._vectors(docs, snapshots, self._state.dense)
+        unit_ids = {d: [u.uid for u in s.units] for d, s in snapshots.items()}
+        dense = self._vectors(docs, unit_ids, self._state.dense)
         if self.cache:
-            self.cache.prune(live)
+            self.cache.prune(live, self._mirror_names(docs, unit_ids))
         return _State(
             token=token,
             live=live,
@@ -462,37 +466,52 @@ class Retriever:
             units={u.uid: u for u in units},
             index=index,
             regions=tuple(sorted({d.region for d in docs.values() if d.region})),
-            snapshots=snapshots,
+            unit_ids=unit_ids,
             dense=dense,
         )
+
+    def _mirror_path(self, doc_id: str, doc_hash: str, uids: list[str]) -> Path | None:
+        if self.cache is None:
+            return None
+        store = self.store
+        return self.cache.mirror_path(
+            doc_id, doc_hash, uids, store.embedding_model, store.dimension
+        )
+
+    def _mirror_names(
+        self, docs: dict[str, DocumentInfo], unit_ids: dict[str, list[str]]
+    ) -> set[str]:
+        paths = (
+            self._mirror_path(d, doc.content_hash, unit_ids[d])
+            for d, doc in docs.items()
+            if doc.embedded
+        )
+        return {p.name for p in paths if p is not None}
 
     def _vectors(
         self,
         docs: dict[str, DocumentInfo],
-        snapshots: dict[str, _Snapshot],
+        unit_ids: dict[str, list[str]],
         previous: _DenseIndex | None,
     ) -> _DenseIndex | None:
         """The vectors of every live embedded generation, in its snapshot's unit order: kept
         from `previous`, else loaded from the mirror beside the store, else read from the
         store once (and mirrored). None when some cannot be read."""
         blocks: dict[tuple[str, str], tuple[list[str], np.ndarray]] = {}
-        store = self.store
+        store, cache = self.store, self.cache
         for doc_id, doc in sorted(docs.items()):
             h = doc.content_hash
             if not doc.embedded:
                 continue  # no vectors yet: no part in dense search
-            uids = [u.uid for u in snapshots[doc_id].units]
+            uids = unit_ids[doc_id]
             held = previous.blocks.get((doc_id, h)) if previous is not None else None
             if held is not None and held[0] == uids:
                 blocks[(doc_id, h)] = held
                 continue
-            path = None
+            path = self._mirror_path(doc_id, h, uids)
             vectors = None
-            if self.cache:
-                path = self.cache.mirror_path(
-                    doc_id, h, uids, store.embedding_model, store.dimension
-                )
-                vectors = self.cache.load_mirror(path, len(uids), store.dimension)
+            if cache is not None and path is not None:
+                vectors = cache.load_mirror(path, len(uids), store.dimension)
             if vectors is None:
                 try:
                     raw = store.unit_vectors(uids)
@@ -503,8 +522,8 @@ class Retriever:
                     log.info("%s: vectors incomplete; dense search asks the store", doc_id)
                     return None
                 vectors = _normalised(raw)
-                if path is not None:
-                    self.cache.save_mirror(path, vectors)  # type: ignore[union-attr]
+                if cache is not None and path is not None:
+                    cache.save_mirror(path, vectors)
             blocks[(doc_id, h)] = (uids, vectors)
         return _DenseIndex(blocks)
 
