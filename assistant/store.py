@@ -521,20 +521,9 @@ class ChromaStore:
         data = {
             "version": DOCUMENTS_VERSION,
             "generation": token,
-            "chroma_file": self._chroma_stamp(),
             "records": records,
         }
         _write_atomically(self._documents_path, json.dumps(data, ensure_ascii=False))
-
-    def _chroma_stamp(self) -> list[int] | None:
-        """Size and modification time of Chroma's database file: a snapshot is not used
-        once the file was changed other than by the writer that took it (say, restored
-        from a backup, or damaged)."""
-        try:
-            st = (self.path / CHROMA_FILE).stat()  # type: ignore[operator]
-        except OSError:
-            return None
-        return [st.st_size, st.st_mtime_ns]
 
     def _snapshot_records(self) -> list[dict[str, Any]] | None:
         """The records in documents.json if it is of the current generation, else None."""
@@ -554,7 +543,6 @@ class ChromaStore:
             not isinstance(data, dict)
             or data.get("version") != DOCUMENTS_VERSION
             or data.get("generation") != token
-            or data.get("chroma_file") != self._chroma_stamp()
             or not isinstance(data.get("records"), list)
         ):
             return None

@@ -415,7 +415,8 @@ def test_store_written_by_a_newer_schema_is_refused_with_what_to_do(tmp_path, be
     assert json.loads(meta_file.read_text(encoding="utf-8"))["schema_version"] == 1
 
 
-def test_damaged_store_file_is_a_clear_error_and_is_left_as_it_was(tmp_path):
+@pytest.mark.parametrize("files", ["current", "absent"])
+def test_damaged_store_file_is_a_clear_error_and_is_left_as_it_was(tmp_path, files):
     import shutil
 
     _open(tmp_path / "store", tmp_path).ingest_texts([DOC])
@@ -427,7 +428,12 @@ def test_damaged_store_file_is_a_clear_error_and_is_left_as_it_was(tmp_path):
     db.write_bytes(damaged)
 
     with pytest.raises(StoreError, match="move the folder away") as info:
-        _open(store, tmp_path)
+        if files == "absent":  # a store written before store.json and documents.json
+            (store / "store.json").unlink()
+            (store / "documents.json").unlink()
+            _open(store, tmp_path)
+        else:  # opening reads only those: the first use of the index fails
+            _open(store, tmp_path).ingest_texts([{**DOC, "id": "another"}])
     assert str(store) in str(info.value)
     assert db.read_bytes() == damaged
 

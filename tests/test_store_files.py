@@ -62,17 +62,6 @@ def test_a_documents_snapshot_of_another_generation_is_not_used(tmp_path):
     assert _store(store).documents()[0].title == DOC["title"]
 
 
-def test_a_documents_snapshot_is_not_used_once_chromas_file_changed(tmp_path):
-    store = tmp_path / "store"
-    _open(store, tmp_path).ingest_texts([DOC])
-    snap = _snapshot(store)
-    snap["records"][0]["title"] = "从快照读出的标题"
-    (store / "documents.json").write_text(json.dumps(snap), encoding="utf-8")
-    db = store / "chroma.sqlite3"
-    db.touch()  # as a backup restored under the other files would
-    assert _store(store).documents()[0].title == DOC["title"]
-
-
 def test_a_writer_deletes_the_snapshot_before_it_changes_anything(tmp_path, monkeypatch):
     store = tmp_path / "store"
     a = _open(store, tmp_path)
