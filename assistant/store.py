@@ -31,6 +31,9 @@ A local store also keeps, beside the Chroma files:
   `ChromaStore.generation`).
 - ``store.json``: the embedding model, dimension and schema version the store was built with,
   so that opening it checks compatibility without starting Chroma.
+- ``rederive.json``: the report versions whose metadata the current detector could not
+  re-derive without re-indexing them (see `Assistant.rederive_metadata`), so that a start
+  does not read them from Chroma again only to find that out.
 - ``documents.json``: the live document records, tagged with the generation they were read
   at. Only a writer, holding the write lock, writes it (after its change and the new
   generation); it deletes it before changing anything, so a writer killed half-way leaves
@@ -72,6 +75,7 @@ GENERATION_FILE = "generation"
 META_FILE = "store.json"  # embedding model, dimension, schema version
 DOCUMENTS_FILE = "documents.json"  # the live document records as of one generation
 DOCUMENTS_VERSION = 1  # bump when what documents.json holds changes shape
+KEPT_FILE = "rederive.json"  # generations whose metadata could not be re-derived
 CHROMA_FILE = "chroma.sqlite3"  # what makes a folder a store
 
 
@@ -551,6 +555,27 @@ class ChromaStore:
                    for m in records):  # fmt: skip
             return None
         return records
+
+    def not_rederivable(self, version: str) -> set[tuple[str, str]]:
+        """(doc_id, content hash) of the generations recorded by `note_not_rederivable`
+        for detector `version`."""
+        if self.path is None:
+            return set()
+        try:
+            data = json.loads((self.path / KEPT_FILE).read_text(encoding="utf-8"))
+            if data.get("detector_version") != version:
+                return set()
+            return {(str(d), str(h)) for d, h in data["generations"]}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return set()
+
+    def note_not_rederivable(self, version: str, generations: set[tuple[str, str]]) -> None:
+        """Record generations whose metadata detector `version` cannot re-derive (derived
+        data: losing it only costs a re-check)."""
+        if self.path is None:
+            return
+        data = {"detector_version": version, "generations": sorted(map(list, generations))}
+        _write_atomically(self.path / KEPT_FILE, json.dumps(data, ensure_ascii=False))
 
     def generation(self) -> str | None:
         """A token that changes whenever a document record is written or deleted.
