@@ -17,7 +17,16 @@ from .errors import (
     UnsupportedFormatError,
 )
 from .pipeline import Assistant
-from .types import Answer, Citation, DocumentInfo, Indicator, IngestReport, RetrievedParagraph
+from .types import (
+    Answer,
+    Citation,
+    DocumentInfo,
+    Indicator,
+    IngestReport,
+    RetrievedParagraph,
+    TrackRecord,
+    TrackSide,
+)
 
 __version__ = "0.1.0"
 
@@ -42,6 +51,8 @@ __all__ = [
     "Settings",
     "StoreError",
     "StoreLockedError",
+    "TrackRecord",
+    "TrackSide",
     "UnsupportedFormatError",
     "__version__",
 ]

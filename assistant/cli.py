@@ -368,6 +368,36 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_track(args: argparse.Namespace) -> int:
+    from .tracking import to_csv
+
+    a = _assistant(args)
+    records = a.track(args.indicator, region=args.region, years=args.year or None)
+    if args.csv:
+        path = Path(args.csv)
+        try:
+            path.write_text(to_csv(records), encoding="utf-8-sig")
+        except OSError as exc:
+            raise InputError(f"{path}: cannot write the CSV ({exc.strerror})") from None
+        print(f"{len(records)} years -> {path}", file=sys.stderr)
+        return 0
+    if args.json:
+        print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=2))
+        return 0
+    if not records:
+        print("no targets match" if a.documents() else "no documents indexed")
+    for r in records:
+        target = r.target.stated if r.target else "—"
+        result = r.result.stated if r.result else "—"
+        print(f"{r.region}\t{r.indicator}\t{r.year}\t目标 {target}\t实际 {result}\t{r.verdict}")
+        for label, side in (("目标", r.target), ("实际", r.result)):
+            if side is not None:
+                print(f"    {label}：{side.doc_id} 第{side.paragraph}段 “{side.sentence}”")
+        if r.note:
+            print(f"    {r.note}")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     import time
 
@@ -523,6 +553,28 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--csv", metavar="OUT", help="write the figures to a CSV file")
     out.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=cmd_indicators)
+
+    p = sub.add_parser(
+        "track",
+        parents=[common],
+        help="follow each target to its result in the next year's report",
+        description="For each region, indicator and year: the target set in the plan of that "
+        "year's report, the result stated in the next year's review, both cited, and whether "
+        "the target was met (达到 / 未达到 / 无法判断).",
+    )
+    p.add_argument(
+        "indicator",
+        nargs="?",
+        help="e.g. 国内生产总值, GDP, 居民消费价格, 城镇新增就业 (default: all)",
+    )
+    p.add_argument("--region", metavar="R", help="e.g. 全国, 安徽省 (default: every region)")
+    p.add_argument(
+        "--year", type=int, action="append", metavar="Y", help="only this year (repeatable)"
+    )
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--csv", metavar="OUT", help="write the table to a CSV file")
+    out.add_argument("--json", action="store_true", help="print the records as JSON")
+    p.set_defaults(func=cmd_track)
 
     p = sub.add_parser(
         "eval",

@@ -51,7 +51,15 @@ from langchain_core.language_models import BaseChatModel
 
 from .config import Settings
 from .errors import ConfigError, InputError, LoadError
-from .types import Answer, Citation, IngestReport, Report, RetrievedParagraph
+from .types import (
+    Answer,
+    Citation,
+    Indicator,
+    IngestReport,
+    Paragraph,
+    Report,
+    RetrievedParagraph,
+)
 
 log = logging.getLogger("assistant")
 
@@ -108,6 +116,8 @@ HEADLINE = {
 # judge's `judged_accuracy`. The false-abstention rate is held through its complement,
 # `answered_rate`.
 GATED = tuple(k for k in HEADLINE if not k.startswith(("latency", "false_")))
+# Figures of target tracking on the labelled pairs (`tracking_scores`), gated like the others.
+TRACK_FIGURES = ("pair_precision", "pair_recall", "verdict_accuracy")
 JUDGED = {"judged_accuracy": "judged acc."}  # shown after `accuracy` when a judge ran
 
 LLM_SKIPPED = "LLM evaluation skipped: OPENAI_API_KEY is not set"
@@ -948,6 +958,177 @@ def extraction_scores(corpus: str | Path, gold_path: str | Path) -> dict[str, An
     }
 
 
+def load_track_gold(path: str | Path) -> list[dict[str, Any]]:
+    """Hand-labelled target/result pairs, one JSON object a line (see eval/track_gold.jsonl):
+    region, indicator, year, target and result (doc_id, verbatim sentence, value as written),
+    verdict."""
+    path = Path(path)
+    gold = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            for side in ("target", "result"):
+                obj[side]["doc_id"], obj[side]["sentence"], obj[side]["value"]
+            obj["indicator"], obj["year"], obj["verdict"]
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise InputError(f"{path}:{n}: not a labelled pair ({exc})") from None
+        gold.append(obj)
+    return gold
+
+
+def _first_number(text: str) -> float:
+    m = re.search(r"\d+(?:\.\d+)?", str(text))
+    return float(m.group()) if m else float("nan")
+
+
+def _side_matches(side: Any, gold: Mapping[str, Any]) -> bool:
+    """A pair's side is the labelled one: same report, value and sentence (either sentence may
+    hold the other: the parser joins lines a web page broke)."""
+    if side is None or side.doc_id != gold["doc_id"]:
+        return False
+    if abs(abs(side.value) - _first_number(gold["value"])) > 1e-9:
+        return False
+    a, b = re.sub(r"\s", "", side.sentence), re.sub(r"\s", "", gold["sentence"])
+    return a in b or b in a
+
+
+def score_tracking(pairs: Sequence[Any], gold: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Pair precision and recall, and verdict accuracy, on the labelled pairs.
+
+    The labels are exhaustive for their indicators in their regions: every pair of those
+    indicators with both sides in the reports is labelled. Precision = pairs built (both sides)
+    of a labelled indicator and region that match a label / those pairs; recall = labels
+    matched / labels; a pair matches a label when indicator, year and both sides (report,
+    value, sentence) agree. Verdict accuracy = matched pairs with the labelled verdict /
+    matched pairs.
+    """
+    scope = {(g.get("region", ""), g["indicator"]) for g in gold}
+    built = [p for p in pairs if p.paired and (p.region, p.indicator) in scope]
+    matched: dict[int, Any] = {}
+    wrong = []
+    for p in built:
+        for i, g in enumerate(gold):
+            if (
+                i not in matched
+                and (g.get("region", p.region), g["indicator"], g["year"])
+                == (p.region, p.indicator, p.year)
+                and _side_matches(p.target, g["target"])
+                and _side_matches(p.result, g["result"])
+            ):
+                matched[i] = p
+                break
+        else:
+            wrong.append(p)
+    right = [i for i, p in matched.items() if p.verdict == gold[i]["verdict"]]
+
+    def brief(p: Any) -> dict[str, Any]:
+        return {
+            "indicator": p.indicator,
+            "year": p.year,
+            "target": p.target.value_text,
+            "target_sentence": p.target.sentence,
+            "result": p.result.value_text,
+            "result_sentence": p.result.sentence,
+            "verdict": p.verdict,
+        }
+
+    return {
+        "gold": len(gold),
+        "indicators": sorted({g["indicator"] for g in gold}),
+        "years": sorted({g["year"] for g in gold}),
+        "built": len(built),
+        "matched": len(matched),
+        "pair_precision": _ratio(len(matched), len(built)),
+        "pair_recall": _ratio(len(matched), len(gold)),
+        "verdict_accuracy": _ratio(len(right), len(matched)),
+        "wrong": [brief(p) for p in wrong],
+        "missed": [
+            {"id": g.get("id"), "indicator": g["indicator"], "year": g["year"]}
+            for i, g in enumerate(gold)
+            if i not in matched
+        ],
+        "wrong_verdicts": [
+            {**brief(p), "gold_verdict": gold[i]["verdict"], "reason": p.reason}
+            for i, p in matched.items()
+            if p.verdict != gold[i]["verdict"]
+        ],
+    }
+
+
+def tracking_scores(corpus: str | Path, gold_path: str | Path) -> dict[str, Any] | None:
+    """Build the target/result pairs of the corpus reports as `Assistant.track` does (from the
+    figures extracted at ingest) and score them on the labelled pairs (None when the corpus
+    holds none of the labelled reports)."""
+    from .indicators import extract_report
+    from .ingest.loaders import load_file
+    from .pipeline import Assistant
+    from .tracking import build_pairs
+
+    gold = load_track_gold(gold_path)
+    files = corpus_files(corpus)
+    labelled = {g[s]["doc_id"] for g in gold for s in ("target", "result")}
+    if not labelled & {f.name for f in files}:
+        return None
+    records: list[Indicator] = []
+    years: dict[str, int | None] = {}
+    paragraphs: dict[tuple[str, int], Paragraph] = {}
+    for f in files:
+        try:
+            report = Assistant._parse(load_file(f), f.name)
+        except LoadError:
+            continue
+        years[f.name] = report.meta.year
+        paragraphs.update(((f.name, p.number), p) for p in report.paragraphs)
+        records.extend(extract_report(report))
+    t0 = time.perf_counter()
+    pairs = build_pairs(records, years, paragraph=lambda d, n: paragraphs.get((d, n)))
+    ms = (time.perf_counter() - t0) * 1000
+    return {
+        "gold_file": str(gold_path),
+        "reports": len(years),
+        "pairs_total": sum(p.paired for p in pairs),
+        **score_tracking(pairs, gold),
+        "build_ms": ms,
+    }
+
+
+def tracking_markdown(t: Mapping[str, Any]) -> str:
+    """Pair precision and recall and verdict accuracy on one gold file, with the faults."""
+    parts = [
+        f"Gold `{t['gold_file']}`: {t['gold']} hand-labelled target/result pairs, "
+        f"{len(t['indicators'])} indicators ({'、'.join(t['indicators'])}), {len(t['years'])} "
+        f"years. The labels hold every pair of their indicators in the {t['reports']} reports. "
+        "Precision = pairs built for those indicators that match a label (indicator, year, and "
+        "each side's report, value and sentence) / pairs built; recall = labels matched / "
+        "labels; verdict accuracy over the matched pairs. "
+        f"Building all {t['pairs_total']} pairs of the corpus took {t['build_ms']:.0f} ms.",
+        "",
+        _table(
+            ["figure", "value"],
+            [
+                ("pair precision", _fmt("x", t["pair_precision"])),
+                ("pair recall", _fmt("x", t["pair_recall"])),
+                ("verdict accuracy", _fmt("x", t["verdict_accuracy"])),
+                ("pairs built in scope", str(t["built"])),
+                ("matched", str(t["matched"])),
+            ],
+        ),
+        "",
+    ]
+    for label, key in (
+        ("Pairs matching no label", "wrong"),
+        ("Labels not matched", "missed"),
+        ("Wrong verdicts", "wrong_verdicts"),
+    ):
+        if t[key]:
+            parts += [f"{label}:", ""]
+            parts += [f"- `{json.dumps(x, ensure_ascii=False)}`" for x in t[key]]
+            parts += [""]
+    return "\n".join(parts)
+
+
 def indicator_path_table(runs: Sequence[PipelineRun]) -> str:
     """Accuracy by question type with and without the indicator path (same run)."""
     by = {r.name: r.per_type for r in runs}
@@ -991,8 +1172,9 @@ def load_thresholds(path: str | Path, section: str | None = None) -> dict[str, f
     if not isinstance(minimum, dict) or not minimum:
         raise InputError(f"{path}: expected an object with a non-empty {where}")
     for key, value in minimum.items():
-        if key not in GATED:
-            raise InputError(f"{path}: unknown figure {key!r}: choose from {', '.join(GATED)}")
+        if key not in GATED + TRACK_FIGURES:
+            choices = ", ".join(GATED + TRACK_FIGURES)
+            raise InputError(f"{path}: unknown figure {key!r}: choose from {choices}")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise InputError(f"{path}: the minimum of {key} must be a number")
     return {k: float(v) for k, v in minimum.items()}
@@ -1241,6 +1423,9 @@ def _suite_markdown(
     extraction = meta.get("indicators")
     if extraction:
         parts += [f"{h} Indicator extraction", "", extraction_markdown(extraction)]
+    tracking = meta.get("tracking")
+    if tracking:
+        parts += [f"{h} Target tracking", "", tracking_markdown(tracking)]
     for run in runs:
         f = run.figures
         parts += [
@@ -1322,7 +1507,10 @@ def write_report(
 SUITES: dict[str, tuple[str, str, str]] = {
     "bundled": ("eval/qa.jsonl", "data", "eval/indicators_gold.jsonl"),
     "corpus": ("eval/qa_corpus.jsonl", "eval/corpus", "eval/indicators_gold_corpus.jsonl"),
+    "track": ("eval/qa_track.jsonl", "eval/track", ""),
 }
+# The labelled target/result pairs of a suite's corpus (scored by `tracking_scores`).
+TRACK_GOLD: dict[str, str] = {"track": "eval/track_gold.jsonl"}
 CUSTOM = "custom"  # a QA set or corpus given by path, without naming a suite
 
 
@@ -1353,6 +1541,7 @@ class Suite:
     corpus: Path
     # Gold files of labelled figures: the first whose reports the corpus holds is scored.
     indicator_gold: tuple[Path, ...] = ()
+    track_gold: Path | None = None  # labelled target/result pairs of the corpus
 
     @property
     def thresholds_section(self) -> str | None:
@@ -1410,20 +1599,22 @@ def plan_suites(
         if not (qa or explicit or name == "bundled" or _find(qa_rel)):
             notes.append(f"{name} suite not run: {qa_rel} not found")
             continue
-        gold = Path(indicator_gold) if indicator_gold else _find(gold_rel)
+        gold = Path(indicator_gold) if indicator_gold else _find(gold_rel) if gold_rel else None
+        track_gold = _find(TRACK_GOLD[name]) if name in TRACK_GOLD else None
         planned.append(
             Suite(
                 name,
                 Path(qa) if qa else default_path(qa_rel),
                 Path(corpus) if corpus else default_path(corpus_rel),
                 (gold,) if gold else (),
+                track_gold,
             )
         )
     return planned, notes
 
 
 def _default_golds() -> tuple[Path, ...]:
-    found = (_find(gold) for _, _, gold in SUITES.values())
+    found = (_find(gold) for _, _, gold in SUITES.values() if gold)
     return tuple(p for p in found if p is not None)
 
 
@@ -1435,6 +1626,7 @@ class SuiteResult:
     runs: list[PipelineRun]
     indicators: dict[str, Any] | None = None
     gate: dict[str, Any] | None = None  # pipeline, thresholds, section, minimum, failures
+    tracking: dict[str, Any] | None = None  # pair precision/recall, verdict accuracy
 
     @property
     def name(self) -> str:
@@ -1448,6 +1640,7 @@ class SuiteResult:
             "corpus": str(self.suite.corpus),
             "questions": len(self.runs[0].results) if self.runs else 0,
             "indicators": self.indicators,
+            "tracking": self.tracking,
         }
 
 
@@ -1471,6 +1664,16 @@ def suite_summary(result: SuiteResult) -> str:
             f"Indicator extraction on {x['gold']} labelled figures ({Path(x['gold_file']).name}): "
             f"precision {_fmt('precision', x['precision'])}, "
             f"recall {_fmt('recall', x['recall'])}",
+        ]
+    t = result.tracking
+    if t:
+        parts += [
+            "",
+            f"Target tracking on {t['gold']} labelled pairs ({Path(t['gold_file']).name}): "
+            f"pair precision {_fmt('x', t['pair_precision'])}, "
+            f"recall {_fmt('x', t['pair_recall'])}, "
+            f"verdict accuracy {_fmt('x', t['verdict_accuracy'])}; "
+            f"{t['pairs_total']} pairs built in {t['build_ms']:.0f} ms",
         ]
     return "\n".join(parts)
 
@@ -1617,16 +1820,18 @@ def run_eval(
         if llm_judge is not None:
             runs = [llm_judge.judge_run(run, suite_progress) for run in runs]
         suite_gate = None
+        tracking = tracking_scores(suite.corpus, suite.track_gold) if suite.track_gold else None
         if gate:
             run = next(r for r in runs if r.name == gated)
+            figures = {**run.figures, **{k: (tracking or {}).get(k) for k in TRACK_FIGURES}}
             suite_gate = {
                 "pipeline": gated,
                 "thresholds": str(thresholds_path),
                 "section": suite.thresholds_section,
                 "minimum": minimums[suite.name],
-                "failures": check_thresholds(run.figures, minimums[suite.name]),
+                "failures": check_thresholds(figures, minimums[suite.name]),
             }
-        results.append(SuiteResult(suite, runs, _extraction(suite), suite_gate))
+        results.append(SuiteResult(suite, runs, _extraction(suite), suite_gate, tracking))
     judge_meta: dict[str, Any] | None = None
     if judge_skipped:
         judge_meta = {"skipped": judge_skipped}

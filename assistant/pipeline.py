@@ -25,6 +25,7 @@ from .answer.extractive import ExtractiveAnswerer, ExtractiveConfig, SectionAnsw
 from .answer.figures import FigureAnswerer
 from .answer.followup import rewrite_followup
 from .answer.multipart import split_question
+from .answer.tracking import TrackAnswerer
 from .config import Settings
 from .embeddings import CachedEmbeddings, Embeddings, LocalE5Embeddings, openai_embeddings
 from .errors import (
@@ -41,9 +42,10 @@ from .ingest import structure
 from .ingest.clean import clean_text
 from .ingest.loaders import load_file
 from .ingest.report import build_report
-from .question import QuestionPlan, plan_question
+from .question import QuestionPlan, asks_tracking, names_region, plan_question
 from .retrieve import RetrievalConfig, Retriever
 from .store import ChromaStore, StoredGeneration, Unit
+from .tracking import build_pairs
 from .types import (
     RESULT,
     TARGET,
@@ -56,6 +58,7 @@ from .types import (
     Report,
     RetrievedParagraph,
     SourceText,
+    TrackRecord,
 )
 
 if TYPE_CHECKING:
@@ -263,12 +266,14 @@ class Assistant:
         )
         self.use_indicators = indicators
         self.figures = FigureAnswerer()
+        self.tracker = TrackAnswerer()
+        self._track_cache: tuple[tuple[tuple[str, str], ...], list[TrackRecord]] | None = None
         self._indicator_cache: tuple[tuple[tuple[str, str], ...], list[Indicator]] | None = None
         self.extractive = ExtractiveAnswerer(extractive)
         # Asked in order; the first answer wins. The extractive answerer always answers.
         self.answerers: list[Answerer] = [SectionAnswerer()]
         if indicators:
-            self.answerers.append(self.figures)
+            self.answerers += [self.tracker, self.figures]
         self.answerers.append(self.extractive)
         # LLM mode when a key is configured (or a chat model is given, e.g. in tests).
         self.llm: LLMAnswerer | None = None
@@ -754,6 +759,49 @@ class Assistant:
         self._indicator_cache = (key, records)
         return records
 
+    def track(
+        self,
+        indicator: str | None = None,
+        region: str | None = None,
+        years: int | Iterable[int] | None = None,
+    ) -> list[TrackRecord]:
+        """Targets followed to their results: for each region, indicator and year, the target
+        set in the plan of that year's report, the result stated in the next year's review,
+        and a verdict (达到 / 未达到 / 无法判断). See assistant/tracking.py.
+
+        `indicator`: any wording the synonym table knows (GDP, 国内生产总值, 物价…) or an
+        indicator name; `region`: a place (全国, 安徽 for 安徽省); `years`: a year or several.
+        """
+        live = self.store.live_hashes()
+        records = self._live_tracks(live)
+        wanted = self.tracker.table.resolve(indicator) if indicator else None
+        year_set = {years} if isinstance(years, int) else set(years) if years is not None else None
+        return [
+            r
+            for r in records
+            if (wanted is None or r.indicator in wanted)
+            and (not region or r.region == region or names_region(region, r.region))
+            and (year_set is None or r.year in year_set)
+        ]
+
+    def _live_tracks(self, live: dict[str, str] | None = None) -> list[TrackRecord]:
+        """Every target/result pair of the live documents (kept until the reports change)."""
+        live = self.store.live_hashes() if live is None else live
+        key = tuple(sorted(live.items()))
+        if self._track_cache is not None and self._track_cache[0] == key:
+            return self._track_cache[1]
+        records = self._live_indicators(live)
+        self.retriever.refresh(wait=False)
+        docs = self.retriever.documents
+        pairs = build_pairs(
+            records,
+            {d: info.year for d, info in docs.items()},
+            paragraph=self.retriever.paragraph,
+            table=self.tracker.table,
+        )
+        self._track_cache = (key, pairs)
+        return pairs
+
     # -- answering --------------------------------------------------------------------------
 
     def ask(
@@ -840,7 +888,8 @@ class Assistant:
         if waiting:
             notices.append(self._waiting_notice([docs[d] for d in waiting]))
         regions = {d.doc_id: d.region for d in docs.values()}
-        parts = split_question(question, regions)
+        # A question on whether a target was met asks for both sides of one pair, not two things.
+        parts = [] if asks_tracking(question) else split_question(question, regions)
         if documents:
             parts = [p for p in parts if not p.documents or set(p.documents) & set(documents)]
         terms = lexicon.content_terms(question)
@@ -955,6 +1004,7 @@ class Assistant:
             documents=documents,
             report_year=year,
             titles={d: info.title for d, info in docs.items()},
+            tracks=lambda: self._live_tracks({d: info.content_hash for d, info in docs.items()}),
         )
         result: Extracted | None = None
         for answerer in self.answerers:

@@ -62,6 +62,16 @@ _WHY_ASK = re.compile(r"为什么|为何|原因|怎么回事")
 _FIGURE_ASK = re.compile(
     r"多少|(?<!第)几(?![月号类级星届轮批])|多大|比重|占比|增速|增幅|增长率|规模|总额|总量|数量|金额|目标是|达到|百分之"
 )
+# Whether a target was met, or targets set beside results: followed from plan to review.
+_TRACK_ASK = re.compile(
+    r"(?:目标|预期)[^？?。，,]{0,8}(?:完成|实现|达到|达成|达标)(?:了|没有|与否|情况)?"
+    r"(?:吗|没|否|情况|如何|怎么样|怎样|与否)|"
+    r"(?:目标|预期)[^？?。，,]{0,8}(?:是否|有没有|能否)(?:完成|实现|达到|达成)|"
+    r"(?:是否|有没有|能否|有无)(?:超额)?(?:完成|实现|达到|达成)[^？?。，,]{0,12}目标|"
+    r"(?:完成|实现|达到)(?:了)?[^？?。，,]{0,12}目标(?:了)?(?:吗|没有)|"
+    r"目标(?:值)?(?:和|与|及|跟|同|对比|vs)(?:实际|实绩|结果|完成情况|完成值|实际完成)|"
+    r"(?:实际|实绩)(?:值)?(?:和|与|及|跟|同|对比)目标|目标与实绩|目标完成情况"
+)
 _WHAT = re.compile(r"什么|如何|怎样|怎么|有何|何种|哪些方面")
 _HOW_MUCH = re.compile(r"多少|(?<!第)几(?![月号类级星届轮批])|百分之")
 _RESULT_CUES = re.compile(
@@ -128,6 +138,7 @@ class QuestionPlan:
     unknown_place: str = ""  # a place the question names that no report is about
     parts: tuple[QuestionPlan, ...] = field(default_factory=tuple)
     label: str = ""  # for a part: shown before its answer (a place, 目标/实绩)
+    tracks: bool = False  # asks whether a target was met, or for targets beside results
 
     @property
     def intent(self) -> lexicon.QuestionIntent:
@@ -198,6 +209,12 @@ def _answer_type(norm: str) -> str:
     if _YESNO_ASK.search(norm):
         return YESNO
     return FACT
+
+
+def asks_tracking(question: str) -> bool:
+    """The question asks whether a target was met ("2022年GDP增长目标完成了吗？") or for targets
+    beside their results ("历年GDP增长目标和实际")."""
+    return bool(_TRACK_ASK.search(lexicon.normalize(question)))
 
 
 def _status(norm: str) -> str:
@@ -447,6 +464,7 @@ def plan_question(
         place_documents=place_docs,
         uncovered=uncovered,
         unknown_place=unknown,
+        tracks=bool(_TRACK_ASK.search(norm)),
     )
     if parts:
         sub = []
@@ -481,6 +499,7 @@ __all__ = [
     "YESNO",
     "QuestionPlan",
     "TopicTerm",
+    "asks_tracking",
     "names_region",
     "plan_question",
     "region_core",

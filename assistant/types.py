@@ -263,3 +263,65 @@ class Indicator:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# Verdicts of a target followed to its result.
+MET = "达到"
+NOT_MET = "未达到"
+UNDECIDED = "无法判断"
+
+
+@dataclass(frozen=True)
+class TrackSide:
+    """One side of a tracked target: the figure a report states, and where it says it."""
+
+    value: float  # as written, in `unit`; negative for a stated decrease (下降3% -> -3)
+    value_text: str  # e.g. 5.5%左右
+    unit: str
+    qualifier: str  # 左右, 以上, 以内, 低于, －6.5% (the upper end of a range)…
+    doc_id: str
+    title: str
+    paragraph: int
+    section: str
+    sentence: str  # the verbatim sentence
+    span: str  # the statement within it, e.g. 国内生产总值增长5.5%左右
+    name: str  # the indicator as the report names it
+    stated: str = ""  # the figure as a reader says it: 增长5.5%左右, 上涨2%, 1100万人以上
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrackRecord:
+    """A target of one year followed to the result for that year, by indicator and region.
+
+    The target comes from the plan of the report delivered that year, the result from the
+    review of the report delivered the next year; either may be missing (`note` says why),
+    and then the verdict is 无法判断.
+    """
+
+    region: str
+    indicator: str  # the indicator's name in the synonym table (or as the reports name it)
+    year: int
+    target: TrackSide | None
+    result: TrackSide | None
+    verdict: str  # 达到 | 未达到 | 无法判断
+    reason: str = ""  # how the verdict follows from the values, or why there is none
+    note: str = ""  # a missing side: no report of that year, or the report gives no figure
+
+    @property
+    def paired(self) -> bool:
+        return self.target is not None and self.result is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "region": self.region,
+            "indicator": self.indicator,
+            "year": self.year,
+            "target": self.target.to_dict() if self.target else None,
+            "result": self.result.to_dict() if self.result else None,
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "note": self.note,
+        }

@@ -38,6 +38,8 @@ from .errors import (
 )
 from .indicators import to_csv
 from .pipeline import Assistant
+from .tracking import comparable
+from .tracking import to_csv as track_csv
 from .types import (
     RESULT,
     TARGET,
@@ -47,6 +49,8 @@ from .types import (
     Indicator,
     IngestReport,
     Paragraph,
+    TrackRecord,
+    TrackSide,
     year_span,
 )
 
@@ -392,6 +396,190 @@ def write_csv_export(records: Sequence[Indicator], folder: Path) -> Path:
         tmp.write_text(text, encoding="utf-8-sig")
         tmp.replace(path)
     return path
+
+
+TRACK_COLUMNS = ["年份", "目标", "实际", "结果", "说明"]
+TRACK_WIDTHS = ["10%", "22%", "22%", "12%", "34%"]
+VERDICT_CLASSES = {"达到": "met", "未达到": "missed", "无法判断": "undecided"}
+
+
+def track_rows(records: Sequence[TrackRecord]) -> list[list[Any]]:
+    """Table rows for target/result records, in `TRACK_COLUMNS` order."""
+    return [
+        [
+            str(r.year),
+            r.target.stated if r.target else "—",
+            r.result.stated if r.result else "—",
+            r.verdict,
+            r.note or r.reason,
+        ]
+        for r in records
+    ]
+
+
+def _plotted(records: Sequence[TrackRecord]) -> tuple[list[tuple[int, str, float]], str, bool]:
+    """The points of the chart: (year, "target" | "result", value in the first side's unit),
+    that unit, and whether the values are the sizes of decreases (能耗下降3%)."""
+    sides = [
+        (r.year, k, s)
+        for r in records
+        for k, s in (("target", r.target), ("result", r.result))
+        if s
+    ]
+    if not sides:
+        return [], "", False
+    unit = sides[0][2].unit
+    points = []
+    for year, kind, side in sides:
+        factors = comparable(side.unit, unit)
+        if factors is not None:
+            points.append((year, kind, side.value * factors[0] / factors[1]))
+    falls = bool(points) and all(v <= 0 for _, _, v in points)
+    if falls:
+        points = [(y, k, -v) for y, k, v in points]
+    return points, unit, falls
+
+
+def render_track_chart(records: Sequence[TrackRecord]) -> str:
+    """Target and result by year as an SVG line chart; each result point is coloured by its
+    verdict, and every point names its year (`data-year`), so a click can show its paragraphs."""
+    points, unit, falls = _plotted(records)
+    if not points:
+        return '<div class="track-empty">没有可画出的数值。</div>'
+    years = sorted({r.year for r in records})
+    values = [v for _, _, v in points]
+    lo, hi = min(values), max(values)
+    pad = (hi - lo) * 0.15 or max(abs(hi) * 0.1, 1.0)
+    lo, hi = lo - pad, hi + pad
+    width, height, left, right, top, bottom = 760, 300, 56, 20, 24, 40
+    span_x = max(years[-1] - years[0], 1)
+
+    def x(year: int) -> float:
+        return left + (year - years[0]) / span_x * (width - left - right)
+
+    def y(value: float) -> float:
+        return top + (hi - value) / (hi - lo) * (height - top - bottom)
+
+    verdicts = {r.year: r.verdict for r in records}
+    parts = [
+        f'<svg class="track-svg" viewBox="0 0 {width} {height}" role="img" aria-label="目标与实际">'
+    ]
+    for i in range(5):
+        value = lo + (hi - lo) * i / 4
+        parts.append(
+            f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(value):.1f}" '
+            f'y2="{y(value):.1f}"/><text class="tick" x="{left - 6}" y="{y(value) + 4:.1f}" '
+            f'text-anchor="end">{value:.3g}</text>'
+        )
+    step = max(1, len(years) // 12)
+    for year in years[::step]:
+        parts.append(
+            f'<text class="tick" x="{x(year):.1f}" y="{height - bottom + 18}" '
+            f'text-anchor="middle">{year}</text>'
+        )
+    for kind in ("target", "result"):
+        series = sorted((yr, v) for yr, k, v in points if k == kind)
+        # A gap (a year without a figure) breaks the line.
+        runs: list[list[tuple[int, float]]] = []
+        for yr, v in series:
+            if runs and yr - runs[-1][-1][0] == 1:
+                runs[-1].append((yr, v))
+            else:
+                runs.append([(yr, v)])
+        for run in runs:
+            if len(run) > 1:
+                coords = " ".join(f"{x(yr):.1f},{y(v):.1f}" for yr, v in run)
+                parts.append(f'<polyline class="line-{kind}" points="{coords}"/>')
+    by_year: dict[int, list[tuple[str, float]]] = {}
+    for yr, k, v in points:
+        by_year.setdefault(yr, []).append((k, v))
+    for yr in years:
+        verdict = verdicts.get(yr, "")
+        marks = []
+        for k, v in by_year.get(yr, []):
+            label = "目标" if k == "target" else "实际"
+            css = "pt-target" if k == "target" else f"pt-result {VERDICT_CLASSES.get(verdict, '')}"
+            marks.append(
+                f'<circle class="{css}" cx="{x(yr):.1f}" cy="{y(v):.1f}" r="6">'
+                f"<title>{yr}年{label} {v:g}{esc(unit)}（{esc(verdict)}）</title></circle>"
+            )
+        if marks:
+            parts.append(f'<g class="track-point" data-year="{yr}">{"".join(marks)}</g>')
+    parts.append("</svg>")
+    axis = f"{'降幅' if falls else '数值'}（{esc(unit)}）"
+    legend = (
+        '<div class="track-legend">'
+        '<span><i class="lg-target"></i>目标</span>'
+        '<span><i class="lg-result met"></i>实际·达到</span>'
+        '<span><i class="lg-result missed"></i>实际·未达到</span>'
+        '<span><i class="lg-result undecided"></i>实际·无法判断</span>'
+        f'<span class="track-axis">{axis}</span></div>'
+    )
+    return f'<div class="track-chart">{legend}{"".join(parts)}</div>'
+
+
+def _side_card(side: TrackSide | None, label: str, year: int, paragraph: Paragraph | None) -> str:
+    if side is None:
+        return ""
+    card = render_citation(
+        Citation(
+            doc_id=side.doc_id,
+            title=side.title,
+            section=side.section,
+            paragraph=side.paragraph,
+            text=paragraph.text if paragraph is not None else side.sentence,
+            quote=side.sentence,
+            score=1.0,
+            period=paragraph.period_label if paragraph is not None else "",
+        ),
+        1 if label == "目标" else 2,
+        0,
+    )
+    return (
+        f'<div class="track-side"><div class="track-side-head">{year}年{label}：'
+        f'<span class="ind-value">{esc(side.stated)}</span></div>{card}</div>'
+    )
+
+
+def render_track_detail(
+    record: TrackRecord, target: Paragraph | None, result: Paragraph | None
+) -> str:
+    """Both paragraphs of a year, the target's and the result's, with their sentences marked."""
+    css = VERDICT_CLASSES.get(record.verdict, "")
+    why = record.note or record.reason
+    head = (
+        f'<div class="ind-detail-head"><span class="ind-name">{esc(record.region)}'
+        f"{esc(record.indicator)} · {record.year}年</span>"
+        f'<span class="verdict {css}">{esc(record.verdict)}</span>'
+        f'<span class="track-why">{esc(why)}</span></div>'
+    )
+    missing = f'<div class="track-missing">{esc(record.note)}</div>' if record.note else ""
+    return (
+        f'<div class="ind-detail track-detail">{head}'
+        f"{_side_card(record.target, '目标', record.year, target)}"
+        f"{_side_card(record.result, '实际', record.year, result)}{missing}</div>"
+    )
+
+
+def write_track_export(records: Sequence[TrackRecord], folder: Path) -> Path:
+    """The records as a CSV file (UTF-8 with BOM)."""
+    text = track_csv(records)
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+    path = folder / f"track-{digest}.csv"
+    if not path.exists():
+        tmp = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
+        tmp.write_text(text, encoding="utf-8-sig")
+        tmp.replace(path)
+    return path
+
+
+# Clicking a point of the chart names its year to the server.
+TRACK_CHART_JS = (
+    "element.addEventListener('click', (e) => {"
+    " const p = e.target.closest('[data-year]');"
+    " if (p) { trigger('click', {year: Number(p.dataset.year)}); } });"
+)
 
 
 def document_choices(docs: Sequence[DocumentInfo]) -> list[tuple[str, str]]:
@@ -845,6 +1033,79 @@ class ChatApp:
         row = index[0] if isinstance(index, (list, tuple)) else index
         return self.indicator_detail(shown, row)
 
+    # -- targets and results ----------------------------------------------------------------
+
+    def track_filters(self, indicator: str = "", region: str = "") -> tuple[Any, Any]:
+        """The indicator and region choices: those with a target followed to a result."""
+        records = [r for r in self.assistant.track() if r.paired]
+        counts: dict[str, int] = {}
+        for r in records:
+            counts[r.indicator] = counts.get(r.indicator, 0) + 1
+        indicators = sorted(counts, key=lambda n: (-counts[n], n))
+        regions = sorted({r.region for r in records}, key=lambda r: (r != "全国", r))
+        return (
+            gr.Dropdown(
+                choices=indicators,
+                value=indicator if indicator in counts else (indicators[0] if indicators else None),
+            ),
+            gr.Dropdown(
+                choices=regions,
+                value=region if region in regions else (regions[0] if regions else None),
+            ),
+        )
+
+    def track_view(
+        self, indicator: str | None, region: str | None
+    ) -> tuple[str, str, list[list[Any]], list[TrackRecord], str | None, str]:
+        """Outputs (summary, chart, table rows, the records shown, CSV file, detail)."""
+        records: list[TrackRecord] = []
+        if indicator:
+            try:
+                records = [
+                    r
+                    for r in self.assistant.track()
+                    if r.indicator == indicator and (not region or r.region == region)
+                ]
+            except AssistantError as exc:
+                self.notify("warning", _error_message(exc))
+        if not records:
+            summary = (
+                '<div class="ind-summary">没有可跟踪的目标：需要同一地区相邻年份的报告。</div>'
+            )
+            return summary, "", [], [], None, ""
+        met = sum(r.verdict == "达到" for r in records)
+        missed = sum(r.verdict == "未达到" for r in records)
+        summary = (
+            f'<div class="ind-summary">{esc(region or "")}{esc(indicator)}：{len(records)} 年，'
+            f"达到 {met} 年，未达到 {missed} 年，其余无法判断。点击图中的点或表中的一行查看两边原文。</div>"
+        )
+        csv_path = str(
+            write_track_export(records, Path(tempfile.gettempdir()) / "assistant-exports")
+        )
+        return summary, render_track_chart(records), track_rows(records), records, csv_path, ""
+
+    def track_detail(self, shown: Sequence[TrackRecord], year: int | None) -> str:
+        """Both paragraphs of the year `year` of the records shown."""
+        record = next((r for r in shown or [] if r.year == year), None)
+        if record is None:
+            return ""
+
+        def para(side: TrackSide | None) -> Paragraph | None:
+            return self.assistant.paragraph(side.doc_id, side.paragraph) if side else None
+
+        return render_track_detail(record, para(record.target), para(record.result))
+
+    def _on_track_select(self, shown: Sequence[TrackRecord], evt: gr.SelectData) -> str:
+        index = evt.index
+        row = index[0] if isinstance(index, (list, tuple)) else index
+        if row is None or not 0 <= row < len(shown or []):
+            return ""
+        return self.track_detail(shown, shown[row].year)
+
+    def _on_chart_click(self, shown: Sequence[TrackRecord], evt: gr.EventData) -> str:
+        year = getattr(evt, "year", None)
+        return self.track_detail(shown, int(year)) if year is not None else ""
+
     # -- layout ---------------------------------------------------------------------------
 
     def build(self) -> gr.Blocks:
@@ -1003,6 +1264,49 @@ class ChatApp:
                                 elem_id="ind-detail",
                             )
                     ind_shown = gr.State([])
+                with gr.Tab("目标与实绩", id="track-tab") as track_tab:
+                    gr.HTML(
+                        '<div class="ind-intro">每年报告提出的目标，与下一年报告回顾的实际完成数对照：'
+                        "选择指标和地区，看历年目标与实际、是否达到，点击查看两边原文，导出 CSV。</div>"
+                    )
+                    with gr.Row(elem_id="track-filters", equal_height=True):
+                        track_indicator = gr.Dropdown(
+                            label="指标", choices=[], scale=3, elem_id="track-indicator"
+                        )
+                        track_region = gr.Dropdown(
+                            label="地区", choices=[], scale=2, elem_id="track-region"
+                        )
+                    with gr.Row(elem_id="track-bar", equal_height=True):
+                        track_summary = gr.HTML(elem_id="track-summary")
+                        track_csv_button = gr.DownloadButton(
+                            "导出 CSV",
+                            value=None,
+                            size="sm",
+                            variant="secondary",
+                            scale=0,
+                            min_width=110,
+                            elem_id="track-csv",
+                        )
+                    with gr.Row(equal_height=False):
+                        with gr.Column(scale=7, min_width=560):
+                            track_chart = gr.HTML(elem_id="track-chart", js_on_load=TRACK_CHART_JS)
+                            track_table = gr.Dataframe(
+                                headers=TRACK_COLUMNS,
+                                datatype="str",
+                                interactive=False,
+                                wrap=True,
+                                max_height=420,
+                                column_widths=TRACK_WIDTHS,
+                                show_label=False,
+                                elem_id="track-table",
+                            )
+                        with gr.Column(scale=5, min_width=360):
+                            track_detail = gr.HTML(
+                                '<div class="ind-hint">点击图中的点或表中的一行，'
+                                "这里显示目标和实际所在的段落。</div>",
+                                elem_id="track-detail",
+                            )
+                    track_shown = gr.State([])
 
             panel = [doc_table, doc_filter, year_filter, delete_choice]
             chat_io = {
@@ -1035,6 +1339,32 @@ class ChatApp:
                 control.input(**ind_io, api_visibility="private")
             ind_table.select(
                 self._on_indicator_select, [ind_shown], ind_detail, api_visibility="private"
+            )
+            track_io = {
+                "fn": self.track_view,
+                "inputs": [track_indicator, track_region],
+                "outputs": [
+                    track_summary,
+                    track_chart,
+                    track_table,
+                    track_shown,
+                    track_csv_button,
+                    track_detail,
+                ],
+            }
+            track_tab.select(
+                self.track_filters,
+                [track_indicator, track_region],
+                [track_indicator, track_region],
+                api_visibility="private",
+            ).then(**track_io, api_visibility="private")
+            for control in (track_indicator, track_region):
+                control.input(**track_io, api_visibility="private")
+            track_table.select(
+                self._on_track_select, [track_shown], track_detail, api_visibility="private"
+            )
+            track_chart.click(
+                self._on_chart_click, [track_shown], track_detail, api_visibility="private"
             )
             demo.load(
                 self.on_load,
@@ -1211,6 +1541,36 @@ a.cite-ref:hover { background: #bfdbfe; }
   margin: 4px 0 10px; }
 .ind-name { font-weight: 700; font-size: 16px; }
 .ind-value { font-size: 18px; font-weight: 700; color: #b91c1c; }
+#track-bar { align-items: center; }
+.track-chart { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px;
+  margin-bottom: 10px; background: var(--background-fill-primary); }
+.track-svg { width: 100%; height: auto; display: block; }
+.track-svg .grid { stroke: var(--border-color-primary); stroke-width: 1; }
+.track-svg .tick { font-size: 12px; fill: var(--body-text-color-subdued); }
+.track-svg .line-target { fill: none; stroke: #2563eb; stroke-width: 2; stroke-dasharray: 6 4; }
+.track-svg .line-result { fill: none; stroke: #475569; stroke-width: 2; }
+.track-svg circle { cursor: pointer; stroke-width: 2; }
+.track-svg .pt-target { fill: #fff; stroke: #2563eb; }
+.track-svg .pt-result { stroke: #fff; }
+.track-svg .pt-result.met, .lg-result.met { fill: #059669; background: #059669; }
+.track-svg .pt-result.missed, .lg-result.missed { fill: #dc2626; background: #dc2626; }
+.track-svg .pt-result.undecided, .lg-result.undecided { fill: #9ca3af; background: #9ca3af; }
+.track-legend { display: flex; gap: 16px; flex-wrap: wrap; font-size: 12.5px;
+  color: var(--body-text-color-subdued); margin: 2px 0 4px; }
+.track-legend i { display: inline-block; width: 10px; height: 10px; border-radius: 50%;
+  margin-right: 5px; vertical-align: -1px; }
+.track-legend .lg-target { border: 2px solid #2563eb; width: 7px; height: 7px; }
+.track-axis { margin-left: auto; }
+.track-empty { color: var(--body-text-color-subdued); font-size: 13.5px; padding: 12px 4px; }
+#track-table { font-size: 13.5px; }
+.verdict { font-weight: 700; padding: 1px 8px; border-radius: 10px; font-size: 13px; color: #fff; }
+.verdict.met { background: #059669; }
+.verdict.missed { background: #dc2626; }
+.verdict.undecided { background: #9ca3af; }
+.track-why { font-size: 12.5px; color: var(--body-text-color-subdued); }
+.track-side { margin-bottom: 10px; }
+.track-side-head { font-weight: 600; margin: 6px 0 4px; }
+.track-missing { color: var(--body-text-color-subdued); font-size: 13.5px; padding: 6px 2px; }
 """
 
 

@@ -81,6 +81,8 @@ def test_public_names_are_exported():
         "Settings",
         "AssistantError",
         "IngestReport",
+        "TrackRecord",
+        "TrackSide",
     }
     for name in assistant.__all__:
         assert hasattr(assistant, name), name

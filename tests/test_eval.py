@@ -616,6 +616,11 @@ def two_suites(tmp_path, monkeypatch):
     thresholds = {"minimum": {"recall@5": 0.5}, "corpus": {"minimum": {"accuracy": 1.0}}}
     (root / "eval" / "thresholds.json").write_text(json.dumps(thresholds), encoding="utf-8")
     monkeypatch.chdir(root)
+    from assistant import evaluation
+
+    # The two suites laid out here (the repository's track suite is tested on its own).
+    two = {k: v for k, v in evaluation.SUITES.items() if k in ("bundled", "corpus")}
+    monkeypatch.setattr(evaluation, "SUITES", two)
     return root
 
 
@@ -777,3 +782,65 @@ def test_repository_thresholds_hold_minimums_for_every_suite():
     for name in SUITES:
         suite = Suite(name, ROOT, ROOT)
         assert load_thresholds(path, suite.thresholds_section)
+
+
+TRACK_2022 = """2022年国务院政府工作报告
+一、2021年工作回顾
+国内生产总值增长8.1%。
+二、2022年工作安排
+今年发展主要预期目标是：国内生产总值增长5.5%左右。
+"""
+TRACK_2023 = """2023年国务院政府工作报告
+一、2022年工作回顾
+全年国内生产总值增长3%。
+二、2023年工作安排
+今年发展主要预期目标是：国内生产总值增长5%左右。
+"""
+
+
+@pytest.fixture
+def track_suite(tmp_path, monkeypatch):
+    """A working directory with a track suite: two national reports, one question, one label."""
+    from assistant import evaluation
+
+    root = tmp_path / "repo"
+    corpus = root / "eval" / "track"
+    corpus.mkdir(parents=True)
+    (corpus / "national-2022.txt").write_text(TRACK_2022, encoding="utf-8")
+    (corpus / "national-2023.txt").write_text(TRACK_2023, encoding="utf-8")
+    question = {"id": "tr001", "question": "2022年GDP增长目标完成了吗？", "answer": "未达到",
+                "must_include": ["5.5%", "3%"],
+                "evidence": ["国内生产总值增长5.5%左右", "全年国内生产总值增长3%"],
+                "source": ["national-2022.txt", "national-2023.txt"], "type": "cross_doc",
+                "answerable": True}  # fmt: skip
+    jsonl(root / "eval" / "qa_track.jsonl", [question])
+    label = {"id": "t001", "region": "全国", "indicator": "国内生产总值增长", "year": 2022,
+             "target": {"doc_id": "national-2022.txt", "value": "5.5%",
+                        "sentence": "今年发展主要预期目标是：国内生产总值增长5.5%左右。"},
+             "result": {"doc_id": "national-2023.txt", "value": "3%",
+                        "sentence": "全年国内生产总值增长3%。"},
+             "verdict": "未达到"}  # fmt: skip
+    jsonl(root / "eval" / "track_gold.jsonl", [label])
+    minimum = {"accuracy": 1.0, "pair_precision": 1.0, "pair_recall": 1.0, "verdict_accuracy": 1.0}
+    (root / "eval" / "thresholds.json").write_text(
+        json.dumps({"minimum": {"accuracy": 0.0}, "track": {"minimum": minimum}}), encoding="utf-8"
+    )
+    monkeypatch.chdir(root)
+    monkeypatch.setattr(evaluation, "SUITES", {"track": evaluation.SUITES["track"]})
+    return root
+
+
+def test_the_track_suite_reports_and_gates_pair_figures(track_suite):
+    settings = Settings.from_env(env={}, cache_dir=track_suite / "cache")
+    result = run_eval(gate=True, settings=settings, embedder=HashEmbeddings())
+    (suite,) = result.suites
+    t = suite.tracking
+    assert (t["pair_precision"], t["pair_recall"], t["verdict_accuracy"]) == (1.0, 1.0, 1.0)
+    assert result.gate["failures"] == []
+    md = result.report_md.read_text(encoding="utf-8")
+    assert "Target tracking" in md and "| pair precision | 1.000 |" in md
+    # A label the pairs contradict fails the gate on the figure it lowers.
+    gold = track_suite / "eval" / "track_gold.jsonl"
+    gold.write_text(gold.read_text(encoding="utf-8").replace("未达到", "达到"), encoding="utf-8")
+    result = run_eval(gate=True, settings=settings, embedder=HashEmbeddings())
+    assert result.gate["failures"] == ["verdict_accuracy: 0.000 < minimum 1.000"]

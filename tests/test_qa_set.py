@@ -1,7 +1,8 @@
 """Pins the shape and the grounding of the hand-written evaluation sets and labelled figures.
 
-Two QA sets: eval/qa.jsonl asks about the bundled reports under data/, eval/qa_corpus.jsonl
-about the real reports under eval/corpus/. Every answerable question must be backed by
+Three QA sets: eval/qa.jsonl asks about the bundled reports under data/, eval/qa_corpus.jsonl
+about the real reports under eval/corpus/, eval/qa_track.jsonl whether targets were met, over
+the national reports under eval/track/. Every answerable question must be backed by
 verbatim quotes from its reports, and every must_include string must be recoverable from
 those quotes, so that an extractive answer quoting the report can satisfy it. The labelled
 figures of the corpus (eval/indicators_gold_corpus.jsonl) give their sentence verbatim.
@@ -25,6 +26,7 @@ CORPUS = ROOT / "eval" / "corpus"
 QA_PATH = ROOT / "eval" / "qa.jsonl"
 CORPUS_QA_PATH = ROOT / "eval" / "qa_corpus.jsonl"
 CORPUS_GOLD_PATH = ROOT / "eval" / "indicators_gold_corpus.jsonl"
+TRACK_QA_PATH = ROOT / "eval" / "qa_track.jsonl"
 
 CITY = "neijiang-2024.txt"
 DISTRICT = "neijiang-shizhong-2024.txt"
@@ -83,6 +85,7 @@ class QASet:
 
 BUNDLED = QASet("bundled", QA_PATH, DATA, r"q\d{3,}")
 CORPUS_SET = QASet("corpus", CORPUS_QA_PATH, CORPUS, r"c[np]\d{3,}")
+TRACK_SET = QASet("track", TRACK_QA_PATH, ROOT / "eval" / "track", r"tr\d{3,}")
 MISSING = f"{CORPUS_QA_PATH.relative_to(ROOT)} does not exist yet (it is being written)"
 
 
@@ -103,13 +106,21 @@ def load_records(path: Path) -> list[dict]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-RECORDS = {BUNDLED: load_records(QA_PATH), CORPUS_SET: load_records(CORPUS_QA_PATH)}
+RECORDS = {
+    BUNDLED: load_records(QA_PATH),
+    CORPUS_SET: load_records(CORPUS_QA_PATH),
+    TRACK_SET: load_records(TRACK_QA_PATH),
+}
 
 
 def set_params() -> list:
     """Each QA set; the corpus one skipped while its file does not exist."""
     skip = pytest.mark.skipif(not CORPUS_QA_PATH.is_file(), reason=MISSING)
-    return [pytest.param(BUNDLED, id="bundled"), pytest.param(CORPUS_SET, marks=skip, id="corpus")]
+    return [
+        pytest.param(BUNDLED, id="bundled"),
+        pytest.param(CORPUS_SET, marks=skip, id="corpus"),
+        pytest.param(TRACK_SET, id="track"),
+    ]
 
 
 def record_params(answerable: bool | None = None) -> list:
@@ -375,3 +386,15 @@ def test_corpus_gold_figures_give_their_sentence_verbatim_in_their_report(gold):
 def test_corpus_gold_has_at_least_150_figures_from_6_reports(gold):
     assert len(gold) >= 150
     assert len({g["doc_id"] for g in gold}) >= 6
+
+
+# -- the tracking QA set ----------------------------------------------------------------------
+
+
+def test_track_set_asks_at_least_30_questions_on_whether_targets_were_met():
+    from assistant.question import asks_tracking
+
+    records = RECORDS[TRACK_SET]
+    assert len(records) >= 30
+    assert all(asks_tracking(r["question"]) for r in records)
+    assert all(len(r["source"]) >= 2 for r in records)  # a target's report and the next one

@@ -228,3 +228,75 @@ def test_an_abstention_shows_related_statements_apart_from_answers(session):
     assert answer.locator(".qa-text").count() == 0  # nothing is presented as the answer
     assert related.evaluate("el => getComputedStyle(el).borderLeftStyle") == "solid"
     session.screenshot("related.png")
+
+
+@pytest.fixture(scope="module")
+def track_url(tmp_path_factory):
+    """The app over a store of the national reports of eval/track/ (a test embedder: the tab
+    reads the figures, not the vectors), on a free loopback port."""
+    from .fakes import HashEmbeddings
+
+    store = tmp_path_factory.mktemp("ui-track") / "store"
+    settings = Settings.from_env(env={}, store_dir=store, cache_dir=store.parent / "cache")
+    assistant = Assistant(settings=settings, embedder=HashEmbeddings())
+    report = assistant.ingest([ROOT / "eval" / "track"])
+    assert not report.failed, report.failed
+    app = ChatApp(assistant)
+    app.startup.start()
+    port = free_port()
+    demo = serve(app, host="127.0.0.1", port=port, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+def test_track_tab_charts_targets_and_results_shows_both_paragraphs_and_exports_csv(
+    browser, track_url
+):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(track_url)
+    page.get_by_role("tab", name="目标与实绩").click()
+    page.wait_for_selector("#track-chart .track-point")
+    assert "国内生产总值增长" in page.inner_text("#track-summary")
+    # Two series; the 2022 result (3% against 5.5%左右) is marked as missed.
+    assert page.locator("#track-chart .line-target").count() >= 1
+    assert page.locator("#track-chart .line-result").count() >= 1
+    point = page.locator('#track-chart .track-point[data-year="2022"]')
+    assert point.locator("circle.pt-result.missed").count() == 1
+    cells = page.locator('#track-table [role=gridcell][data-col="0"]').all_inner_texts()
+    assert "2022" in cells and "2003" in cells
+
+    point.locator("circle.pt-result").click()
+    page.wait_for_selector("#track-detail .cite-card")
+    detail = page.locator("#track-detail")
+    assert "2022年" in detail.locator(".ind-detail-head").inner_text()
+    assert "未达到" in detail.locator(".verdict").inner_text()
+    cards = detail.locator(".cite-card")
+    assert cards.count() == 2
+    assert "5.5%左右" in cards.nth(0).locator("mark").first.inner_text()
+    assert "增长3%" in cards.nth(1).locator("mark").first.inner_text()
+    page.locator("#track-chart").scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "track.png"))
+
+    # A row of the table shows its year; another indicator redraws the chart.
+    page.locator("#track-table [role=gridcell]").filter(has_text="2016").first.click()
+    page.wait_for_function(
+        "() => document.querySelector('#track-detail .ind-detail-head')"
+        "?.innerText.includes('2016年')"
+    )
+    assert "6.5%－7%" in page.inner_text("#track-detail")
+    page.locator("#track-indicator input").click()
+    page.get_by_role("option", name="居民消费价格涨幅").click()
+    page.wait_for_function(
+        "() => document.querySelector('#track-summary').innerText.includes('居民消费价格涨幅')"
+    )
+    assert page.locator('#track-chart .track-point[data-year="2010"] circle.missed').count() == 1
+
+    with page.expect_download() as info:
+        page.locator("#track-csv").click()
+    rows = Path(info.value.path()).read_text(encoding="utf-8-sig").strip().split("\n")
+    assert rows[0].startswith("region,indicator,year,target")
+    assert len(rows) > 10 and all("居民消费价格涨幅" in row for row in rows[1:])
+    context.close()

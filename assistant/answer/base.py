@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..question import QuestionPlan
-from ..types import Citation, DocumentInfo, Hit, Indicator, Paragraph
+from ..types import Citation, DocumentInfo, Hit, Indicator, Paragraph, TrackRecord
 
 NOT_FOUND = "报告中未找到与该问题相关的内容。"
 NOT_FOUND_RELATED = "报告中未找到该问题的答案，下面是报告中相关的内容。"
@@ -47,6 +47,8 @@ class AnswerContext:
     documents: Sequence[str] | None = None  # the caller's report filter
     report_year: int | None = None  # the caller's year filter
     titles: dict[str, str] = field(default_factory=dict)
+    # Targets followed to their results (None: the caller does not track them).
+    tracks: Callable[[], Sequence[TrackRecord]] | None = None
 
 
 class Answerer(Protocol):
