@@ -593,12 +593,20 @@ class Assistant:
         opens a store; returns the ids of the documents updated.
 
         A report whose paragraphs or retrieval units would come out differently (a changed
-        parser) is left as it is: ingesting its file again re-indexes it. When another process
-        is writing the store, nothing is done now; the next opening tries again.
+        parser), or would come out the same, is left as it is (ingesting its file again
+        re-indexes it) and noted in the store, so later openings do not read it again for this
+        detector. When another process is writing the store, nothing is done now; the next
+        opening tries again.
         """
         current = structure.DETECTOR_VERSION
-        # A report still waiting for its vectors is re-derived once it has them.
-        embedded = {d.doc_id for d in self.store.documents() if d.embedded}
+        # A report still waiting for its vectors is re-derived once it has them; one found
+        # not re-derivable is not read again until it changes.
+        kept = self.store.not_rederivable(current)
+        embedded = {
+            d.doc_id
+            for d in self.store.documents()
+            if d.embedded and (d.doc_id, d.content_hash) not in kept
+        }
         stale = sorted(
             d for d, v in self.store.detector_versions().items() if v != current and d in embedded
         )
@@ -608,11 +616,16 @@ class Assistant:
         try:
             with self.store.write_lock(timeout=lock_timeout):
                 live = self.store.live_hashes()
+                refused = {(d, h) for d, h in live.items() if (d, h) in kept}
                 for doc_id in stale:
-                    if doc_id in live and self._rederive(
-                        self.store.stored_generation(doc_id, live[doc_id])
-                    ):
+                    if doc_id not in live:
+                        continue
+                    if self._rederive(self.store.stored_generation(doc_id, live[doc_id])):
                         done.append(doc_id)
+                    else:
+                        refused.add((doc_id, live[doc_id]))
+                if refused != kept:
+                    self.store.note_not_rederivable(current, refused)
         except StoreLockedError:
             log.info("store is being written; stored reports' metadata is re-derived later")
         if done:

@@ -2,10 +2,15 @@
 by reciprocal rank, preferring the period (past-year review or report-year plan) and the place
 the question names. No LLM calls.
 
-Work done once per process and reused: the live documents, their paragraphs, units and BM25
-index are read when the store's generation changes, not per question; the BM25 index and the
-tokenized units are kept on disk beside the store (`LexicalCache`), so a start on an
-unchanged store loads them and an ingest tokenizes only the documents it changed.
+Work done once per process and reused: the live documents, their paragraphs, units, BM25
+index and unit vectors are read when the store's generation changes, not per question; the
+BM25 index, the tokenized units and a copy of each embedded report's unit vectors are kept on
+disk beside the store (`LexicalCache`), so a start on an unchanged store loads them (without
+starting Chroma) and an ingest tokenizes only the documents it changed.
+
+Dense search is exact: cosine similarity over those vectors with numpy, the same measure as
+the store's (1 - Chroma's cosine distance). Only when a live embedded report has no vectors
+here (they could not be read) does it ask the store's HNSW index instead.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import numpy as np
 
 from . import lexicon
 from .embeddings import Embeddings
+from .errors import StoreError
 from .store import ChromaStore, UnitMatch
 from .types import DocumentInfo, Hit, Paragraph
 
@@ -109,6 +115,10 @@ class LexicalCache:
       snapshot is written once; an ingest tokenizes only the documents it added or changed.
     - the BM25 index of the whole live set, ``bm25-<digest of the live generations>/``
       (bm25s' own format), so a start on an unchanged store loads it instead of indexing.
+    - the unit vectors of each embedded generation, ``<doc key>.<tag>.npy``: normalised
+      float32 rows in the order of its snapshot's units. The tag is a digest of the embedding
+      model, the dimension and the units' ids in that order, so a mirror is only ever read
+      against the snapshot and the vector space it was written for.
 
     Everything here is derived from the store and can be deleted at any time. Files are
     written to a temporary name and renamed, so a reader never sees half a file; the folder
@@ -191,6 +201,34 @@ class LexicalCache:
             lambda tmp: tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8"),
         )
 
+    def mirror_path(
+        self, doc_id: str, doc_hash: str, uids: Sequence[str], model: str, dimension: int
+    ) -> Path:
+        tag = hashlib.sha1("\n".join([model, str(dimension), *uids]).encode()).hexdigest()
+        return self.root / f"{self.doc_key(doc_id, doc_hash)}.{tag[:16]}.npy"
+
+    @staticmethod
+    def load_mirror(path: Path, rows: int, dimension: int) -> np.ndarray | None:
+        """A generation's unit vectors, if the mirror is there and has the expected shape."""
+        try:
+            vectors = np.load(path, allow_pickle=False)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            log.warning("vector mirror %s unreadable (%s); reading the store", path, exc)
+            return None
+        if vectors.dtype != np.float32 or vectors.shape != (rows, dimension):
+            log.warning("vector mirror %s does not match the store; reading the store", path)
+            return None
+        return vectors
+
+    def save_mirror(self, path: Path, vectors: np.ndarray) -> None:
+        def write(tmp: Path) -> None:
+            with open(tmp, "wb") as f:  # np.save(path) would add ".npy" to the name
+                np.save(f, vectors, allow_pickle=False)
+
+        self._write_atomically(path, write)
+
     def load_index(self, live: dict[str, str], n_units: int) -> Any | None:
         path = self.index_path(live)
         if not path.is_dir():
@@ -215,16 +253,21 @@ class LexicalCache:
             return
         self._write_atomically(path, lambda tmp: index._bm25.save(str(tmp), show_progress=False))
 
-    def prune(self, live: dict[str, str]) -> None:
-        """Delete snapshots of generations that are no longer live, and older indexes."""
-        keep = {f"{self.doc_key(d, h)}.json" for d, h in live.items()}
-        keep.add(self.index_path(live).name)
+    def prune(self, live: dict[str, str], mirrors: set[str]) -> None:
+        """Delete snapshots of generations that are no longer live, vector mirrors other than
+        `mirrors` (by name), and older indexes."""
+        keys = {self.doc_key(d, h) for d, h in live.items()}
+        index = self.index_path(live).name
         try:
             entries = list(self.root.iterdir())
         except OSError:
             return
         for entry in entries:
-            if entry.name in keep or entry.name.startswith("."):
+            name = entry.name
+            if name.endswith(".npy"):
+                if name in mirrors:
+                    continue
+            elif name == index or name.startswith(".") or name.split(".", 1)[0] in keys:
                 continue
             try:
                 if entry.is_dir():
@@ -258,6 +301,54 @@ class _Snapshot:
     paragraphs: list[Paragraph]
 
 
+class _DenseIndex:
+    """Exact cosine search over the unit vectors of live embedded generations."""
+
+    def __init__(self, blocks: dict[tuple[str, str], tuple[list[str], np.ndarray]]) -> None:
+        # (doc_id, content hash) -> (unit ids, their normalised vectors, one row each)
+        self.blocks = blocks
+        self.uids: list[str] = []
+        # The same text under two names has the same hash: a hash may have several blocks.
+        self.spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for (_, h), (uids, _) in blocks.items():
+            self.spans[h].append((len(self.uids), len(self.uids) + len(uids)))
+            self.uids.extend(uids)
+        matrices = [m for _, m in blocks.values()]
+        self.matrix = np.concatenate(matrices) if matrices else np.zeros((0, 0), np.float32)
+
+    def covers(self, hashes: Sequence[str]) -> bool:
+        return all(h in self.spans for h in hashes)
+
+    def search(
+        self, vector: Sequence[float], k: int, hashes: Sequence[str]
+    ) -> list[tuple[str, float]]:
+        """(unit id, cosine similarity) of the k units of `hashes` nearest `vector`, nearest
+        first."""
+        q = np.asarray(vector, dtype=np.float32)
+        q = q / (np.linalg.norm(q) or 1.0)
+        rows: np.ndarray | None = None
+        if set(hashes) == self.spans.keys():
+            sims = self.matrix @ q
+        else:
+            rows = np.concatenate(
+                [np.arange(a, b) for h in dict.fromkeys(hashes) for a, b in self.spans[h]]
+            )
+            sims = self.matrix[rows] @ q
+        k = min(k, len(sims))
+        if k <= 0:
+            return []
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[np.argsort(-sims[top], kind="stable")]
+        ids = top if rows is None else rows[top]
+        return [(self.uids[i], float(s)) for i, s in zip(ids, sims[top], strict=True)]
+
+
+def _normalised(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(vectors / norms, dtype=np.float32)
+
+
 @dataclass(frozen=True)
 class _State:
     """What the retriever knows about the live documents, as of one refresh.
@@ -274,6 +365,10 @@ class _State:
     units: dict[str, UnitMatch] = field(default_factory=dict)  # live units by record id
     index: _LexicalIndex | None = None
     regions: tuple[str, ...] = ()
+    unit_ids: dict[str, list[str]] = field(default_factory=dict)  # doc_id -> its units' ids
+    # Vectors of every live embedded generation; None when some could not be read (dense
+    # search then asks the store).
+    dense: _DenseIndex | None = None
 
 
 class Retriever:
@@ -321,7 +416,11 @@ class Retriever:
             docs = {d.doc_id: d for d in self.store.documents()}
             live = {d.doc_id: d.content_hash for d in docs.values()}
             if self._built and live == state.live:
-                self._state = replace(state, token=token, docs=docs)
+                # The same generations; some may have got their vectors meanwhile.
+                dense = state.dense
+                if dense is None or set(dense.blocks) != _embedded(docs):
+                    dense = self._vectors(docs, state.unit_ids, dense)
+                self._state = replace(state, token=token, docs=docs, dense=dense)
                 return
             self._state = self._build(token, docs, live)
             self._built = True
@@ -354,8 +453,10 @@ class Retriever:
             index = _LexicalIndex.build(units, [t for s in snapshots.values() for t in s.tokens])
             if self.cache:
                 self.cache.save_index(live, index)
+        unit_ids = {d: [u.uid for u in s.units] for d, s in snapshots.items()}
+        dense = self._vectors(docs, unit_ids, self._state.dense)
         if self.cache:
-            self.cache.prune(live)
+            self.cache.prune(live, self._mirror_names(docs, unit_ids))
         return _State(
             token=token,
             live=live,
@@ -365,7 +466,66 @@ class Retriever:
             units={u.uid: u for u in units},
             index=index,
             regions=tuple(sorted({d.region for d in docs.values() if d.region})),
+            unit_ids=unit_ids,
+            dense=dense,
         )
+
+    def _mirror_path(self, doc_id: str, doc_hash: str, uids: list[str]) -> Path | None:
+        if self.cache is None:
+            return None
+        store = self.store
+        return self.cache.mirror_path(
+            doc_id, doc_hash, uids, store.embedding_model, store.dimension
+        )
+
+    def _mirror_names(
+        self, docs: dict[str, DocumentInfo], unit_ids: dict[str, list[str]]
+    ) -> set[str]:
+        paths = (
+            self._mirror_path(d, doc.content_hash, unit_ids[d])
+            for d, doc in docs.items()
+            if doc.embedded
+        )
+        return {p.name for p in paths if p is not None}
+
+    def _vectors(
+        self,
+        docs: dict[str, DocumentInfo],
+        unit_ids: dict[str, list[str]],
+        previous: _DenseIndex | None,
+    ) -> _DenseIndex | None:
+        """The vectors of every live embedded generation, in its snapshot's unit order: kept
+        from `previous`, else loaded from the mirror beside the store, else read from the
+        store once (and mirrored). None when some cannot be read."""
+        blocks: dict[tuple[str, str], tuple[list[str], np.ndarray]] = {}
+        store, cache = self.store, self.cache
+        for doc_id, doc in sorted(docs.items()):
+            h = doc.content_hash
+            if not doc.embedded:
+                continue  # no vectors yet: no part in dense search
+            uids = unit_ids[doc_id]
+            held = previous.blocks.get((doc_id, h)) if previous is not None else None
+            if held is not None and held[0] == uids:
+                blocks[(doc_id, h)] = held
+                continue
+            path = self._mirror_path(doc_id, h, uids)
+            vectors = None
+            if cache is not None and path is not None:
+                vectors = cache.load_mirror(path, len(uids), store.dimension)
+            if vectors is None:
+                try:
+                    raw = store.unit_vectors(uids)
+                except StoreError as exc:
+                    log.warning("vectors of %s unreadable (%s)", doc_id, exc)
+                    raw = None
+                if raw is None:
+                    log.info("%s: vectors incomplete; dense search asks the store", doc_id)
+                    return None
+                vectors = _normalised(raw)
+                if cache is not None and path is not None:
+                    cache.save_mirror(path, vectors)
+            blocks[(doc_id, h)] = (uids, vectors)
+        return _DenseIndex(blocks)
 
     def term_weights(self, terms: Sequence[str]) -> dict[str, float]:
         """IDF of each term over the live units (as of the last refresh); a term no report
@@ -420,13 +580,17 @@ class Retriever:
         """The k units nearest to `vector` among the live generations `hashes` (embedded
         ones: a report still waiting for its vectors takes no part).
 
-        Over all live documents, a plain HNSW query over-fetches and keeps the live units (a
-        where-filter on the live hashes costs more than the search itself). Over some of
+        An exact search over the vectors held in `state`. Without them, the store's HNSW
+        index: over all live documents, a plain query over-fetches and keeps the live units
+        (a where-filter on the live hashes costs more than the search itself); over some of
         them, or when too few live units come back (a generation being written, or left by
         an interrupted ingest), the query is filtered in the store.
         """
         if not hashes:
             return []
+        if state.dense is not None and state.dense.covers(hashes):
+            got = state.dense.search(vector, k, hashes)
+            return [_with_similarity(state.units[i], s) for i, s in got]
         if len(hashes) == sum(d.embedded for d in state.docs.values()):
             fetch = k + len(state.live) + DENSE_SLACK
             got = self.store.nearest(vector, fetch)
@@ -569,6 +733,10 @@ class _PlaceContext:
 
     def names(self, doc: DocumentInfo) -> bool:
         return doc.region in self._named
+
+
+def _embedded(docs: dict[str, DocumentInfo]) -> set[tuple[str, str]]:
+    return {(d.doc_id, d.content_hash) for d in docs.values() if d.embedded}
 
 
 def _with_similarity(u: UnitMatch, similarity: float) -> UnitMatch:

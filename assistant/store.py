@@ -15,19 +15,34 @@ One collection holds three kinds of record, each carrying its document's id and 
 The collection's metadata records the embedding model and dimension; opening the store with a
 different embedder raises `EmbeddingMismatchError` instead of mixing vector spaces.
 
-Reports that are indexed but not yet embedded are kept apart, in ``pending.sqlite`` beside the
-Chroma files (a plain SQLite table: they have no vectors, and a vector index of placeholders
-is both slow to write and, in Chroma's HNSW, not robust): the same records under the same ids.
-Such a report is live at once (its paragraphs and units are read for keyword search,
-citations and the indicator table) but takes no part in dense search. `write_report` writes
-it with its vectors into the collection and then drops its pending records. A document id
-has one live generation: a pending one whose hash differs from the embedded one is newer (an
-ingest of a changed file) and wins; one with the same hash is what a completion left behind
-before it was cleaned up.
+Reports that are indexed but not yet embedded are kept apart, in ``pending.sqlite`` (a plain
+SQLite table: they have no vectors, and a vector index of placeholders is both slow to write
+and, in Chroma's HNSW, not robust): the same records under the same ids. Such a report is live
+at once (its paragraphs and units are read for keyword search, citations and the indicator
+table) but takes no part in dense search. `write_report` writes it with its vectors into the
+collection and then drops its pending records. A document id has one live generation: a
+pending one whose hash differs from the embedded one is newer (an ingest of a changed file)
+and wins; one with the same hash is what a completion left behind before it was cleaned up.
 
-A local store also keeps a ``generation`` file beside the Chroma files, rewritten whenever a
-document record is written or deleted, so readers can tell in one small file read whether the
-set of live documents may have changed (see `ChromaStore.generation`).
+A local store also keeps, beside the Chroma files:
+
+- ``generation``: rewritten whenever a document record is written or deleted, so readers can
+  tell in one small file read whether the set of live documents may have changed (see
+  `ChromaStore.generation`).
+- ``pending.sqlite``: the reports awaiting their vectors (above).
+- ``store.json``: the embedding model, dimension and schema version the store was built with,
+  so that opening it checks compatibility without starting Chroma.
+- ``rederive.json``: the report versions whose metadata the current detector could not
+  re-derive without re-indexing them (see `Assistant.rederive_metadata`), so that a start
+  does not read them from Chroma again only to find that out.
+- ``documents.json``: the live document records, tagged with the generation they were read
+  at. Only a writer, holding the write lock, writes it (after its change and the new
+  generation); it deletes it before changing anything, so a writer killed half-way leaves
+  none. Readers use it only when its tag equals the current generation, else read Chroma.
+
+With both files current, listing the documents needs no Chroma: the client and collections
+open on first use by whatever needs them (a question answered from the retriever's files
+beside the store never does; see `retrieve.py`).
 """
 
 from __future__ import annotations
@@ -59,6 +74,10 @@ DOCUMENT, PARAGRAPH, SENTENCE = "document", "paragraph", "sentence"
 UNIT_KINDS = (PARAGRAPH, SENTENCE)
 _WRITE_BATCH = 500
 GENERATION_FILE = "generation"
+META_FILE = "store.json"  # embedding model, dimension, schema version
+DOCUMENTS_FILE = "documents.json"  # the live document records as of one generation
+DOCUMENTS_VERSION = 1  # bump when what documents.json holds changes shape
+KEPT_FILE = "rederive.json"  # generations whose metadata could not be re-derived
 CHROMA_FILE = "chroma.sqlite3"  # what makes a folder a store
 
 
@@ -200,6 +219,22 @@ def _make_folder(path: Path) -> None:
         raise StoreError(f"cannot create store {path}: {exc.strerror or exc}") from None
 
 
+def _write_atomically(path: Path, text: str) -> None:
+    """Write a small file beside the store under a temporary name, then rename it, so a
+    reader never sees half of it. A failure is logged: these files only save time."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("could not write %s: %s", path, exc)
+        try:
+            path.unlink(missing_ok=True)  # never leave an older one behind
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
 class _PendingTable:
     """Records of reports awaiting their vectors, in SQLite, behind the few calls of a Chroma
     collection the store makes (`upsert`, `get`, `delete`, `count`; `where` filters of
@@ -327,7 +362,17 @@ class ChromaStore:
         self._lock_file = None
         self._thread_lock = threading.RLock()
         self.lock_timeout = lock_timeout
+        self._host, self._port, self._create = host, port, create
+        # Chroma's client and collections, opened on first use (`_open`).
+        self._open_lock = threading.Lock()
+        self._opened = False
+        self._chroma_client: Any = None
+        self._main: Any = None
+        self._pending_col: _PendingTable | None = None
+        self._pending_opened = False
         self._generation_path = path / GENERATION_FILE if path is not None else None
+        self._meta_path = path / META_FILE if path is not None else None
+        self._documents_path = path / DOCUMENTS_FILE if path is not None else None
         # The generation marker is written last when a store is created: until it exists, a
         # second process could be creating the same store, and Chroma's first start is not
         # safe to run twice at once ("table collections already exists").
@@ -337,21 +382,94 @@ class ChromaStore:
 
             _make_folder(path)
             self._lock_file = FileLock(str(path / "write.lock"))
-        with self.write_lock() if creating else nullcontext():
-            self._client = _client(path, host, port)
-            self._pending = self._open_pending(create)
-            if rebuild:
-                self._drop_collection()
-            self._col = self._open_collection(create)
-            self._check_compatible(self._col.metadata or {})
-            if creating:
-                self._bump_generation()
         self._paragraph_cache: dict[tuple[str, str], tuple[Paragraph, ...]] = {}
+        meta = self._read_meta()
+        if host or creating or rebuild or meta is None:
+            with self.write_lock() if creating or rebuild else nullcontext():
+                self._open(rebuild=rebuild)
+                if creating or rebuild:
+                    self._write_meta()
+                    self._bump_generation()
+                    self._write_documents()
+            if meta is None and not (host or creating or rebuild):
+                self._upgrade()
+        else:
+            self._check_compatible(meta)
 
-    def _open_collection(self, create: bool):
+    # -- opening ---------------------------------------------------------------------------
+
+    def _read_meta(self) -> dict[str, Any] | None:
+        """What store.json says (None when absent or unreadable: Chroma is asked instead)."""
+        if self._meta_path is None:
+            return None
+        try:
+            meta = json.loads(self._meta_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            log.warning("%s unreadable (%s); checking the store itself", self._meta_path, exc)
+            return None
+        return meta if isinstance(meta, dict) else None
+
+    def _write_meta(self) -> None:
+        if self._meta_path is None:
+            return
+        meta = dict(self._main.metadata or {})
+        data = {k: meta.get(k) for k in ("embedding_model", "dimension", "schema_version")}
+        _write_atomically(self._meta_path, json.dumps(data, ensure_ascii=False))
+
+    def _upgrade(self) -> None:
+        """Write store.json and documents.json for a store written before they were kept (if
+        no other process is writing it: they are written next time otherwise)."""
+        try:
+            with self.write_lock(timeout=0):
+                self._write_meta()
+                self._write_documents()
+        except StoreLockedError:
+            pass
+
+    def _open(self, rebuild: bool = False) -> None:
+        """Open Chroma's client and collections, once (any thread may be first)."""
+        if self._opened:
+            return
+        with self._open_lock:
+            if self._opened:
+                return
+            client = _client(self.path, self._host, self._port)
+            if rebuild:
+                self._drop_collection(client)
+            main = self._open_collection(client, self._create or rebuild)
+            self._check_compatible(main.metadata or {})
+            self._chroma_client = client
+            self._main = main
+            self._opened = True
+
+    @property
+    def _client(self) -> Any:
+        self._open()
+        return self._chroma_client
+
+    @property
+    def _col(self) -> Any:
+        """The main collection (opened on first use)."""
+        self._open()
+        return self._main
+
+    @property
+    def _pending(self) -> _PendingTable | None:
+        """The reports awaiting vectors (opened on first use, without Chroma; None when a
+        store opened read-only has none)."""
+        if not self._pending_opened:
+            with self._open_lock:
+                if not self._pending_opened:
+                    self._pending_col = self._open_pending(self._create)
+                    self._pending_opened = True
+        return self._pending_col
+
+    def _open_collection(self, client: Any, create: bool):
         if not create:
             try:
-                return self._client.get_collection(COLLECTION, embedding_function=None)
+                return client.get_collection(COLLECTION, embedding_function=None)
             except Exception as exc:
                 if "does not exist" in str(exc) or type(exc).__name__ == "NotFoundError":
                     raise NotAStoreError(
@@ -360,7 +478,7 @@ class ChromaStore:
                     ) from None
                 raise StoreError(f"cannot open store {self.location}: {_brief(exc)}") from exc
         try:
-            return self._client.get_or_create_collection(
+            return client.get_or_create_collection(
                 COLLECTION,
                 embedding_function=None,
                 configuration={
@@ -398,20 +516,21 @@ class ChromaStore:
     def _collections(self) -> list[Any]:
         return [self._col] if self._pending is None else [self._col, self._pending]
 
-    def _drop_collection(self) -> None:
+    def _drop_collection(self, client: Any) -> None:
         with self.write_lock():
+            self._forget_documents()
             try:
-                names = [getattr(c, "name", c) for c in self._client.list_collections()]
+                names = [getattr(c, "name", c) for c in client.list_collections()]
                 if self._pending is not None:
                     self._pending.clear()
                 if COLLECTION in names:
-                    self._client.delete_collection(COLLECTION)
+                    client.delete_collection(COLLECTION)
                     log.info("dropped the index in %s to rebuild it", self.location)
             except Exception as exc:
                 raise StoreError(f"cannot rebuild store {self.location}: {_brief(exc)}") from exc
 
     def _check_compatible(self, meta: dict[str, Any]) -> None:
-        schema = int(meta.get("schema_version", SCHEMA_VERSION))
+        schema = int(meta.get("schema_version") or SCHEMA_VERSION)
         if schema > SCHEMA_VERSION:
             raise StoreError(
                 f"store {self.location} was written by a newer version (schema {schema}); "
@@ -471,6 +590,85 @@ class ChromaStore:
                 tmp.unlink(missing_ok=True)
             except OSError:
                 pass
+
+    def _forget_documents(self) -> None:
+        """Before a writer changes anything: no documents.json may outlive the change, even if
+        the writer is killed before it bumps the generation."""
+        if self._documents_path is None:
+            return
+        try:
+            self._documents_path.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("could not delete %s: %s", self._documents_path, exc)
+            self._bump_generation()  # then its tag no longer matches
+
+    def _write_documents(self) -> None:
+        """Write documents.json: the live records as Chroma holds them now, tagged with the
+        current generation (by a writer, under the write lock, after its change)."""
+        if self._documents_path is None:
+            return
+        token = self.generation()
+        if token is None:
+            return
+        try:
+            records = self._chroma_document_records()
+        except Exception as exc:  # after a failed write: readers then read Chroma
+            log.warning("could not list the documents of %s: %s", self.location, _brief(exc))
+            return
+        data = {
+            "version": DOCUMENTS_VERSION,
+            "generation": token,
+            "records": records,
+        }
+        _write_atomically(self._documents_path, json.dumps(data, ensure_ascii=False))
+
+    def _snapshot_records(self) -> list[dict[str, Any]] | None:
+        """The records in documents.json if it is of the current generation, else None."""
+        if self._documents_path is None:
+            return None
+        token = self.generation()
+        if token is None:
+            return None
+        try:
+            data = json.loads(self._documents_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            log.warning("%s unreadable (%s); reading the store", self._documents_path, exc)
+            return None
+        if (
+            not isinstance(data, dict)
+            or data.get("version") != DOCUMENTS_VERSION
+            or data.get("generation") != token
+            or not isinstance(data.get("records"), list)
+        ):
+            return None
+        records = data["records"]
+        if not all(isinstance(m, dict) and {"doc_id", "doc_hash", "embedded"} <= set(m)
+                   for m in records):  # fmt: skip
+            return None
+        return records
+
+    def not_rederivable(self, version: str) -> set[tuple[str, str]]:
+        """(doc_id, content hash) of the generations recorded by `note_not_rederivable`
+        for detector `version`."""
+        if self.path is None:
+            return set()
+        try:
+            data = json.loads((self.path / KEPT_FILE).read_text(encoding="utf-8"))
+            if data.get("detector_version") != version:
+                return set()
+            return {(str(d), str(h)) for d, h in data["generations"]}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return set()
+
+    def note_not_rederivable(self, version: str, generations: set[tuple[str, str]]) -> None:
+        """Record generations whose metadata detector `version` cannot re-derive (derived
+        data: losing it only costs a re-check)."""
+        if self.path is None:
+            return
+        data = {"detector_version": version, "generations": sorted(map(list, generations))}
+        _write_atomically(self.path / KEPT_FILE, json.dumps(data, ensure_ascii=False))
 
     def generation(self) -> str | None:
         """A token that changes whenever a document record is written or deleted.
@@ -556,13 +754,23 @@ class ChromaStore:
     ) -> None:
         """Store a report's paragraphs and units with their vectors, then make them live by
         writing its record; its pending generations (`write_pending`) are dropped."""
-        h = report.content_hash
         ids, docs, metas, record = self._records(
             report, [(u.paragraph, u.sentence, u.text) for u in units]
         )
         vecs = [*paragraph_vectors, *(u.vector for u in units)]
         if len(vecs) != len(ids):
             raise ValueError("one vector per paragraph and per unit")
+        with self.write_lock():
+            self._forget_documents()
+            try:
+                self._write_report(report, ids, vecs, docs, metas, record, title_vector)
+            finally:
+                # Even a failed write may have replaced the record: let readers look again.
+                self._bump_generation()
+                self._write_documents()
+
+    def _write_report(self, report, ids, vecs, docs, metas, record, title_vector) -> None:
+        h = report.content_hash
         try:
             self._upsert(ids, vecs, docs, metas)
             # The document record goes last: until it exists, none of the above is visible.
@@ -575,19 +783,27 @@ class ChromaStore:
             self._col.delete(where={"$and": [{"doc_id": report.doc_id}, {"doc_hash": {"$ne": h}}]})
             if self._pending is not None:
                 self._pending.delete(where={"doc_id": report.doc_id})
+        except StoreError:
+            raise  # e.g. Chroma could not be opened: say so as it is
         except Exception as exc:
             raise StoreError(
                 f"writing {report.doc_id} to {self.location} failed: {_brief(exc)}{self._hint}"
             ) from exc
-        finally:
-            # Even a failed write may have replaced the record: let readers look again.
-            self._bump_generation()
 
     def write_pending(self, report: Report, units: Sequence[tuple[int, int, str]]) -> None:
         """Store a report without vectors: live at once for everything but dense search.
         Its earlier generations, embedded or not, are dropped."""
+        with self.write_lock():
+            self._forget_documents()
+            try:
+                self._write_pending(report, units)
+            finally:
+                self._bump_generation()
+                self._write_documents()
+
+    def _write_pending(self, report: Report, units: Sequence[tuple[int, int, str]]) -> None:
         if self._pending is None:
-            self._pending = self._open_pending(create=True)
+            self._pending_col = self._open_pending(create=True)
         h = report.content_hash
         ids, docs, metas, record = self._records(report, units)
         try:
@@ -603,32 +819,37 @@ class ChromaStore:
                 where={"$and": [{"doc_id": report.doc_id}, {"doc_hash": {"$ne": h}}]}
             )
             self._col.delete(where={"doc_id": report.doc_id})
+        except StoreError:
+            raise  # e.g. Chroma could not be opened: say so as it is
         except Exception as exc:
             raise StoreError(
                 f"writing {report.doc_id} to {self.location} failed: {_brief(exc)}{self._hint}"
             ) from exc
-        finally:
-            self._bump_generation()
 
     def delete_document(self, doc_id: str) -> None:
-        try:
-            # Records first, so the units vanish from queries at once.
-            for col in self._collections():
-                col.delete(ids=[f"doc::{doc_id}"])
-            for col in self._collections():
-                col.delete(where={"doc_id": doc_id})
-        except Exception as exc:
-            raise StoreError(
-                f"deleting {doc_id} from {self.location} failed: {_brief(exc)}{self._hint}"
-            ) from exc
-        finally:
-            self._bump_generation()
+        with self.write_lock():
+            self._forget_documents()
+            try:
+                # Records first, so the units vanish from queries at once.
+                for col in self._collections():
+                    col.delete(ids=[f"doc::{doc_id}"])
+                for col in self._collections():
+                    col.delete(where={"doc_id": doc_id})
+            except StoreError:
+                raise  # e.g. Chroma could not be opened: say so as it is
+            except Exception as exc:
+                raise StoreError(
+                    f"deleting {doc_id} from {self.location} failed: {_brief(exc)}{self._hint}"
+                ) from exc
+            finally:
+                self._bump_generation()
+                self._write_documents()
 
     def collect_garbage(self) -> int:
         """Delete records left by an interrupted write: units whose generation never went
         live, an embedded generation a newer pending one replaced, and pending records of a
         report already written with its vectors."""
-        live = {(m["doc_hash"], m["embedded"]) for m in self._document_records()}
+        live = {(m["doc_hash"], m["embedded"]) for m in self._chroma_document_records()}
         removed = 0
         with _store_errors(f"cleaning up {self.location}", self._hint):
             for col in self._collections():
@@ -648,7 +869,13 @@ class ChromaStore:
 
     def _document_records(self) -> list[dict[str, Any]]:
         """The live record of each document, with ``embedded`` saying which collection holds
-        it (see the module docstring for which generation is live)."""
+        it: from documents.json when it is current, else from Chroma."""
+        records = self._snapshot_records()
+        return records if records is not None else self._chroma_document_records()
+
+    def _chroma_document_records(self) -> list[dict[str, Any]]:
+        """The live record of each document as Chroma holds it (see the module docstring for
+        which generation is live)."""
         records: dict[str, dict[str, Any]] = {}
         try:
             for col in self._collections():
@@ -659,6 +886,8 @@ class ChromaStore:
                     # Embedded first: a pending record replaces it only when it is newer.
                     if held is None or held["doc_hash"] != m["doc_hash"]:
                         records[m["doc_id"]] = {**m, "embedded": embedded}
+        except StoreError:
+            raise  # e.g. Chroma could not be opened: say so as it is
         except Exception as exc:
             raise StoreError(
                 f"cannot read store {self.location}: {_brief(exc)}{self._hint}"
@@ -737,6 +966,20 @@ class ChromaStore:
             paragraph_vectors=tuple(v for _, v in paragraphs),
             units=tuple(u for _, u in units),
         )
+
+    def unit_vectors(self, uids: Sequence[str]) -> np.ndarray | None:
+        """The vectors of the given unit records of embedded reports, one float32 row per id
+        in that order; None when any of them is not in the main collection."""
+        rows: dict[str, Any] = {}
+        with _store_errors(f"reading vectors from {self.location}", self._hint):
+            for i in range(0, len(uids), _WRITE_BATCH):
+                got = self._col.get(ids=list(uids[i : i + _WRITE_BATCH]), include=["embeddings"])
+                rows.update(zip(got["ids"], got["embeddings"], strict=True))
+        if any(u not in rows for u in uids):
+            return None
+        if not uids:
+            return np.zeros((0, self.dimension), np.float32)
+        return np.asarray([rows[u] for u in uids], dtype=np.float32)
 
     def count(self) -> int:
         with _store_errors(f"counting records in {self.location}", self._hint):
@@ -823,6 +1066,8 @@ class ChromaStore:
                 where=where,
                 include=["distances"],
             )
+        except StoreError:
+            raise  # e.g. Chroma could not be opened: say so as it is
         except Exception as exc:
             raise StoreError(
                 f"search in {self.location} failed: {_brief(exc)}{self._hint}"
@@ -843,6 +1088,8 @@ class ChromaStore:
                 where=where,
                 include=["documents", "metadatas", "distances"],
             )
+        except StoreError:
+            raise  # e.g. Chroma could not be opened: say so as it is
         except Exception as exc:
             raise StoreError(
                 f"search in {self.location} failed: {_brief(exc)}{self._hint}"

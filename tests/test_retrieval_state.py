@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -164,13 +165,15 @@ def spy_nearest(a: Assistant, monkeypatch) -> list:
     return calls
 
 
-def test_dense_search_over_all_documents_is_one_unfiltered_query(tmp_path, monkeypatch):
+def test_without_vectors_beside_it_dense_search_over_all_documents_is_one_store_query(
+    tmp_path, monkeypatch
+):
     a = open_assistant(tmp_path / "store", tmp_path / "cache")
     a.ingest_texts([report(n) for n in range(3)])
     calls = spy_nearest(a, monkeypatch)
     r = a.retriever
     r.refresh()
-    state = r._state
+    state = replace(r._state, dense=None)  # as when the vectors could not be read
     vector = a.embedder.embed_query("新增城镇就业多少万人？")
     everything = r._dense(state, vector, 12, list(state.live.values()))
     assert calls == [None]
@@ -201,7 +204,9 @@ def test_dense_search_never_returns_records_that_are_not_live_units(tmp_path, mo
     calls = spy_nearest(a, monkeypatch)
     r = a.retriever
     r.refresh()
-    state = r._state
+    exact = r._dense(r._state, emb.embed_query(question), 20, list(r._state.live.values()))
+    assert calls == [] and len(exact) == 20 and all("dead" not in m.uid for m in exact)
+    state = replace(r._state, dense=None)  # the store's search
     hashes = list(state.live.values())
     found = r._dense(state, emb.embed_query(question), 20, hashes)
     # Too few live units survived the unfiltered query: it fell back to the filtered one.
@@ -292,3 +297,85 @@ def test_an_ingest_leaves_the_lexical_index_ready_for_the_next_question(tmp_path
     rebuilds = a.retriever.rebuilds
     a.ask("2023年地区生产总值是多少？")
     assert a.retriever.rebuilds == rebuilds
+
+
+def mirrors(a: Assistant) -> list:
+    return sorted(a.retriever.cache.root.glob("*.npy"))
+
+
+def dense_doc_ids(a: Assistant, question: str, k: int = 200) -> set[str]:
+    r = a.retriever
+    r.refresh()
+    state = r._state
+    embedded = [h for d, h in state.live.items() if state.docs[d].embedded]
+    return {m.doc_id for m in r._dense(state, a.embedder.embed_query(question), k, embedded)}
+
+
+def test_exact_search_over_the_mirrors_finds_the_units_chromas_query_finds(assistant):
+    r = assistant.retriever
+    r.refresh()
+    state = r._state
+    assert state.dense is not None and len(state.dense.uids) == len(state.units)
+    hashes = list(state.live.values())
+    questions = [
+        "2023年内江市地区生产总值是多少？",
+        "市中区2024年新增城镇就业目标",
+        "乡村振兴有哪些举措？",
+        "营商环境",
+        "成渝地区双城经济圈建设",
+    ]
+    for question in questions:
+        vector = assistant.embedder.embed_query(question)
+        for some in (hashes, hashes[:1]):
+            exact = r._dense(state, vector, 20, some)
+            chroma = assistant.store.nearest(vector, 20, some)
+            assert [m.uid for m in exact] == [uid for uid, _ in chroma], question
+            for m, (_, similarity) in zip(exact, chroma, strict=True):
+                assert m.similarity == pytest.approx(similarity, abs=1e-5)
+
+
+def test_a_report_that_gets_its_vectors_gets_its_mirror(tmp_path, monkeypatch):
+    a = open_assistant(tmp_path / "store", tmp_path / "cache")
+    a.ingest_texts([report(1)])
+    a.ingest_texts([report(2, "另一县")], embed=False)
+    assert len(mirrors(a)) == 1
+    assert dense_doc_ids(a, "另一县新增城镇就业") == {"doc1"}  # doc2 waits for its vectors
+
+    a.embed_pending()
+    assert len(mirrors(a)) == 2
+    assert dense_doc_ids(a, "另一县新增城镇就业") == {"doc1", "doc2"}
+    # Another process starts from the mirrors, without reading a vector from the store.
+    reads = []
+    b = open_assistant(tmp_path / "store", tmp_path / "cache")
+    monkeypatch.setattr(b.store, "unit_vectors", lambda uids: reads.append(uids))
+    assert dense_doc_ids(b, "另一县新增城镇就业") == {"doc1", "doc2"} and reads == []
+
+
+def test_a_report_embedded_by_another_process_joins_dense_search(tmp_path):
+    a = open_assistant(tmp_path / "store", tmp_path / "cache")
+    a.ingest_texts([report(1), report(2, "另一县")], embed=False)
+    assert dense_doc_ids(a, "另一县新增城镇就业") == set()
+    open_assistant(tmp_path / "store", tmp_path / "cache").embed_pending()
+    rebuilds = a.retriever.rebuilds
+    assert dense_doc_ids(a, "另一县新增城镇就业") == {"doc1", "doc2"}
+    assert a.retriever.rebuilds == rebuilds  # the same generations: snapshots kept
+
+
+def test_a_deleted_or_replaced_report_leaves_dense_search_with_its_mirror(tmp_path):
+    a = open_assistant(tmp_path / "store", tmp_path / "cache")
+    a.ingest_texts([report(1), report(2, "另一县")])
+    old = mirrors(a)
+    assert len(old) == 2
+    a.delete("doc2")
+    assert dense_doc_ids(a, "另一县新增城镇就业") == {"doc1"}
+    assert len(mirrors(a)) == 1
+
+    changed = report(1)
+    changed["text"] += "\n全年新建5G基站1200个。"
+    a.ingest_texts([changed])
+    r = a.retriever
+    live_units = set(r._state.units)
+    found = r._dense(r._state, a.embedder.embed_query("5G基站"), 50, list(r._state.live.values()))
+    assert found and {m.uid for m in found} <= live_units
+    assert any("5G基站" in m.text for m in found)
+    assert len(mirrors(a)) == 1 and not set(mirrors(a)) & set(old)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -385,22 +386,37 @@ def test_store_of_another_embedding_model_is_refused_untouched_until_rebuilt(tmp
         _open(store, tmp_path)
 
 
-def test_store_written_by_a_newer_schema_is_refused_with_what_to_do(tmp_path):
+@pytest.mark.parametrize("beside", ["store.json", "no store.json"])
+def test_store_written_by_a_newer_schema_is_refused_with_what_to_do(tmp_path, beside):
     store = tmp_path / "store"
     a = _open(store, tmp_path)
     a.ingest_texts([DOC])
+    # What a newer version writes: in the collection, and in store.json beside it (a store
+    # without store.json is checked from the collection).
     meta = dict(a.store._col.metadata)
     a.store._col.modify(metadata={**meta, "schema_version": 99})
+    meta_file = store / "store.json"
+    if beside == "store.json":
+        written = json.loads(meta_file.read_text(encoding="utf-8"))
+        meta_file.write_text(json.dumps({**written, "schema_version": 99}), encoding="utf-8")
+    else:
+        meta_file.unlink()
 
     with pytest.raises(StoreError, match=r"newer version \(schema 99\).*--rebuild"):
         _open(store, tmp_path)
     assert a.store._col.metadata["schema_version"] == 99  # not overwritten
+    if beside == "store.json":
+        assert json.loads(meta_file.read_text(encoding="utf-8"))["schema_version"] == 99
+    else:
+        assert not meta_file.exists()
     assert a.store.count() > 0
 
     assert _open(store, tmp_path, rebuild=True).documents() == []
+    assert json.loads(meta_file.read_text(encoding="utf-8"))["schema_version"] == 1
 
 
-def test_damaged_store_file_is_a_clear_error_and_is_left_as_it_was(tmp_path):
+@pytest.mark.parametrize("files", ["current", "absent"])
+def test_damaged_store_file_is_a_clear_error_and_is_left_as_it_was(tmp_path, files):
     import shutil
 
     _open(tmp_path / "store", tmp_path).ingest_texts([DOC])
@@ -412,7 +428,12 @@ def test_damaged_store_file_is_a_clear_error_and_is_left_as_it_was(tmp_path):
     db.write_bytes(damaged)
 
     with pytest.raises(StoreError, match="move the folder away") as info:
-        _open(store, tmp_path)
+        if files == "absent":  # a store written before store.json and documents.json
+            (store / "store.json").unlink()
+            (store / "documents.json").unlink()
+            _open(store, tmp_path)
+        else:  # opening reads only those: the first use of the index fails
+            _open(store, tmp_path).ingest_texts([{**DOC, "id": "another"}])
     assert str(store) in str(info.value)
     assert db.read_bytes() == damaged
 

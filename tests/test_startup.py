@@ -45,7 +45,8 @@ def _ask(store, cache, *extra: str, key: str = "") -> dict:
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    *output, probe = proc.stdout.strip().splitlines()
+    return {**json.loads(probe), "output": "\n".join(output)}
 
 
 def _top(modules: list[str]) -> set[str]:
@@ -60,6 +61,22 @@ def test_cli_ask_imports_neither_gradio_nor_langchain_nor_openai(store_copy, tmp
         assert unused not in loaded, f"assistant ask imported {unused}"
     assert "matplotlib" not in loaded
     assert "assistant.ui" not in run["modules"]
+
+
+def test_cli_ask_on_a_current_store_answers_without_starting_chroma(store_copy, tmp_path):
+    cache = tmp_path / "cache"
+    for args in (("ask", QUESTION), ("docs",), ("ask", QUESTION, "--json")):
+        run = _ask(store_copy, cache, *args)
+        assert run["code"] == 0
+        assert "chromadb" not in _top(run["modules"]), args
+    answer = json.loads(run["output"])
+    assert "1800亿元" in answer["text"] and answer["citations"]
+
+
+def test_cli_ask_on_a_store_changed_behind_its_files_reads_chroma(store_copy, tmp_path):
+    (store_copy / "generation").write_text("changed-elsewhere", encoding="ascii")
+    run = _ask(store_copy, tmp_path / "cache", "ask", QUESTION)
+    assert run["code"] == 0 and "chromadb" in _top(run["modules"])
 
 
 def test_cli_docs_imports_no_tokenizer_and_no_model(store_copy, tmp_path):

@@ -6,6 +6,7 @@ import pytest
 
 from assistant import Assistant, EmbeddingMismatchError, Settings
 from assistant.embeddings import CachedEmbeddings
+from assistant.store import ChromaStore
 from assistant.types import SourceText
 
 from .fakes import HashEmbeddings
@@ -227,10 +228,24 @@ def test_a_report_whose_units_would_change_is_left_for_reingest(fake_assistant, 
     monkeypatch.setattr(structure, "DETECTOR_VERSION", "next")
     monkeypatch.setattr(pipeline, "report_units", lambda report: [(1, 0, "另一种切分")])
 
+    reads = []
+    real = ChromaStore.stored_generation
+    monkeypatch.setattr(
+        ChromaStore,
+        "stored_generation",
+        lambda self, *args, **kw: reads.append(args[0]) or real(self, *args, **kw),
+    )
     b = Assistant(settings=a.settings, embedder=emb)
-
-    assert b.rederive_metadata() == []
+    assert reads == ["province.txt"]
     assert b.store.live_hashes()["province.txt"] == old_hash
+
+    # Noted as not re-derivable: later openings do not read it again, until the detector
+    # changes once more.
+    assert Assistant(settings=a.settings, embedder=emb).rederive_metadata() == []
+    assert reads == ["province.txt"]
+    monkeypatch.setattr(structure, "DETECTOR_VERSION", "after-next")
+    Assistant(settings=a.settings, embedder=emb)
+    assert reads == ["province.txt", "province.txt"]
 
 
 class _LengthProbe(HashEmbeddings):
