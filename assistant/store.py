@@ -370,6 +370,7 @@ class ChromaStore:
         self._main: Any = None
         self._pending_col: _PendingTable | None = None
         self._pending_opened = False
+        self._pending_lock = threading.Lock()
         self._generation_path = path / GENERATION_FILE if path is not None else None
         self._meta_path = path / META_FILE if path is not None else None
         self._documents_path = path / DOCUMENTS_FILE if path is not None else None
@@ -460,7 +461,7 @@ class ChromaStore:
         """The reports awaiting vectors (opened on first use, without Chroma; None when a
         store opened read-only has none)."""
         if not self._pending_opened:
-            with self._open_lock:
+            with self._pending_lock:  # not _open_lock: `_open` may get here (a rebuild)
                 if not self._pending_opened:
                     self._pending_col = self._open_pending(self._create)
                     self._pending_opened = True
