@@ -329,9 +329,17 @@ def test_exact_search_over_the_mirrors_finds_the_units_chromas_query_finds(assis
         for some in (hashes, hashes[:1]):
             exact = r._dense(state, vector, 20, some)
             chroma = assistant.store.nearest(vector, 20, some)
-            assert [m.uid for m in exact] == [uid for uid, _ in chroma], question
+            # Chroma's HNSW query is approximate: it may miss a unit or order near-ties
+            # otherwise, never find a closer one. At every rank the exact search is at least
+            # as close, the same units have the same similarity, and nearly all are shared.
+            assert len(exact) == len(chroma) == 20, question
             for m, (_, similarity) in zip(exact, chroma, strict=True):
-                assert m.similarity == pytest.approx(similarity, abs=1e-5)
+                assert m.similarity >= similarity - 1e-5, question
+            found = {m.uid: m.similarity for m in exact}
+            shared = [(uid, s) for uid, s in chroma if uid in found]
+            assert len(shared) >= 18, question
+            for uid, similarity in shared:
+                assert found[uid] == pytest.approx(similarity, abs=1e-5)
 
 
 def test_a_report_that_gets_its_vectors_gets_its_mirror(tmp_path, monkeypatch):
