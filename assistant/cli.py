@@ -342,19 +342,22 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_csv(path: Path, text: str, what: str) -> None:
+    try:
+        # utf-8-sig: spreadsheet programs then read the Chinese text correctly.
+        path.write_text(text, encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write the CSV ({exc.strerror})") from None
+    print(f"{what} -> {path}", file=sys.stderr)
+
+
 def cmd_indicators(args: argparse.Namespace) -> int:
     from .indicators import to_csv
 
     a = _assistant(args)
     records = a.indicators(doc=args.doc or None, year=args.year, kind=args.kind, name=args.name)
     if args.csv:
-        path = Path(args.csv)
-        try:
-            # utf-8-sig: spreadsheet programs then read the Chinese text correctly.
-            path.write_text(to_csv(records), encoding="utf-8-sig")
-        except OSError as exc:
-            raise InputError(f"{path}: cannot write the CSV ({exc.strerror})") from None
-        print(f"{len(records)} figures -> {path}", file=sys.stderr)
+        _write_csv(Path(args.csv), to_csv(records), f"{len(records)} figures")
         return 0
     if args.json:
         print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=2))
@@ -374,12 +377,7 @@ def cmd_track(args: argparse.Namespace) -> int:
     a = _assistant(args)
     records = a.track(args.indicator, region=args.region, years=args.year or None)
     if args.csv:
-        path = Path(args.csv)
-        try:
-            path.write_text(to_csv(records), encoding="utf-8-sig")
-        except OSError as exc:
-            raise InputError(f"{path}: cannot write the CSV ({exc.strerror})") from None
-        print(f"{len(records)} years -> {path}", file=sys.stderr)
+        _write_csv(Path(args.csv), to_csv(records), f"{len(records)} years")
         return 0
     if args.json:
         print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=2))

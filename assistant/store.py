@@ -235,6 +235,19 @@ def _write_atomically(path: Path, text: str) -> None:
             pass
 
 
+def _read_json(path: Path, otherwise: str) -> dict[str, Any] | None:
+    """A small JSON object beside the store; None when it is absent, unreadable or not an
+    object (logged, with what the caller does `otherwise`)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("%s unreadable (%s); %s", path, exc, otherwise)
+        return None
+    return data if isinstance(data, dict) else None
+
+
 class _PendingTable:
     """Records of reports awaiting their vectors, in SQLite, behind the few calls of a Chroma
     collection the store makes (`upsert`, `get`, `delete`, `count`; `where` filters of
@@ -403,14 +416,7 @@ class ChromaStore:
         """What store.json says (None when absent or unreadable: Chroma is asked instead)."""
         if self._meta_path is None:
             return None
-        try:
-            meta = json.loads(self._meta_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as exc:
-            log.warning("%s unreadable (%s); checking the store itself", self._meta_path, exc)
-            return None
-        return meta if isinstance(meta, dict) else None
+        return _read_json(self._meta_path, "checking the store itself")
 
     def _write_meta(self) -> None:
         if self._meta_path is None:
@@ -630,15 +636,9 @@ class ChromaStore:
         token = self.generation()
         if token is None:
             return None
-        try:
-            data = json.loads(self._documents_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as exc:
-            log.warning("%s unreadable (%s); reading the store", self._documents_path, exc)
-            return None
+        data = _read_json(self._documents_path, "reading the store")
         if (
-            not isinstance(data, dict)
+            data is None
             or data.get("version") != DOCUMENTS_VERSION
             or data.get("generation") != token
             or not isinstance(data.get("records"), list)
