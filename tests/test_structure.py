@@ -1,7 +1,12 @@
 from __future__ import annotations
 
 from assistant.ingest import periods
-from assistant.ingest.structure import heading_level, parse_report, split_sentences
+from assistant.ingest.structure import (
+    MAX_SENTENCE_CHARS,
+    heading_level,
+    parse_report,
+    split_sentences,
+)
 from assistant.types import APPENDIX, BODY, FRONT, PLAN, REVIEW, ReportMeta
 
 from .conftest import CITY
@@ -80,6 +85,25 @@ def test_sentences_split_on_end_marks_but_keep_quotes_whole():
         "是否达标？",
         "是。",
     ]
+
+
+def test_a_sentence_without_end_marks_is_cut_at_clause_marks_within_the_bound():
+    clause = "全年新增城镇就业1.2万人，"  # 14 characters
+    text = clause * 400  # 5,600 characters, no full stop
+    pieces = split_sentences(text)
+    assert len(pieces) >= 6
+    assert all(len(p) <= MAX_SENTENCE_CHARS for p in pieces)
+    assert all(p.endswith("，") for p in pieces[:-1])  # cut after a clause, never inside one
+    assert "".join(pieces) == text
+
+
+def test_an_unclosed_quote_does_not_swallow_the_paragraph():
+    text = "实施“项目攻坚年行动。" + "投资增长7%。" * 300
+    pieces = split_sentences(text)
+    assert all(len(p) <= MAX_SENTENCE_CHARS for p in pieces)
+    assert "".join(pieces) == text
+    # Text with no clause mark at all is cut at the bound.
+    assert [len(p) for p in split_sentences("增" * 2500)] == [1000, 1000, 500]
 
 
 def test_every_paragraph_has_its_sentences_in_order():

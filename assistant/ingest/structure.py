@@ -83,6 +83,12 @@ _REVIEW_CUES = re.compile(
 )
 
 MAX_HEADING_CHARS = 60
+# The longest sentence in 79 real reports has about 500 characters. Longer "sentences" come
+# from text without full stops or from a quote never closed; every later stage (figure
+# extraction, highlighting) works sentence by sentence, so they are cut into pieces of at most
+# this many characters, at the last clause mark that fits.
+MAX_SENTENCE_CHARS = 1000
+_CLAUSE_MARKS = "，、：,:）)”"
 MAX_RUNIN_HEADING_CHARS = 30
 
 
@@ -112,7 +118,21 @@ def split_sentences(text: str) -> list[str]:
             start = i + 1
     if start < len(text):
         sentences.append(text[start:])
-    return [s.strip() for s in sentences if s.strip()]
+    return [piece for s in sentences for piece in _bounded(s.strip()) if piece]
+
+
+def _bounded(sentence: str) -> list[str]:
+    """A sentence as pieces of at most MAX_SENTENCE_CHARS characters, cut after the last clause
+    mark that fits (at the bound when there is none); itself when it fits."""
+    pieces = []
+    while len(sentence) > MAX_SENTENCE_CHARS:
+        window = sentence[:MAX_SENTENCE_CHARS]
+        cut = max(window.rfind(mark) for mark in _CLAUSE_MARKS) + 1
+        cut = cut if cut > MAX_SENTENCE_CHARS // 2 else MAX_SENTENCE_CHARS
+        pieces.append(sentence[:cut].strip())
+        sentence = sentence[cut:].strip()
+    pieces.append(sentence)
+    return pieces
 
 
 def _is_pure_heading(line: str) -> bool:
