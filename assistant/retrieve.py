@@ -3,10 +3,11 @@ by reciprocal rank, preferring the period (past-year review or report-year plan)
 the question names. No LLM calls.
 
 Work done once per process and reused: the live documents, their paragraphs, units, BM25
-index and unit vectors are read when the store's generation changes, not per question; the
-BM25 index, the tokenized units and a copy of each embedded report's unit vectors are kept on
-disk beside the store (`LexicalCache`), so a start on an unchanged store loads them (without
-starting Chroma) and an ingest tokenizes only the documents it changed.
+index and unit vectors are read when the store's generation changes, not per question; each
+report's units, paragraphs and term counts and a copy of its unit vectors are kept on disk
+beside the store (`LexicalCache`), so a start on an unchanged store loads them (without
+starting Chroma), an ingest tokenizes only the documents it changed, and the BM25 index is
+assembled from the counts (`bm25`).
 
 Dense search is exact: cosine similarity over those vectors with numpy, the same measure as
 the store's (1 - Chroma's cosine distance). Only when a live embedded report has no vectors
@@ -33,6 +34,7 @@ from typing import Any, Literal
 import numpy as np
 
 from . import lexicon
+from .bm25 import BM25, TermCounts
 from .embeddings import Embeddings
 from .errors import StoreError
 from .store import ChromaStore, UnitMatch
@@ -43,10 +45,10 @@ log = logging.getLogger("assistant")
 RRF_K = 60
 PIPELINES = ("hybrid", "dense", "bm25")
 # Bump when what is stored in a lexical snapshot changes shape or meaning.
-LEXICAL_VERSION = 2  # 2: paragraphs keep the years their period covers and their part
+# 2: paragraphs keep the years their period covers and their part; 3: term counts, no index
+LEXICAL_VERSION = 3
 # Extra records fetched by an unfiltered dense search, beyond one per document record.
 DENSE_SLACK = 40
-_EMPTY = "\u2205"  # the token of a unit with no tokens, so every unit has a BM25 row
 
 
 LEXICAL_MAX_DEPTH = 2000  # BM25 matches read when retrieval is limited to some reports
@@ -69,38 +71,24 @@ class RetrievalConfig:
 
 
 class _LexicalIndex:
-    """BM25 (bm25s) over the tokens of every live unit, in the order of `units`."""
+    """BM25 over the tokens of every live unit, in the order of `units`."""
 
-    def __init__(self, units: list[UnitMatch], bm25: Any) -> None:
+    def __init__(self, units: list[UnitMatch], bm25: BM25) -> None:
         self.units = units
         self._bm25 = bm25
-        self._df: np.ndarray | None = None
-        if bm25 is not None:
-            # The score matrix is CSC with one column per token: a column's entries are the
-            # units that contain the token.
-            self._df = np.diff(np.asarray(bm25.scores["indptr"]))
 
     @classmethod
-    def build(cls, units: list[UnitMatch], corpus: list[list[str]]) -> _LexicalIndex:
-        if not units:
-            return cls(units, None)
-        import bm25s
-
-        bm25 = bm25s.BM25()
-        bm25.index([toks or [_EMPTY] for toks in corpus], show_progress=False)
-        return cls(units, bm25)
+    def build(cls, units: list[UnitMatch], parts: Sequence[TermCounts]) -> _LexicalIndex:
+        return cls(units, BM25(parts))
 
     def df(self, term: str) -> int:
         """How many units contain `term`."""
-        if self._bm25 is None or self._df is None:
-            return 0
-        tid = self._bm25.vocab_dict.get(term)
-        return int(self._df[tid]) if tid is not None and term else 0
+        return self._bm25.df(term) if term else 0
 
     def search(self, query_tokens: list[str], k: int) -> list[tuple[UnitMatch, float]]:
-        if not self.units or not query_tokens or self._bm25 is None:
+        if not self.units or not query_tokens:
             return []
-        scores = self._bm25.get_scores(query_tokens)
+        scores = self._bm25.scores(query_tokens)
         k = min(k, len(self.units))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
@@ -110,11 +98,11 @@ class _LexicalIndex:
 class LexicalCache:
     """The lexical side of a store, kept on disk beside it so it is not rebuilt on every start.
 
-    - one snapshot per document generation, ``<doc key>.json``: its units (record id, place,
-      text, jieba tokens) and its paragraphs. A generation's content never changes, so a
-      snapshot is written once; an ingest tokenizes only the documents it added or changed.
-    - the BM25 index of the whole live set, ``bm25-<digest of the live generations>/``
-      (bm25s' own format), so a start on an unchanged store loads it instead of indexing.
+    - one snapshot per document generation: ``<doc key>.json`` holds its units (record id,
+      place, text) and its paragraphs, ``<doc key>.counts.npz`` the jieba term counts of its
+      units (`TermCounts`). A generation's content never changes, so a snapshot is written
+      once; an ingest tokenizes only the documents it added or changed, and the BM25 index of
+      the live set is assembled from the counts in a fraction of a second.
     - the unit vectors of each embedded generation, ``<doc key>.<tag>.npy``: normalised
       float32 rows in the order of its snapshot's units. The tag is a digest of the embedding
       model, the dimension and the units' ids in that order, so a mirror is only ever read
@@ -136,11 +124,8 @@ class LexicalCache:
     def _snapshot_path(self, doc_id: str, doc_hash: str) -> Path:
         return self.root / f"{self.doc_key(doc_id, doc_hash)}.json"
 
-    def index_path(self, live: dict[str, str]) -> Path:
-        digest = hashlib.sha1(
-            "\n".join(f"{d}\0{h}" for d, h in sorted(live.items())).encode()
-        ).hexdigest()
-        return self.root / f"bm25-{digest[:20]}"
+    def _counts_path(self, doc_id: str, doc_hash: str) -> Path:
+        return self.root / f"{self.doc_key(doc_id, doc_hash)}.counts.npz"
 
     def load_snapshot(self, doc_id: str, doc_hash: str) -> _Snapshot | None:
         path = self._snapshot_path(doc_id, doc_hash)
@@ -148,9 +133,11 @@ class LexicalCache:
             raw = json.loads(path.read_text(encoding="utf-8"))
             units = [
                 UnitMatch(doc_id, int(p), int(s), text, 0.0, uid)
-                for uid, p, s, text, _ in raw["units"]
+                for uid, p, s, text in raw["units"]
             ]
-            tokens = [list(t) for *_, t in raw["units"]]
+            counts = TermCounts.load(self._counts_path(doc_id, doc_hash))
+            if counts.rows != len(units):
+                raise ValueError("term counts of other units")
             paragraphs = [
                 Paragraph(
                     doc_id,
@@ -171,16 +158,13 @@ class LexicalCache:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("lexical snapshot %s unreadable (%s); rebuilding it", path, exc)
             return None
-        return _Snapshot(units, tokens, paragraphs)
+        return _Snapshot(units, counts, paragraphs)
 
     def save_snapshot(self, doc_id: str, doc_hash: str, snap: _Snapshot) -> None:
         data = {
             "doc_id": doc_id,
             "doc_hash": doc_hash,
-            "units": [
-                [u.uid, u.paragraph, u.sentence, u.text, toks]
-                for u, toks in zip(snap.units, snap.tokens, strict=True)
-            ],
+            "units": [[u.uid, u.paragraph, u.sentence, u.text] for u in snap.units],
             "paragraphs": [
                 [
                     p.number,
@@ -196,6 +180,8 @@ class LexicalCache:
                 for p in snap.paragraphs
             ],
         }
+        # The counts first: a snapshot is read only when its JSON is there.
+        self._write_atomically(self._counts_path(doc_id, doc_hash), snap.counts.save)
         self._write_atomically(
             self._snapshot_path(doc_id, doc_hash),
             lambda tmp: tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8"),
@@ -229,35 +215,10 @@ class LexicalCache:
 
         self._write_atomically(path, write)
 
-    def load_index(self, live: dict[str, str], n_units: int) -> Any | None:
-        path = self.index_path(live)
-        if not path.is_dir():
-            return None
-        import bm25s
-
-        try:
-            bm25 = bm25s.BM25.load(str(path), show_progress=False)
-        except Exception as exc:  # a damaged index is rebuilt, never fatal
-            log.warning("BM25 index %s unreadable (%s); rebuilding it", path, exc)
-            return None
-        if int(bm25.scores.get("num_docs", -1)) != n_units:
-            log.warning("BM25 index %s does not match the store; rebuilding it", path)
-            return None
-        return bm25
-
-    def save_index(self, live: dict[str, str], index: _LexicalIndex) -> None:
-        if index._bm25 is None:
-            return
-        path = self.index_path(live)
-        if path.is_dir():
-            return
-        self._write_atomically(path, lambda tmp: index._bm25.save(str(tmp), show_progress=False))
-
     def prune(self, live: dict[str, str], mirrors: set[str]) -> None:
-        """Delete snapshots of generations that are no longer live, vector mirrors other than
-        `mirrors` (by name), and older indexes."""
+        """Delete snapshots of generations that are no longer live and vector mirrors other
+        than `mirrors` (by name)."""
         keys = {self.doc_key(d, h) for d, h in live.items()}
-        index = self.index_path(live).name
         try:
             entries = list(self.root.iterdir())
         except OSError:
@@ -267,7 +228,7 @@ class LexicalCache:
             if name.endswith(".npy"):
                 if name in mirrors:
                     continue
-            elif name == index or name.startswith(".") or name.split(".", 1)[0] in keys:
+            elif name.startswith(".") or name.split(".", 1)[0] in keys:
                 continue
             try:
                 if entry.is_dir():
@@ -297,7 +258,7 @@ class _Snapshot:
     """The lexical view of one document generation."""
 
     units: list[UnitMatch]
-    tokens: list[list[str]]
+    counts: TermCounts  # one row per unit
     paragraphs: list[Paragraph]
 
 
@@ -364,6 +325,8 @@ class _State:
     paragraphs: dict[tuple[str, int], Paragraph] = field(default_factory=dict)
     units: dict[str, UnitMatch] = field(default_factory=dict)  # live units by record id
     index: _LexicalIndex | None = None
+    # (doc_id, content hash) -> snapshot: a rebuild reuses those it already holds.
+    snapshots: dict[tuple[str, str], _Snapshot] = field(default_factory=dict)
     regions: tuple[str, ...] = ()
     unit_ids: dict[str, list[str]] = field(default_factory=dict)  # doc_id -> its units' ids
     # Vectors of every live embedded generation; None when some could not be read (dense
@@ -392,6 +355,8 @@ class Retriever:
             lexical_dir = store.path / "lexical" if store.path is not None else None
         self.cache = LexicalCache(lexical_dir) if lexical_dir is not None else None
         self._lock = threading.Lock()  # one rebuild at a time; questions never wait for it
+        self._starting = threading.Lock()
+        self._refresher: threading.Thread | None = None
         self._state = _State(token=None)
         self._built = False
         self.rebuilds = 0  # how often the lexical state was built (for tests and the benchmark)
@@ -400,15 +365,17 @@ class Retriever:
         """Re-read the live documents if the store says they may have changed; rebuild the
         lexical state when they did.
 
-        With `wait=False` (a question), while another thread is rebuilding, return at once
-        and answer from the state before the change, instead of waiting seconds for the
-        new report's units to be tokenized.
+        With `wait=False` (a question), once a state is built, the rebuild runs in a
+        background thread and the question is answered from the state before the change,
+        instead of waiting seconds for a new report's units to be tokenized.
         """
         token = self.store.generation()
         if self._built and token is not None and token == self._state.token:
             return
-        if not self._lock.acquire(blocking=wait or not self._built):
+        if not wait and self._built:
+            self._refresh_in_background()
             return
+        self._lock.acquire()
         try:
             state = self._state
             if self._built and token is not None and token == state.token:
@@ -428,31 +395,42 @@ class Retriever:
         finally:
             self._lock.release()
 
+    def _refresh_in_background(self) -> None:
+        with self._starting:
+            if self._refresher is not None and self._refresher.is_alive():
+                return
+            self._refresher = threading.Thread(
+                target=self.refresh, name="lexical-refresh", daemon=True
+            )
+            self._refresher.start()
+
+    def wait_for_refresh(self, timeout: float | None = None) -> None:
+        """Wait until a rebuild started by a question (if any) has finished."""
+        refresher = self._refresher
+        if refresher is not None:
+            refresher.join(timeout)
+
     def _build(
         self, token: str | None, docs: dict[str, DocumentInfo], live: dict[str, str]
     ) -> _State:
         snapshots: dict[str, _Snapshot] = {}
         for doc_id, h in sorted(live.items()):
-            snap = self.cache.load_snapshot(doc_id, h) if self.cache else None
+            snap = self._state.snapshots.get((doc_id, h))
+            if snap is None and self.cache:
+                snap = self.cache.load_snapshot(doc_id, h)
             if snap is None:
                 lexicon.warm_up()  # a report's units: the whole dictionary in memory is faster
                 units = self.store.units([h], doc_id=doc_id)
                 snap = _Snapshot(
                     units=units,
-                    tokens=[lexicon.tokens(u.text) for u in units],
+                    counts=TermCounts.of([lexicon.tokens(u.text) for u in units]),
                     paragraphs=list(self.store.paragraphs(doc_id, h)),
                 )
                 if self.cache:
                     self.cache.save_snapshot(doc_id, h, snap)
             snapshots[doc_id] = snap
         units = [u for s in snapshots.values() for u in s.units]
-        bm25 = self.cache.load_index(live, len(units)) if self.cache else None
-        if bm25 is not None:
-            index = _LexicalIndex(units, bm25)
-        else:
-            index = _LexicalIndex.build(units, [t for s in snapshots.values() for t in s.tokens])
-            if self.cache:
-                self.cache.save_index(live, index)
+        index = _LexicalIndex.build(units, [s.counts for s in snapshots.values()])
         unit_ids = {d: [u.uid for u in s.units] for d, s in snapshots.items()}
         dense = self._vectors(docs, unit_ids, self._state.dense)
         if self.cache:
@@ -465,6 +443,7 @@ class Retriever:
             paragraphs={(p.doc_id, p.number): p for s in snapshots.values() for p in s.paragraphs},
             units={u.uid: u for u in units},
             index=index,
+            snapshots={(d, live[d]): snap for d, snap in snapshots.items()},
             regions=tuple(sorted({d.region for d in docs.values() if d.region})),
             unit_ids=unit_ids,
             dense=dense,

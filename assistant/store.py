@@ -77,6 +77,9 @@ GENERATION_FILE = "generation"
 META_FILE = "store.json"  # embedding model, dimension, schema version
 DOCUMENTS_FILE = "documents.json"  # the live document records as of one generation
 DOCUMENTS_VERSION = 1  # bump when what documents.json holds changes shape
+# Present while every write since the last full garbage collection completed: an interrupted
+# write removes it, and only then does `collect_garbage` read every record.
+CLEAN_FILE = "clean"
 KEPT_FILE = "rederive.json"  # generations whose metadata could not be re-derived
 CHROMA_FILE = "chroma.sqlite3"  # what makes a folder a store
 
@@ -387,6 +390,7 @@ class ChromaStore:
         self._generation_path = path / GENERATION_FILE if path is not None else None
         self._meta_path = path / META_FILE if path is not None else None
         self._documents_path = path / DOCUMENTS_FILE if path is not None else None
+        self._clean_path = path / CLEAN_FILE if path is not None else None
         # The generation marker is written last when a store is created: until it exists, a
         # second process could be creating the same store, and Chroma's first start is not
         # safe to run twice at once ("table collections already exists").
@@ -761,7 +765,7 @@ class ChromaStore:
         vecs = [*paragraph_vectors, *(u.vector for u in units)]
         if len(vecs) != len(ids):
             raise ValueError("one vector per paragraph and per unit")
-        with self.write_lock():
+        with self.write_lock(), self._tracked_write():
             self._forget_documents()
             try:
                 self._write_report(report, ids, vecs, docs, metas, record, title_vector)
@@ -794,7 +798,7 @@ class ChromaStore:
     def write_pending(self, report: Report, units: Sequence[tuple[int, int, str]]) -> None:
         """Store a report without vectors: live at once for everything but dense search.
         Its earlier generations, embedded or not, are dropped."""
-        with self.write_lock():
+        with self.write_lock(), self._tracked_write():
             self._forget_documents()
             try:
                 self._write_pending(report, units)
@@ -828,7 +832,7 @@ class ChromaStore:
             ) from exc
 
     def delete_document(self, doc_id: str) -> None:
-        with self.write_lock():
+        with self.write_lock(), self._tracked_write():
             self._forget_documents()
             try:
                 # Records first, so the units vanish from queries at once.
@@ -846,10 +850,35 @@ class ChromaStore:
                 self._bump_generation()
                 self._write_documents()
 
+    @contextmanager
+    def _tracked_write(self) -> Iterator[None]:
+        """A write of several records: the store counts as clean again only if it completes,
+        so records an interrupted one leaves behind are collected (see `collect_garbage`)."""
+        marker = self._clean_path
+        was_clean = marker is not None and marker.exists()
+        if marker is not None:
+            marker.unlink(missing_ok=True)
+        yield
+        if marker is not None and was_clean:
+            marker.touch()
+
     def collect_garbage(self) -> int:
         """Delete records left by an interrupted write: units whose generation never went
         live, an embedded generation a newer pending one replaced, and pending records of a
-        report already written with its vectors."""
+        report already written with its vectors.
+
+        Reading every record takes seconds on a large store, so it is done only when a write
+        may have been interrupted since the last collection (no CLEAN_FILE); returns how
+        many records were removed."""
+        marker = self._clean_path
+        if marker is not None and marker.exists():
+            return 0
+        removed = self._collect_garbage()
+        if marker is not None:
+            marker.touch()
+        return removed
+
+    def _collect_garbage(self) -> int:
         live = {(m["doc_hash"], m["embedded"]) for m in self._chroma_document_records()}
         removed = 0
         with _store_errors(f"cleaning up {self.location}", self._hint):

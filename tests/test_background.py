@@ -121,6 +121,16 @@ def test_records_a_finished_embedding_left_behind_are_collected(tmp_path):
     a.embed_pending()
     # As if killed after writing the vectors but before dropping the placeholders.
     ids = [f"demo::{stored.doc_hash[:12]}::p{p.number}" for p in stored.paragraphs]
+    with pytest.raises(KeyboardInterrupt), a.store._tracked_write():
+        _placeholders(a, ids, stored)
+        raise KeyboardInterrupt
+    (doc,) = a.documents()
+    assert doc.embedded  # the embedded generation is live
+    assert a.store.collect_garbage() == len(ids)
+    assert a.store._pending.count() == 0
+
+
+def _placeholders(a, ids, stored) -> None:
     a.store._pending.upsert(
         ids=ids,
         embeddings=[[float(n)] for n in range(len(ids))],
@@ -130,10 +140,6 @@ def test_records_a_finished_embedding_left_behind_are_collected(tmp_path):
             for _ in stored.paragraphs
         ],
     )
-    (doc,) = a.documents()
-    assert doc.embedded  # the embedded generation is live
-    assert a.store.collect_garbage() == len(ids)
-    assert a.store._pending.count() == 0
 
 
 def test_background_embedding_answers_questions_meanwhile_and_can_be_stopped(tmp_path):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from assistant.ingest import periods
 from assistant.ingest.structure import (
+    MAX_PARAGRAPH_CHARS,
     MAX_SENTENCE_CHARS,
     heading_level,
     parse_report,
@@ -104,6 +105,18 @@ def test_an_unclosed_quote_does_not_swallow_the_paragraph():
     assert "".join(pieces) == text
     # Text with no clause mark at all is cut at the bound.
     assert [len(p) for p in split_sentences("增" * 2500)] == [1000, 1000, 500]
+
+
+def test_a_line_longer_than_a_paragraph_becomes_paragraphs_cut_between_sentences():
+    sentence = "全年新增城镇就业1.2万人，城镇调查失业率5.5%。"  # 26 characters
+    text = "一、过去一年工作回顾\n" + sentence * 1000  # one line of 26,000 characters
+    report = parse_report(text, "one-line", ReportMeta(year=2024))
+    body = [p for p in report.paragraphs if not p.is_heading]
+    assert len(body) >= 7
+    assert all(len(p.text) <= MAX_PARAGRAPH_CHARS for p in body)
+    assert all(p.text.endswith("。") for p in body)
+    assert "".join(p.text for p in body) == sentence * 1000
+    assert all(p.section == ("一、过去一年工作回顾",) for p in body)
 
 
 def test_every_paragraph_has_its_sentences_in_order():

@@ -89,6 +89,10 @@ MAX_HEADING_CHARS = 60
 # this many characters, at the last clause mark that fits.
 MAX_SENTENCE_CHARS = 1000
 _CLAUSE_MARKS = "，、：,:）)”"
+# The longest paragraph in those reports has about 1,400 characters. A longer line (a page
+# extracted without line breaks) becomes several paragraphs, cut between sentences, so a
+# citation quotes a readable paragraph, not the whole file.
+MAX_PARAGRAPH_CHARS = 4000
 MAX_RUNIN_HEADING_CHARS = 30
 
 
@@ -133,6 +137,21 @@ def _bounded(sentence: str) -> list[str]:
         sentence = sentence[cut:].strip()
     pieces.append(sentence)
     return pieces
+
+
+def _paragraphs_of(line: str) -> list[str]:
+    """A line as paragraphs of at most MAX_PARAGRAPH_CHARS characters, cut between sentences
+    (itself when it fits)."""
+    line = line.strip()
+    if len(line) <= MAX_PARAGRAPH_CHARS:
+        return [line]
+    out, current = [], ""
+    for sentence in split_sentences(line):
+        if current and len(current) + len(sentence) > MAX_PARAGRAPH_CHARS:
+            out.append(current)
+            current = ""
+        current += sentence
+    return [*out, current] if current else out
 
 
 def _is_pure_heading(line: str) -> bool:
@@ -189,7 +208,9 @@ def parse_report(text: str, doc_id: str, meta: ReportMeta, source: str = "") -> 
 
     The returned report's meta carries the years its review and plan cover.
     """
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines = [
+        piece for line in text.splitlines() if line.strip() for piece in _paragraphs_of(line)
+    ]
     items = _outline(lines)
     _assign_periods(items, meta.year)
     paragraphs = tuple(
