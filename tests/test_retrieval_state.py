@@ -398,7 +398,9 @@ def test_bm25_from_term_counts_scores_as_bm25s_does():
     reference = bm25s.BM25()
     reference.index([u or [EMPTY] for u in units], show_progress=False)
     # Assembled from three documents' counts, in order.
-    ours = BM25([TermCounts.of(units[:700]), TermCounts.of(units[700:701]), TermCounts.of(units[701:])])
+    ours = BM25(
+        [TermCounts.of(units[:700]), TermCounts.of(units[700:701]), TermCounts.of(units[701:])]
+    )
     for _ in range(50):
         query = [rng.choice(words) for _ in range(rng.randint(1, 8))] + ["不在词表中"]
         np.testing.assert_allclose(ours.scores(query), reference.get_scores(query), atol=1e-5)

@@ -208,9 +208,7 @@ def parse_report(text: str, doc_id: str, meta: ReportMeta, source: str = "") -> 
 
     The returned report's meta carries the years its review and plan cover.
     """
-    lines = [
-        piece for line in text.splitlines() if line.strip() for piece in _paragraphs_of(line)
-    ]
+    lines = [piece for line in text.splitlines() if line.strip() for piece in _paragraphs_of(line)]
     items = _outline(lines)
     _assign_periods(items, meta.year)
     paragraphs = tuple(
