@@ -616,11 +616,11 @@ def two_suites(tmp_path, monkeypatch):
     thresholds = {"minimum": {"recall@5": 0.5}, "corpus": {"minimum": {"accuracy": 1.0}}}
     (root / "eval" / "thresholds.json").write_text(json.dumps(thresholds), encoding="utf-8")
     monkeypatch.chdir(root)
-    from assistant import evaluation
+    from assistant.evaluation import suites
 
     # The two suites laid out here (the repository's track suite is tested on its own).
-    two = {k: v for k, v in evaluation.SUITES.items() if k in ("bundled", "corpus")}
-    monkeypatch.setattr(evaluation, "SUITES", two)
+    two = {k: v for k, v in suites.SUITES.items() if k in ("bundled", "corpus")}
+    monkeypatch.setattr(suites, "SUITES", two)
     return root
 
 
@@ -702,13 +702,13 @@ def test_both_suites_run_by_default_each_over_its_corpus_and_gated_on_its_own_mi
 def test_a_default_suite_without_its_qa_file_is_left_out_and_fails_the_gate(
     two_suites, monkeypatch
 ):
-    from assistant import evaluation
+    from assistant.evaluation import suites
 
     missing = {
-        **evaluation.SUITES,
+        **suites.SUITES,
         "corpus": ("eval/no-such-qa.jsonl", "eval/corpus", "eval/no-gold.jsonl"),
     }
-    monkeypatch.setattr(evaluation, "SUITES", missing)
+    monkeypatch.setattr(suites, "SUITES", missing)
     settings = Settings.from_env(env={}, cache_dir=two_suites / "cache")
     result = run_eval(gate=True, settings=settings, embedder=HashEmbeddings())
     assert [s.name for s in result.suites] == ["bundled"]
@@ -801,7 +801,7 @@ TRACK_2023 = """2023年国务院政府工作报告
 @pytest.fixture
 def track_suite(tmp_path, monkeypatch):
     """A working directory with a track suite: two national reports, one question, one label."""
-    from assistant import evaluation
+    from assistant.evaluation import suites
 
     root = tmp_path / "repo"
     corpus = root / "eval" / "track"
@@ -826,7 +826,7 @@ def track_suite(tmp_path, monkeypatch):
         json.dumps({"minimum": {"accuracy": 0.0}, "track": {"minimum": minimum}}), encoding="utf-8"
     )
     monkeypatch.chdir(root)
-    monkeypatch.setattr(evaluation, "SUITES", {"track": evaluation.SUITES["track"]})
+    monkeypatch.setattr(suites, "SUITES", {"track": suites.SUITES["track"]})
     return root
 
 
