@@ -616,11 +616,11 @@ def two_suites(tmp_path, monkeypatch):
     thresholds = {"minimum": {"recall@5": 0.5}, "corpus": {"minimum": {"accuracy": 1.0}}}
     (root / "eval" / "thresholds.json").write_text(json.dumps(thresholds), encoding="utf-8")
     monkeypatch.chdir(root)
-    from assistant import evaluation
+    from assistant.evaluation import suites
 
     # The two suites laid out here (the repository's track suite is tested on its own).
-    two = {k: v for k, v in evaluation.SUITES.items() if k in ("bundled", "corpus")}
-    monkeypatch.setattr(evaluation, "SUITES", two)
+    two = {k: v for k, v in suites.SUITES.items() if k in ("bundled", "corpus")}
+    monkeypatch.setattr(suites, "SUITES", two)
     return root
 
 
@@ -702,13 +702,13 @@ def test_both_suites_run_by_default_each_over_its_corpus_and_gated_on_its_own_mi
 def test_a_default_suite_without_its_qa_file_is_left_out_and_fails_the_gate(
     two_suites, monkeypatch
 ):
-    from assistant import evaluation
+    from assistant.evaluation import suites
 
     missing = {
-        **evaluation.SUITES,
+        **suites.SUITES,
         "corpus": ("eval/no-such-qa.jsonl", "eval/corpus", "eval/no-gold.jsonl"),
     }
-    monkeypatch.setattr(evaluation, "SUITES", missing)
+    monkeypatch.setattr(suites, "SUITES", missing)
     settings = Settings.from_env(env={}, cache_dir=two_suites / "cache")
     result = run_eval(gate=True, settings=settings, embedder=HashEmbeddings())
     assert [s.name for s in result.suites] == ["bundled"]
@@ -801,7 +801,7 @@ TRACK_2023 = """2023年国务院政府工作报告
 @pytest.fixture
 def track_suite(tmp_path, monkeypatch):
     """A working directory with a track suite: two national reports, one question, one label."""
-    from assistant import evaluation
+    from assistant.evaluation import suites
 
     root = tmp_path / "repo"
     corpus = root / "eval" / "track"
@@ -826,7 +826,7 @@ def track_suite(tmp_path, monkeypatch):
         json.dumps({"minimum": {"accuracy": 0.0}, "track": {"minimum": minimum}}), encoding="utf-8"
     )
     monkeypatch.chdir(root)
-    monkeypatch.setattr(evaluation, "SUITES", {"track": evaluation.SUITES["track"]})
+    monkeypatch.setattr(suites, "SUITES", {"track": suites.SUITES["track"]})
     return root
 
 
@@ -844,3 +844,53 @@ def test_the_track_suite_reports_and_gates_pair_figures(track_suite):
     gold.write_text(gold.read_text(encoding="utf-8").replace("未达到", "达到"), encoding="utf-8")
     result = run_eval(gate=True, settings=settings, embedder=HashEmbeddings())
     assert result.gate["failures"] == ["verdict_accuracy: 0.000 < minimum 1.000"]
+
+
+# -- the package's layout ---------------------------------------------------------------------
+
+# Every name code outside the package imports from `assistant.evaluation`.
+PUBLIC = {
+    "JUDGE_SKIPPED", "SUITES", "EvalResult", "Judge", "NaiveRAG", "PipelineRun", "QAItem",
+    "Scored", "Suite", "SuiteResult", "check_thresholds", "comparison_table", "corpus_files",
+    "evaluate", "evidence_rank", "has_evidence", "includes_all", "judge_skip_reason",
+    "llm_skip_reason", "load_qa", "load_thresholds", "load_track_gold", "locate_gold",
+    "normalise", "parse_pipelines", "parse_qa_record", "parse_verdict", "run_eval", "score",
+    "score_extraction", "score_tracking", "suite_summary", "summarise", "summarise_by_tag",
+    "summarise_by_type", "tag_table", "write_report", "write_suites_report",
+}  # fmt: skip
+# The package's modules in data-flow order: each may import only those before it.
+LAYERS = (
+    "schema", "scoring", "baselines", "runner", "judge", "extraction", "tracking", "suites",
+    "gate", "report", "harness",
+)  # fmt: skip
+
+
+def test_the_package_exports_the_names_its_users_import():
+    import assistant.evaluation as evaluation
+
+    assert set(evaluation.__all__) == PUBLIC
+    assert all(hasattr(evaluation, name) for name in PUBLIC)
+
+
+def test_each_evaluation_module_imports_only_the_modules_before_it():
+    import ast
+
+    folder = ROOT / "assistant" / "evaluation"
+    assert {p.stem for p in folder.glob("*.py")} == {"__init__", *LAYERS}
+    for n, name in enumerate(LAYERS):
+        tree = ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))
+        siblings = {
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module
+        }
+        assert siblings <= set(LAYERS[:n]), f"{name} imports {sorted(siblings - set(LAYERS[:n]))}"
+
+
+def test_default_files_are_found_in_the_repository_from_any_working_directory(
+    tmp_path, monkeypatch
+):
+    from assistant.evaluation.suites import default_path
+
+    monkeypatch.chdir(tmp_path)
+    assert default_path("eval/thresholds.json") == ROOT / "eval" / "thresholds.json"

@@ -513,7 +513,7 @@ def test_gold_figures_are_verbatim_and_cover_both_reports():
 
 
 def test_extraction_scoring_counts_each_gold_figure_once():
-    from assistant.evaluation import score_extraction
+    from assistant.evaluation.extraction import score_extraction
 
     gold = [
         dict(doc_id="d", paragraph=1, name="地区生产总值", value=6.0, unit="%", kind="growth",

@@ -13,7 +13,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.cli import main
-from assistant.evaluation import load_track_gold, score_tracking
+from assistant.evaluation.tracking import load_track_gold, score_tracking
 from assistant.tracking import TrackTable, build_pairs, default_table, judge
 from assistant.types import MET, NOT_MET, RESULT, TARGET, UNDECIDED, Indicator, TrackSide
 
