@@ -32,7 +32,7 @@ class TermCounts:
     """How often each term occurs in each unit of one document: a sparse matrix with one
     row per unit (CSR arrays) over the document's own vocabulary `terms`."""
 
-    terms: tuple[str, ...]
+    terms: np.ndarray  # str
     indptr: np.ndarray  # int64, one more than the units
     indices: np.ndarray  # int32 positions in `terms`
     counts: np.ndarray  # int32
@@ -53,7 +53,7 @@ class TermCounts:
             indptr.append(len(indices))
             lengths.append(len(tokens))
         return cls(
-            terms=tuple(vocab),
+            terms=np.asarray(list(vocab), dtype=str),
             indptr=np.asarray(indptr, np.int64),
             indices=np.asarray(indices, np.int32),
             counts=np.asarray(counts, np.int32),
@@ -69,7 +69,7 @@ class TermCounts:
         with open(path, "wb") as f:
             np.savez(
                 f,
-                terms=np.asarray(self.terms, dtype=str),
+                terms=self.terms,
                 indptr=self.indptr,
                 indices=self.indices,
                 counts=self.counts,
@@ -82,7 +82,7 @@ class TermCounts:
         try:
             with np.load(path, allow_pickle=False) as data:
                 counts = cls(
-                    terms=tuple(data["terms"].tolist()),
+                    terms=data["terms"],
                     indptr=data["indptr"].astype(np.int64),
                     indices=data["indices"].astype(np.int32),
                     counts=data["counts"].astype(np.int32),
@@ -105,14 +105,17 @@ class BM25:
     """BM25 over the units of several documents, in the order of `parts` and their rows."""
 
     def __init__(self, parts: Sequence[TermCounts], k1: float = K1, b: float = B) -> None:
-        vocab: dict[str, int] = {}
+        # One vocabulary: every part's terms, sorted and deduplicated in one numpy call.
+        every = [p.terms for p in parts]
+        names, ids = np.unique(
+            np.concatenate(every) if every else np.zeros(0, str), return_inverse=True
+        )
+        vocab = dict(zip(names.tolist(), range(len(names))))
         indptr, indices, counts, lengths = [np.zeros(1, np.int64)], [], [], []
-        offset = 0
+        offset = start = 0
         for part in parts:
-            ids = np.fromiter(
-                (vocab.setdefault(t, len(vocab)) for t in part.terms), np.int32, len(part.terms)
-            )
-            indices.append(ids[part.indices])
+            indices.append(ids[start : start + len(part.terms)].astype(np.int32)[part.indices])
+            start += len(part.terms)
             counts.append(part.counts)
             lengths.append(part.lengths)
             indptr.append(part.indptr[1:] + offset)

@@ -407,6 +407,8 @@ class ChromaStore:
                 self._open(rebuild=rebuild)
                 if creating or rebuild:
                     self._write_meta()
+                    if self._clean_path is not None:
+                        self._clean_path.touch()  # nothing written yet, nothing to collect
                     self._bump_generation()
                     self._write_documents()
             if meta is None and not (host or creating or rebuild):
