@@ -110,7 +110,7 @@ class BM25:
         names, ids = np.unique(
             np.concatenate(every) if every else np.zeros(0, str), return_inverse=True
         )
-        vocab = dict(zip(names.tolist(), range(len(names))))
+        vocab = {name: i for i, name in enumerate(names.tolist())}
         indptr, indices, counts, lengths = [np.zeros(1, np.int64)], [], [], []
         offset = start = 0
         for part in parts:
