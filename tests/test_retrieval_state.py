@@ -419,3 +419,30 @@ def test_term_counts_survive_a_round_trip_and_refuse_damage(tmp_path):
     (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04 not a zip")
     with pytest.raises((OSError, ValueError)):
         TermCounts.load(tmp_path / "bad.npz")
+
+
+def test_a_question_is_not_held_up_by_the_rebuild_another_writer_caused(tmp_path, monkeypatch):
+    a = open_assistant(tmp_path / "store", tmp_path / "cache")
+    a.ingest_texts([report(1)])
+    a.ask("2023年地区生产总值是多少？")
+    other = open_assistant(tmp_path / "store", tmp_path / "other-cache")
+    other.ingest_texts([report(2, "另一县")])
+    # `a` must tokenize the new report (its lexical folder is its own); hold that back.
+    release = threading.Event()
+    real = lexicon.tokens
+
+    def tokens(text: str) -> list[str]:
+        if threading.current_thread().name == "lexical-refresh":
+            release.wait(30)
+        return real(text)
+
+    monkeypatch.setattr(lexicon, "tokens", tokens)
+    monkeypatch.setattr(a.retriever, "cache", None)  # no shared snapshot to load
+    answer = a.ask("地区生产总值是多少？")  # returns while the rebuild waits
+    assert a.retriever._refresher is not None and a.retriever._refresher.is_alive()
+    assert "doc2" not in a.retriever.documents and answer.citations
+    assert all(c.doc_id == "doc1" for c in answer.citations)
+    release.set()
+    a.retriever.wait_for_refresh(30)
+    assert "doc2" in a.retriever.documents
+    assert any(c.doc_id == "doc2" for c in a.ask("另一县新增城镇就业多少万人？").citations)
