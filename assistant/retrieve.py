@@ -365,17 +365,21 @@ class Retriever:
         """Re-read the live documents if the store says they may have changed; rebuild the
         lexical state when they did.
 
-        With `wait=False` (a question), once a state is built, the rebuild runs in a
-        background thread and the question is answered from the state before the change,
-        instead of waiting seconds for a new report's units to be tokenized.
+        With `wait=False` (a question), once a state is built and the store's generation
+        says it changed, the rebuild runs in a background thread and the question is answered
+        from the state before the change, instead of waiting seconds for a new report's units
+        to be tokenized.
         """
         token = self.store.generation()
         if self._built and token is not None and token == self._state.token:
             return
-        if not wait and self._built:
+        if not wait and self._built and token is not None:
             self._refresh_in_background()
             return
-        self._lock.acquire()
+        # No generation token (a Chroma server): the document records are read here (about
+        # 1 ms), so a question sees the store's errors; it does not wait for another rebuild.
+        if not self._lock.acquire(blocking=wait or not self._built):
+            return
         try:
             state = self._state
             if self._built and token is not None and token == state.token:
