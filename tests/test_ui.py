@@ -18,6 +18,7 @@ from assistant import (
     LLMError,
     Settings,
 )
+from assistant.ingest.loaders import SUPPORTED_EXTENSIONS
 from assistant.types import Indicator
 from assistant.ui import (
     MAX_UPLOAD_BYTES,
@@ -251,6 +252,17 @@ def test_upload_of_other_types_is_rejected(name):
         safe_upload_name(name)
 
 
+@pytest.mark.parametrize("ext", sorted(SUPPORTED_EXTENSIONS))
+def test_upload_accepts_every_format_ingest_reads(ext):
+    assert safe_upload_name(f"报告{ext.upper()}") == f"报告{ext}"
+
+
+def test_upload_form_offers_every_format_ingest_reads(fake_assistant):
+    config = ChatApp(fake_assistant[0], notify=Notes()).build().get_config_file()
+    button = next(c for c in config["components"] if c["props"].get("elem_id") == "upload")
+    assert sorted(button["props"]["file_types"]) == sorted(SUPPORTED_EXTENSIONS)
+
+
 def test_staged_upload_stays_inside_the_upload_folder(tmp_path):
     src = tmp_path / "in" / "..报告..txt"
     src.parent.mkdir()
@@ -427,6 +439,14 @@ def test_uploaded_report_is_indexed_listed_and_answerable(own_app, tmp_path):
     assert (own_app.uploads_dir / src.name).is_file()
     _, (chat, _, _) = run(own_app.respond("测试市2025年新增城镇就业目标是多少？", [], []))
     assert "1.2万人" in last(chat) and "测试市人民政府工作报告" in last(chat)
+
+
+def test_markdown_upload_with_the_long_extension_is_indexed(own_app, tmp_path):
+    src = tmp_path / "测试市政府工作报告2025.markdown"
+    src.write_text(REPORT_TEXT, encoding="utf-8")
+    _, result, table, *_ = own_app.upload([str(src)])
+    assert "已添加：测试市政府工作报告2025.markdown" in result
+    assert "测试市人民政府工作报告" in table
 
 
 def test_bad_uploads_are_reported_by_file_name_and_reason(own_app, tmp_path):

@@ -176,6 +176,20 @@ def test_uploaded_report_is_listed_answerable_and_its_markup_stays_text(session,
     session.screenshot("upload-answer.png")
 
 
+def test_upload_form_takes_a_markdown_file_with_the_long_extension(session, tmp_path):
+    page = session.page
+    accept = page.locator("#upload-row input[type=file]").get_attribute("accept")
+    assert ".markdown" in [t.strip() for t in accept.split(",")]
+    report = tmp_path / "长扩展名报告.markdown"
+    report.write_text(UPLOADED.replace("测试市", "长名市"), encoding="utf-8")
+    page.set_input_files("#upload-row input[type=file]", str(report))
+    page.wait_for_function(
+        "() => document.querySelector('#upload-result')?.innerText.includes('长扩展名报告.markdown')"
+    )
+    assert "已添加：长扩展名报告.markdown" in page.inner_text("#upload-result")
+    assert "长名市人民政府工作报告" in page.inner_text("#doc-table")
+
+
 def test_empty_question_warns_and_the_chat_keeps_working(session):
     page = session.page
     page.fill("#question textarea", "   ")

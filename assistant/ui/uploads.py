@@ -10,7 +10,11 @@ import unicodedata
 import uuid
 from pathlib import Path, PurePosixPath
 
-UPLOAD_TYPES = (".pdf", ".docx", ".txt", ".md", ".html", ".htm")
+from ..ingest.loaders import SUPPORTED_EXTENSIONS
+
+# The formats ingest reads (the loaders' list, so the two cannot drift apart), sorted so that
+# the upload form and the message naming them list them the same way each time.
+UPLOAD_TYPES = tuple(sorted(SUPPORTED_EXTENSIONS))
 MAX_UPLOAD_MB = 20
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 
