@@ -36,6 +36,7 @@ from assistant.ui import (
     serve,
     stage_upload,
 )
+from assistant.ui.figures import rank_by_name
 
 from .conftest import DATA, DISTRICT
 
@@ -565,6 +566,50 @@ def test_indicator_table_filters_by_year_status_and_search(assistant):
         r[2] == "增速" and s.doc_id == CITY_ID for r, s in zip(rows, shown, strict=True)
     )
     assert all("地区生产总值" in s.name + s.sentence for s in shown)
+
+
+def indicator(name: str, sentence: str = "", paragraph: int = 1) -> Indicator:
+    return Indicator(
+        doc_id="r.txt",
+        title="某市政府工作报告",
+        region="某市",
+        paragraph=paragraph,
+        section="一、工作回顾",
+        sentence=sentence or f"{name}100万吨。",
+        span=f"{name}100万吨",
+        name=name,
+        value=100.0,
+        value_text="100万吨",
+        unit="万吨",
+        kind="level",
+    )
+
+
+def test_search_ranks_exact_name_matches_first_then_prefix_then_the_rest():
+    records = [
+        indicator("新建抗旱机井", sentence="新建抗旱机井5231口，保障粮食产量。", paragraph=1),
+        indicator("全市粮食产量增长", paragraph=2),
+        indicator("粮食产量目标", paragraph=3),
+        indicator("粮食产量", paragraph=4),
+        indicator("粮食 产量", paragraph=5),  # the same name once whitespace is ignored
+        indicator("粮食产量稳定", paragraph=6),
+    ]
+    ranked = [r.paragraph for r in rank_by_name(records, " 粮食产量 ")]
+    assert ranked == [4, 5, 3, 6, 2, 1]
+    assert rank_by_name(records, "") == records
+
+
+def test_indicator_table_lists_the_exact_name_match_first(assistant):
+    app = ChatApp(assistant, notify=lambda *_: None)
+    found = assistant.indicators(name="粮食产量")
+    assert found[0].name != "粮食产量", "the store lists the matches by paragraph"
+    exact = sum(r.name == "粮食产量" for r in found)
+    _, rows, shown, path = app.indicator_table("粮食产量")
+    names = [r[0] for r in rows]
+    assert exact and names[:exact] == ["粮食产量"] * exact
+    assert "粮食产量" not in names[exact:] and len(shown) == len(found)
+    csv_rows = Path(path).read_text(encoding="utf-8-sig").strip().split("\n")[1:]
+    assert len(csv_rows) == len(found) and ",粮食产量," in csv_rows[0]
 
 
 def test_indicator_csv_export_has_every_matching_record(assistant):

@@ -232,6 +232,17 @@ def test_indicator_table_filters_shows_the_paragraph_and_exports_csv(session):
     assert rows[0].startswith("doc_id,")
     assert len(rows) > 1 and all("地区生产总值" in row for row in rows[1:])
 
+    # An indicator named exactly what was searched for comes before mere mentions of it.
+    before = page.inner_text(".ind-summary")
+    search.fill("粮食产量")
+    search.press("Enter")
+    page.wait_for_function(
+        "b => document.querySelector('.ind-summary').innerText !== b", arg=before
+    )
+    names = page.locator('#ind-table [role=gridcell][data-col="0"]').all_inner_texts()
+    assert names[:2] == ["粮食产量", "粮食产量"] and "新建抗旱机井" in names[2:]
+    session.screenshot("indicators-search.png")
+
 
 def test_an_abstention_shows_related_statements_apart_from_answers(session):
     answer = session.ask("2023年内江市的城镇居民人均可支配收入是多少元？")

@@ -28,6 +28,7 @@ from .figures import (
     ALL,
     INDICATOR_ROW_LIMIT,
     indicator_rows,
+    rank_by_name,
     render_indicator_detail,
     render_indicator_summary,
     render_track_chart,
@@ -321,7 +322,8 @@ class ChatApp:
         status: str = ALL,
         kind: str = ALL,
     ) -> tuple[str, list[list[Any]], list[Indicator], str | None]:
-        """Outputs (summary, table rows, the records shown, CSV file of all matching records)."""
+        """Outputs (summary, table rows, the records shown, CSV file of all matching records);
+        with a search, exact name matches come first (see `rank_by_name`)."""
         try:
             records = self.assistant.indicators(
                 doc=doc or None,
@@ -333,6 +335,7 @@ class ChatApp:
         except (AssistantError, ValueError) as exc:
             self.notify("warning", _error_message(exc))
             records = []
+        records = rank_by_name(records, search)
         shown = records[:INDICATOR_ROW_LIMIT]
         csv_path = (
             str(write_csv_export(records, Path(tempfile.gettempdir()) / "assistant-exports"))
