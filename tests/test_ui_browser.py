@@ -146,14 +146,35 @@ def test_bundled_report_question_shows_answer_and_highlighted_citation(session):
     session.ask("2024年内江市规模以上工业增加值增长目标是多少？")
     session.screenshot("chat.png")
 
-    link = answer.locator("a.cite-ref").first
-    target = link.get_attribute("href")
-    assert target == f"#{card.get_attribute('id')}"
+    # A reader scrolls the chat back up until the last answer's [1] shows at its bottom edge,
+    # the card still out of view below; the [1] scrolls the chat to the card, not the page.
+    last = session.ask("市中区2024年新增城镇就业目标？").element_handle()
+    page.wait_for_timeout(600)  # Gradio's chat scrolls to the bottom 300 ms after an answer
+    link, card = last.query_selector("a.cite-ref"), last.query_selector(".cite-card")
+    assert link.get_attribute("href") == f"#{card.get_attribute('id')}"
+    link.evaluate(
+        """el => {
+          let box = el.parentElement;
+          while (!(getComputedStyle(box).overflowY === 'auto'
+                   && box.scrollHeight > box.clientHeight)) box = box.parentElement;
+          box.scrollTop += el.getBoundingClientRect().bottom - box.getBoundingClientRect().bottom
+            + 20;
+        }"""
+    )
+    in_chat = (
+        "el => { const c = el.getBoundingClientRect();"
+        " const b = document.querySelector('#chat').getBoundingClientRect();"
+        " return c.top >= b.top && c.bottom <= b.bottom; }"
+    )
+    header_top = "() => document.querySelector('.app-header').getBoundingClientRect().top"
+    assert link.evaluate(in_chat) and not card.evaluate(in_chat)
+    scroll_y, header = page.evaluate("scrollY"), page.evaluate(header_top)
     link.click()
-    page.wait_for_function("h => location.hash === h", arg=target)
-    assert card.evaluate(
-        "el => { const r = el.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; }"
-    ), "the [n] link scrolls its citation card into view"
+    page.wait_for_function(f"el => ({in_chat})(el)", arg=card)
+    assert page.evaluate("scrollY") == scroll_y, "the page itself does not scroll"
+    assert page.evaluate(header_top) == header >= 0, "the header stays in view"
+    assert "cite-active" in card.get_attribute("class")
+    session.screenshot("citation-click.png")
 
 
 def test_uploaded_report_is_listed_answerable_and_its_markup_stays_text(session, tmp_path):

@@ -7,7 +7,7 @@ import fnmatch
 import pytest
 
 import assistant.ui
-from assistant.ui.server import stylesheet
+from assistant.ui.server import page_script, stylesheet
 
 from .conftest import ROOT
 
@@ -38,9 +38,10 @@ def test_ui_exports_the_names_the_app_and_tests_import():
     assert all(hasattr(assistant.ui, name) for name in assistant.ui.__all__)
 
 
-def test_stylesheet_is_read_from_the_package():
+def test_stylesheet_and_page_script_are_read_from_the_package():
     css = stylesheet()
     assert ".cite-card" in css and ".doc-table" in css
+    assert "a.cite-ref" in page_script()
 
 
 def test_every_data_file_of_the_package_is_declared_as_package_data():
@@ -53,6 +54,6 @@ def test_every_data_file_of_the_package_is_declared_as_package_data():
         for p in package.rglob("*")
         if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
     ]
-    assert "ui/style.css" in data
+    assert {"ui/style.css", "ui/page.js"} <= set(data)
     missing = [f for f in data if not any(fnmatch.fnmatch(f, pat) for pat in patterns)]
     assert not missing, f"not in [tool.setuptools.package-data]: {missing}"

@@ -6,7 +6,7 @@
     indexing.py  the bundled reports, indexed at start-up in a background thread
     app.py       ChatApp: the event handlers, plain methods that tests call directly
     layout.py    the Gradio page built from those handlers
-    server.py    serve(): theme, style.css, the login check on Gradio's open routes
+    server.py    serve(): theme, style.css, page.js, the login check on Gradio's open routes
 
 Everything shown that comes from a document or a user is HTML-escaped before Gradio sees it.
 """

@@ -25,7 +25,16 @@ THEME = gr.themes.Default(
 
 def stylesheet() -> str:
     """The page's CSS (`style.css`, shipped as package data beside this module)."""
-    return resources.files(__package__).joinpath("style.css").read_text(encoding="utf-8")
+    return _package_file("style.css")
+
+
+def page_script() -> str:
+    """The script run when the page loads (`page.js`): [n] markers scroll within the chat."""
+    return _package_file("page.js")
+
+
+def _package_file(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
 # Gradio routes that do not check the login themselves: with a login set, they are refused
@@ -101,6 +110,7 @@ def serve(
         prevent_thread_lock=not block,
         theme=THEME,
         css=stylesheet(),
+        js=page_script(),
         footer_links=[],
         quiet=not block,
     )
