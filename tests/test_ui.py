@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 import socket
@@ -37,8 +38,10 @@ from assistant.ui import (
     stage_upload,
 )
 from assistant.ui.figures import rank_by_name
+from assistant.ui.render import render_index_progress
 
 from .conftest import DATA, DISTRICT
+from .fakes import gated_assistant
 
 CITY_ID = "neijiang-2024.txt"
 DISTRICT_ID = DISTRICT.name
@@ -201,6 +204,15 @@ def test_llm_markdown_is_rendered_but_raw_html_and_links_are_not():
     )
     assert "<strong>要点</strong>" in html and "<li>" in html
     assert "<script" not in html and "<img" not in html and 'href="javascript' not in html
+
+
+def test_index_progress_says_how_far_the_start_up_indexing_is():
+    html = render_index_progress(1, 2, "<b>neijiang.txt")
+    assert html.startswith('<div class="index-progress" role="status">')
+    assert "已完成 1/2 份" in html and "&lt;b&gt;neijiang.txt" in html and "<b>" not in html
+    assert '<progress max="2" value="1">' in html
+    assert "正在读取报告文件" in render_index_progress(0, 0, "")
+    assert "正在加载检索索引" in render_index_progress(2, 2, "b.txt")
 
 
 def test_document_table_and_upload_result_escape_names():
@@ -429,6 +441,26 @@ def test_page_load_reuses_the_store_and_lists_the_documents(own_app):
     assert "内江市人民政府工作报告（2024）" in table and "2 份报告" in table
     assert {v for _, v in doc_filter.choices} == {CITY_ID, DISTRICT_ID}
     assert [v for _, v in year_filter.choices] == [0, 2024]
+
+
+def test_page_load_shows_the_start_up_progress_until_the_reports_are_indexed(tmp_path):
+    assistant = gated_assistant(tmp_path / "store")
+    app = ChatApp(assistant, bundled=[DATA], notify=Notes())
+
+    async def page_load() -> tuple[list, list]:
+        held, rest = [], []
+        async for html in app.startup_progress():  # starts the indexing
+            (rest if assistant.gate.is_set() else held).append(html)
+            if "已完成 1/2 份" in str(html):
+                assistant.gate.set()  # the indexing goes on
+        return held, rest
+
+    held, rest = asyncio.run(asyncio.wait_for(page_load(), 120))
+    assert all('<div class="index-progress"' in html for html in held + rest[:-1])
+    assert "已完成 1/2 份" in held[-1]
+    assert not isinstance(rest[-1], str), "the last step leaves the table to on_load"
+    table, *_ = app.on_load()
+    assert "2 份报告" in table and not app.notify.warnings
 
 
 def test_uploaded_report_is_indexed_listed_and_answerable(own_app, tmp_path):

@@ -276,6 +276,65 @@ def test_an_abstention_shows_related_statements_apart_from_answers(session):
     session.screenshot("related.png")
 
 
+@pytest.fixture
+def gated_app(tmp_path):
+    """The app starting on an empty store, its indexing of the bundled reports held after the
+    first one until the test sets `assistant.gate`."""
+    from .fakes import gated_assistant
+
+    assistant = gated_assistant(tmp_path / "store")
+    app = ChatApp(assistant, bundled=[DATA])
+    app.startup.start()
+    port = free_port()
+    demo = serve(app, host="127.0.0.1", port=port, block=False)
+    yield f"http://127.0.0.1:{port}/", assistant
+    assistant.gate.set()
+    demo.close()
+
+
+def test_first_start_shows_the_indexing_progress_in_a_box_of_its_own(browser, gated_app):
+    url, assistant = gated_app
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function(
+        "() => document.querySelector('.index-progress')?.innerText.includes('已完成 1/2 份')"
+    )
+    page.wait_for_timeout(1000)  # a few updates: nothing of Gradio's may come over it
+    box = page.locator(".index-progress")
+    looks = box.evaluate(
+        """el => {
+          const probe = document.createElement('span');
+          probe.style.color = 'var(--body-text-color)';
+          el.appendChild(probe);
+          const text = getComputedStyle(probe).color;
+          probe.remove();
+          let opacity = 1;
+          for (let e = el; e; e = e.parentElement) opacity *= Number(getComputedStyle(e).opacity);
+          const step = el.querySelector('.index-progress-step').getBoundingClientRect();
+          const top = document.elementFromPoint(step.x + step.width / 2, step.y + step.height / 2);
+          return {
+            color: getComputedStyle(el.querySelector('.index-progress-step')).color,
+            text, opacity, border: getComputedStyle(el).borderTopStyle,
+            onTop: el.contains(top),
+            inView: step.top >= 0 && step.bottom <= innerHeight,
+          };
+        }"""
+    )
+    assert looks["color"] == looks["text"], "the progress is in the normal text colour"
+    assert looks["opacity"] == 1 and looks["border"] == "solid"
+    assert looks["onTop"] and looks["inView"], "nothing covers it"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "startup-progress.png"))
+
+    assistant.gate.set()
+    page.wait_for_selector("#doc-table .doc-table")
+    assert "2 份报告" in page.inner_text("#doc-table")
+    assert page.locator(".index-progress").count() == 0
+    context.close()
+
+
 @pytest.fixture(scope="module")
 def track_url(tmp_path_factory):
     """The app over a store of the national reports of eval/track/ (a test embedder: the tab

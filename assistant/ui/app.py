@@ -6,9 +6,10 @@ lays them out as a Gradio page (see layout.py) and `serve()` starts it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ from .render import (
     render_answer,
     render_documents,
     render_error,
+    render_index_progress,
     render_partial,
     render_pending,
     render_question,
@@ -55,6 +57,7 @@ from .uploads import UploadRejected, stage_upload
 log = logging.getLogger("assistant.ui")
 
 HISTORY_TURNS = 6  # earlier turns passed to follow-up rewriting
+STARTUP_TICK = 0.5  # seconds between updates of the start-up indexing's progress
 
 Notify = Callable[[str, str], None]  # (level: "info" | "warning", message as plain text)
 
@@ -192,20 +195,22 @@ class ChatApp:
             gr.Dropdown(choices=choices, value=None),
         )
 
-    def on_load(
-        self,
-        selected=None,
-        year=ALL_YEARS,
-        progress=gr.Progress(),  # noqa: B008 - Gradio finds its tracker by this default
-    ) -> tuple[Any, ...]:
-        """Page load: wait for the bundled reports to be indexed, showing progress."""
-        while not self.startup.wait(0.3):
+    async def startup_progress(self) -> AsyncIterator[Any]:
+        """Page load, first step: while the bundled reports are being indexed, their progress
+        in the document table's place (then nothing: `on_load` fills the table)."""
+        if not self.startup.finished:
+            self.startup.wait(0)  # starts the indexing, if the launcher has not
+        while not self.startup.finished:
             s = self.startup
-            desc = "正在为内置报告建立索引"
-            if s.total:
-                progress((s.done, s.total), desc=f"{desc}（已完成 {s.current}）", unit="份")
-            else:
-                progress(0.0, desc=f"{desc}…")
+            yield render_index_progress(s.done, s.total, s.current)
+            # Async, so a page waiting here holds no worker thread.
+            await asyncio.sleep(STARTUP_TICK)
+        yield gr.skip()
+
+    def on_load(self, selected=None, year=ALL_YEARS) -> tuple[Any, ...]:
+        """Page load: once the bundled reports are indexed, the side panel (and a warning for
+        any that failed)."""
+        self.startup.wait()
         if self.startup.error:
             self.notify("warning", f"内置报告索引失败：{self.startup.error}")
         elif self.startup.report is not None and self.startup.report.failed:

@@ -200,19 +200,22 @@ def _side_panel() -> SidePanel:
 def _documents_events(
     app: ChatApp, demo: gr.Blocks, side: SidePanel, refresh_indicators: dict[str, Any]
 ) -> None:
-    """Page load (start-up indexing, then the panel and the indicator filters), the table's
-    refresh while reports are embedded, upload and delete."""
+    """Page load (start-up indexing's progress, then the panel and the indicator filters), the
+    table's refresh while reports are embedded, upload and delete."""
     panel = side.outputs
     scope = [side.doc_filter, side.year_filter]
+    # The start-up progress is a box of its own in the table's place: Gradio's progress
+    # overlay would cover it, so none is shown. Every page waiting for it gets its updates.
     demo.load(
-        app.on_load,
-        scope,
-        panel,
-        show_progress_on=[side.doc_table],
+        app.startup_progress,
+        None,
+        side.doc_table,
+        show_progress="hidden",
+        concurrency_limit=None,
         api_visibility="private",
-    ).then(**refresh_indicators["filters"], api_visibility="private").then(
-        **refresh_indicators["table"], api_visibility="private"
-    )
+    ).then(app.on_load, scope, panel, show_progress="hidden", api_visibility="private").then(
+        **refresh_indicators["filters"], api_visibility="private"
+    ).then(**refresh_indicators["table"], api_visibility="private")
     # The table follows background embedding (see embedding_tick).
     embedding_shown = gr.State(True)
     gr.Timer(EMBEDDING_TICK).tick(

@@ -246,6 +246,27 @@ def render_documents(
     )
 
 
+def render_index_progress(done: int, total: int, current: str) -> str:
+    """The progress of the start-up indexing of the bundled reports, in a box of its own.
+
+    `done` of `total` reports are indexed, `current` the last one; `total` is 0 while the
+    files are still being read."""
+    if not total:
+        step = "正在读取报告文件…"
+    elif done < total:
+        step = f"已完成 {done}/{total} 份 · 最近完成：{esc(current)}"
+    else:
+        step = f"已完成 {total}/{total} 份，正在加载检索索引…"
+    return (
+        '<div class="index-progress" role="status">'
+        '<div class="index-progress-title">正在为内置报告建立索引</div>'
+        f'<progress max="{max(total, 1)}" value="{min(done, total)}"></progress>'
+        f'<div class="index-progress-step">{step}</div>'
+        '<div class="index-progress-hint">完成后文档库会显示在这里，即可开始提问。</div>'
+        "</div>"
+    )
+
+
 def _embedding_state(d: DocumentInfo, embedding: dict[str, tuple[int, int]]) -> str:
     """Under the title of a report still being embedded: how far, and what that means."""
     if d.embedded:
