@@ -140,3 +140,28 @@ class SlowEngine:
 
     def token_count(self, text: str, is_query: bool = False) -> int:
         return len(text) + 4
+
+
+def gated_assistant(store_dir):
+    """An Assistant (test embedder, empty store at `store_dir`) whose ingest stops after its
+    first report until `gate` is set; `first` is set when it stops there."""
+    from assistant import Assistant, Settings
+
+    class GatedAssistant(Assistant):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.gate = threading.Event()
+            self.first = threading.Event()
+
+        def ingest(self, paths, progress=None, **kwargs):
+            def held(done: int, total: int, doc_id: str) -> None:
+                if progress is not None:
+                    progress(done, total, doc_id)
+                if done == 1:
+                    self.first.set()
+                    self.gate.wait(120)
+
+            return super().ingest(paths, progress=held, **kwargs)
+
+    settings = Settings.from_env(env={}, store_dir=store_dir, cache_dir=store_dir.parent / "cache")
+    return GatedAssistant(settings=settings, embedder=HashEmbeddings())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 import socket
@@ -18,6 +19,7 @@ from assistant import (
     LLMError,
     Settings,
 )
+from assistant.ingest.loaders import SUPPORTED_EXTENSIONS
 from assistant.types import Indicator
 from assistant.ui import (
     MAX_UPLOAD_BYTES,
@@ -35,8 +37,11 @@ from assistant.ui import (
     serve,
     stage_upload,
 )
+from assistant.ui.figures import rank_by_name
+from assistant.ui.render import render_index_progress
 
 from .conftest import DATA, DISTRICT
+from .fakes import gated_assistant
 
 CITY_ID = "neijiang-2024.txt"
 DISTRICT_ID = DISTRICT.name
@@ -201,6 +206,15 @@ def test_llm_markdown_is_rendered_but_raw_html_and_links_are_not():
     assert "<script" not in html and "<img" not in html and 'href="javascript' not in html
 
 
+def test_index_progress_says_how_far_the_start_up_indexing_is():
+    html = render_index_progress(1, 2, "<b>neijiang.txt")
+    assert html.startswith('<div class="index-progress" role="status">')
+    assert "已完成 1/2 份" in html and "&lt;b&gt;neijiang.txt" in html and "<b>" not in html
+    assert '<progress max="2" value="1">' in html
+    assert "正在读取报告文件" in render_index_progress(0, 0, "")
+    assert "正在加载检索索引" in render_index_progress(2, 2, "b.txt")
+
+
 def test_document_table_and_upload_result_escape_names():
     doc = DocumentInfo(doc_id=f"{XSS}.txt", title=XSS, region="某市", year=2024, paragraphs=7)
     table = render_documents([doc])
@@ -249,6 +263,17 @@ def test_upload_names_are_made_safe(name, safe):
 def test_upload_of_other_types_is_rejected(name):
     with pytest.raises(UploadRejected, match="不支持的文件类型"):
         safe_upload_name(name)
+
+
+@pytest.mark.parametrize("ext", sorted(SUPPORTED_EXTENSIONS))
+def test_upload_accepts_every_format_ingest_reads(ext):
+    assert safe_upload_name(f"报告{ext.upper()}") == f"报告{ext}"
+
+
+def test_upload_form_offers_every_format_ingest_reads(fake_assistant):
+    config = ChatApp(fake_assistant[0], notify=Notes()).build().get_config_file()
+    button = next(c for c in config["components"] if c["props"].get("elem_id") == "upload")
+    assert sorted(button["props"]["file_types"]) == sorted(SUPPORTED_EXTENSIONS)
 
 
 def test_staged_upload_stays_inside_the_upload_folder(tmp_path):
@@ -418,6 +443,26 @@ def test_page_load_reuses_the_store_and_lists_the_documents(own_app):
     assert [v for _, v in year_filter.choices] == [0, 2024]
 
 
+def test_page_load_shows_the_start_up_progress_until_the_reports_are_indexed(tmp_path):
+    assistant = gated_assistant(tmp_path / "store")
+    app = ChatApp(assistant, bundled=[DATA], notify=Notes())
+
+    async def page_load() -> tuple[list, list]:
+        held, rest = [], []
+        async for html in app.startup_progress():  # starts the indexing
+            (rest if assistant.gate.is_set() else held).append(html)
+            if "已完成 1/2 份" in str(html):
+                assistant.gate.set()  # the indexing goes on
+        return held, rest
+
+    held, rest = asyncio.run(asyncio.wait_for(page_load(), 120))
+    assert all('<div class="index-progress"' in html for html in held + rest[:-1])
+    assert "已完成 1/2 份" in held[-1]
+    assert not isinstance(rest[-1], str), "the last step leaves the table to on_load"
+    table, *_ = app.on_load()
+    assert "2 份报告" in table and not app.notify.warnings
+
+
 def test_uploaded_report_is_indexed_listed_and_answerable(own_app, tmp_path):
     src = tmp_path / "测试市政府工作报告2025.txt"
     src.write_text(REPORT_TEXT, encoding="utf-8")
@@ -427,6 +472,14 @@ def test_uploaded_report_is_indexed_listed_and_answerable(own_app, tmp_path):
     assert (own_app.uploads_dir / src.name).is_file()
     _, (chat, _, _) = run(own_app.respond("测试市2025年新增城镇就业目标是多少？", [], []))
     assert "1.2万人" in last(chat) and "测试市人民政府工作报告" in last(chat)
+
+
+def test_markdown_upload_with_the_long_extension_is_indexed(own_app, tmp_path):
+    src = tmp_path / "测试市政府工作报告2025.markdown"
+    src.write_text(REPORT_TEXT, encoding="utf-8")
+    _, result, table, *_ = own_app.upload([str(src)])
+    assert "已添加：测试市政府工作报告2025.markdown" in result
+    assert "测试市人民政府工作报告" in table
 
 
 def test_bad_uploads_are_reported_by_file_name_and_reason(own_app, tmp_path):
@@ -545,6 +598,50 @@ def test_indicator_table_filters_by_year_status_and_search(assistant):
         r[2] == "增速" and s.doc_id == CITY_ID for r, s in zip(rows, shown, strict=True)
     )
     assert all("地区生产总值" in s.name + s.sentence for s in shown)
+
+
+def indicator(name: str, sentence: str = "", paragraph: int = 1) -> Indicator:
+    return Indicator(
+        doc_id="r.txt",
+        title="某市政府工作报告",
+        region="某市",
+        paragraph=paragraph,
+        section="一、工作回顾",
+        sentence=sentence or f"{name}100万吨。",
+        span=f"{name}100万吨",
+        name=name,
+        value=100.0,
+        value_text="100万吨",
+        unit="万吨",
+        kind="level",
+    )
+
+
+def test_search_ranks_exact_name_matches_first_then_prefix_then_the_rest():
+    records = [
+        indicator("新建抗旱机井", sentence="新建抗旱机井5231口，保障粮食产量。", paragraph=1),
+        indicator("全市粮食产量增长", paragraph=2),
+        indicator("粮食产量目标", paragraph=3),
+        indicator("粮食产量", paragraph=4),
+        indicator("粮食 产量", paragraph=5),  # the same name once whitespace is ignored
+        indicator("粮食产量稳定", paragraph=6),
+    ]
+    ranked = [r.paragraph for r in rank_by_name(records, " 粮食产量 ")]
+    assert ranked == [4, 5, 3, 6, 2, 1]
+    assert rank_by_name(records, "") == records
+
+
+def test_indicator_table_lists_the_exact_name_match_first(assistant):
+    app = ChatApp(assistant, notify=lambda *_: None)
+    found = assistant.indicators(name="粮食产量")
+    assert found[0].name != "粮食产量", "the store lists the matches by paragraph"
+    exact = sum(r.name == "粮食产量" for r in found)
+    _, rows, shown, path = app.indicator_table("粮食产量")
+    names = [r[0] for r in rows]
+    assert exact and names[:exact] == ["粮食产量"] * exact
+    assert "粮食产量" not in names[exact:] and len(shown) == len(found)
+    csv_rows = Path(path).read_text(encoding="utf-8-sig").strip().split("\n")[1:]
+    assert len(csv_rows) == len(found) and ",粮食产量," in csv_rows[0]
 
 
 def test_indicator_csv_export_has_every_matching_record(assistant):

@@ -146,14 +146,35 @@ def test_bundled_report_question_shows_answer_and_highlighted_citation(session):
     session.ask("2024年内江市规模以上工业增加值增长目标是多少？")
     session.screenshot("chat.png")
 
-    link = answer.locator("a.cite-ref").first
-    target = link.get_attribute("href")
-    assert target == f"#{card.get_attribute('id')}"
+    # A reader scrolls the chat back up until the last answer's [1] shows at its bottom edge,
+    # the card still out of view below; the [1] scrolls the chat to the card, not the page.
+    last = session.ask("市中区2024年新增城镇就业目标？").element_handle()
+    page.wait_for_timeout(600)  # Gradio's chat scrolls to the bottom 300 ms after an answer
+    link, card = last.query_selector("a.cite-ref"), last.query_selector(".cite-card")
+    assert link.get_attribute("href") == f"#{card.get_attribute('id')}"
+    link.evaluate(
+        """el => {
+          let box = el.parentElement;
+          while (!(getComputedStyle(box).overflowY === 'auto'
+                   && box.scrollHeight > box.clientHeight)) box = box.parentElement;
+          box.scrollTop += el.getBoundingClientRect().bottom - box.getBoundingClientRect().bottom
+            + 20;
+        }"""
+    )
+    in_chat = (
+        "el => { const c = el.getBoundingClientRect();"
+        " const b = document.querySelector('#chat').getBoundingClientRect();"
+        " return c.top >= b.top && c.bottom <= b.bottom; }"
+    )
+    header_top = "() => document.querySelector('.app-header').getBoundingClientRect().top"
+    assert link.evaluate(in_chat) and not card.evaluate(in_chat)
+    scroll_y, header = page.evaluate("scrollY"), page.evaluate(header_top)
     link.click()
-    page.wait_for_function("h => location.hash === h", arg=target)
-    assert card.evaluate(
-        "el => { const r = el.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; }"
-    ), "the [n] link scrolls its citation card into view"
+    page.wait_for_function(f"el => ({in_chat})(el)", arg=card)
+    assert page.evaluate("scrollY") == scroll_y, "the page itself does not scroll"
+    assert page.evaluate(header_top) == header >= 0, "the header stays in view"
+    assert "cite-active" in card.get_attribute("class")
+    session.screenshot("citation-click.png")
 
 
 def test_uploaded_report_is_listed_answerable_and_its_markup_stays_text(session, tmp_path):
@@ -174,6 +195,20 @@ def test_uploaded_report_is_listed_answerable_and_its_markup_stays_text(session,
     assert answer.locator("script, img").count() == 0
     assert session.dialogs == []
     session.screenshot("upload-answer.png")
+
+
+def test_upload_form_takes_a_markdown_file_with_the_long_extension(session, tmp_path):
+    page = session.page
+    accept = page.locator("#upload-row input[type=file]").get_attribute("accept")
+    assert ".markdown" in [t.strip() for t in accept.split(",")]
+    report = tmp_path / "长扩展名报告.markdown"
+    report.write_text(UPLOADED.replace("测试市", "长名市"), encoding="utf-8")
+    page.set_input_files("#upload-row input[type=file]", str(report))
+    page.wait_for_function(
+        "() => document.querySelector('#upload-result')?.innerText.includes('长扩展名报告.markdown')"
+    )
+    assert "已添加：长扩展名报告.markdown" in page.inner_text("#upload-result")
+    assert "长名市人民政府工作报告" in page.inner_text("#doc-table")
 
 
 def test_empty_question_warns_and_the_chat_keeps_working(session):
@@ -218,6 +253,17 @@ def test_indicator_table_filters_shows_the_paragraph_and_exports_csv(session):
     assert rows[0].startswith("doc_id,")
     assert len(rows) > 1 and all("地区生产总值" in row for row in rows[1:])
 
+    # An indicator named exactly what was searched for comes before mere mentions of it.
+    before = page.inner_text(".ind-summary")
+    search.fill("粮食产量")
+    search.press("Enter")
+    page.wait_for_function(
+        "b => document.querySelector('.ind-summary').innerText !== b", arg=before
+    )
+    names = page.locator('#ind-table [role=gridcell][data-col="0"]').all_inner_texts()
+    assert names[:2] == ["粮食产量", "粮食产量"] and "新建抗旱机井" in names[2:]
+    session.screenshot("indicators-search.png")
+
 
 def test_an_abstention_shows_related_statements_apart_from_answers(session):
     answer = session.ask("2023年内江市的城镇居民人均可支配收入是多少元？")
@@ -228,6 +274,65 @@ def test_an_abstention_shows_related_statements_apart_from_answers(session):
     assert answer.locator(".qa-text").count() == 0  # nothing is presented as the answer
     assert related.evaluate("el => getComputedStyle(el).borderLeftStyle") == "solid"
     session.screenshot("related.png")
+
+
+@pytest.fixture
+def gated_app(tmp_path):
+    """The app starting on an empty store, its indexing of the bundled reports held after the
+    first one until the test sets `assistant.gate`."""
+    from .fakes import gated_assistant
+
+    assistant = gated_assistant(tmp_path / "store")
+    app = ChatApp(assistant, bundled=[DATA])
+    app.startup.start()
+    port = free_port()
+    demo = serve(app, host="127.0.0.1", port=port, block=False)
+    yield f"http://127.0.0.1:{port}/", assistant
+    assistant.gate.set()
+    demo.close()
+
+
+def test_first_start_shows_the_indexing_progress_in_a_box_of_its_own(browser, gated_app):
+    url, assistant = gated_app
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function(
+        "() => document.querySelector('.index-progress')?.innerText.includes('已完成 1/2 份')"
+    )
+    page.wait_for_timeout(1000)  # a few updates: nothing of Gradio's may come over it
+    box = page.locator(".index-progress")
+    looks = box.evaluate(
+        """el => {
+          const probe = document.createElement('span');
+          probe.style.color = 'var(--body-text-color)';
+          el.appendChild(probe);
+          const text = getComputedStyle(probe).color;
+          probe.remove();
+          let opacity = 1;
+          for (let e = el; e; e = e.parentElement) opacity *= Number(getComputedStyle(e).opacity);
+          const step = el.querySelector('.index-progress-step').getBoundingClientRect();
+          const top = document.elementFromPoint(step.x + step.width / 2, step.y + step.height / 2);
+          return {
+            color: getComputedStyle(el.querySelector('.index-progress-step')).color,
+            text, opacity, border: getComputedStyle(el).borderTopStyle,
+            onTop: el.contains(top),
+            inView: step.top >= 0 && step.bottom <= innerHeight,
+          };
+        }"""
+    )
+    assert looks["color"] == looks["text"], "the progress is in the normal text colour"
+    assert looks["opacity"] == 1 and looks["border"] == "solid"
+    assert looks["onTop"] and looks["inView"], "nothing covers it"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "startup-progress.png"))
+
+    assistant.gate.set()
+    page.wait_for_selector("#doc-table .doc-table")
+    assert "2 份报告" in page.inner_text("#doc-table")
+    assert page.locator(".index-progress").count() == 0
+    context.close()
 
 
 @pytest.fixture(scope="module")
