@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import os
 import sqlite3
 import threading
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -75,20 +73,10 @@ class ModelGate:
     would wait for the whole ingest; here a batch goes in only while no question waits.
     """
 
-    # After a question has used the model, its answer is still being worked out (retrieval,
-    # the answerer): for this long, batches run on one thread and leave it a core.
-    ANSWERING_S = 1.0
-
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._busy = False
         self._questions = 0  # waiting for the model
-        self._last_question = -math.inf  # time.monotonic() when the last question was done
-
-    def answering(self) -> bool:
-        """Whether a question has used the model within ANSWERING_S (it is likely still
-        being answered)."""
-        return time.monotonic() - self._last_question < self.ANSWERING_S
 
     @contextmanager
     def question(self) -> Iterator[None]:
@@ -102,7 +90,6 @@ class ModelGate:
         try:
             yield
         finally:
-            self._last_question = time.monotonic()
             self._release()
 
     @contextmanager
@@ -148,8 +135,7 @@ class LocalE5Embeddings(Embeddings):
     the cores, one descheduled thread stalls the others: on the 2-core machine under load a
     2-thread query took 3-7x as long at the median as a 1-thread one, while idle 2 threads
     took 20 ms and 1 thread 27-35 ms. Batches of passages are split by text instead (no
-    barriers per layer) and take every core, except within a second of a question's use of
-    the model, when they take one and leave the other to the question being answered.
+    barriers per layer) and keep every core.
     """
 
     model_name = LOCAL_MODEL_NAME
@@ -208,8 +194,7 @@ class LocalE5Embeddings(Embeddings):
         out: list[list[float]] = []
         for run in batches([self.fit(t) for t in texts]):
             with self._gate.batch():
-                # While questions are being answered, one core is theirs.
-                self._threads(1 if self._gate.answering() else self._batch_threads)
+                self._threads(self._batch_threads)
                 vectors = self._model.passage(run)  # type: ignore[attr-defined]
             out.extend(np.asarray(vectors, dtype=np.float32).tolist())
         return out

@@ -29,19 +29,6 @@ def test_a_question_waits_for_at_most_one_small_batch_of_an_ingest():
     assert sum(n for kind, n in engine.calls if kind == "passage") == len(texts)
 
 
-def test_batches_leave_a_core_to_a_question_being_answered(monkeypatch):
-    emb = LocalE5Embeddings(model=SlowEngine(seconds_per_text=0.0), query_threads=1)
-    emb._batch_threads = 2
-    chosen: list[int] = []
-    monkeypatch.setattr(emb, "_threads", lambda n: chosen.append(n))
-    emb.embed_documents(["全市实现地区生产总值。"])
-    emb.embed_query("地区生产总值是多少？")  # then its answer is worked out
-    emb.embed_documents(["新增城镇就业。"])
-    emb._gate._last_question -= emb._gate.ANSWERING_S  # as if a second had passed
-    emb.embed_documents(["粮食产量。"])
-    assert chosen == [2, 1, 1, 2]  # batch, question, batch beside the answer, batch alone
-
-
 def test_batches_hold_few_texts_and_few_characters():
     texts = ["甲" * 100] * 10 + ["乙" * 900, "丙"]
     runs = list(batches(texts))
