@@ -100,10 +100,15 @@ def render_indicator_detail(record: Indicator, paragraph: Paragraph | None) -> s
 
 def write_csv_export(records: Sequence[Indicator], folder: Path) -> Path:
     """The records as a CSV file (UTF-8 with BOM, so spreadsheet programs read the Chinese)."""
-    text = to_csv(records)
+    return _write_export(to_csv(records), folder, "indicators")
+
+
+def _write_export(text: str, folder: Path, prefix: str) -> Path:
+    """`text` as `<prefix>-<digest>.csv` in `folder` (UTF-8 with BOM), written once and
+    atomically; the same text gives the same file."""
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
-    path = folder / f"indicators-{digest}.csv"
+    path = folder / f"{prefix}-{digest}.csv"
     if not path.exists():
         tmp = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
         tmp.write_text(text, encoding="utf-8-sig")
@@ -301,15 +306,7 @@ def render_track_detail(
 
 def write_track_export(records: Sequence[TrackRecord], folder: Path) -> Path:
     """The records as a CSV file (UTF-8 with BOM)."""
-    text = track_csv(records)
-    folder.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
-    path = folder / f"track-{digest}.csv"
-    if not path.exists():
-        tmp = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
-        tmp.write_text(text, encoding="utf-8-sig")
-        tmp.replace(path)
-    return path
+    return _write_export(track_csv(records), folder, "track")
 
 
 # Clicking a point of the chart names its year to the server.
