@@ -36,7 +36,6 @@ class TermCounts:
     indptr: np.ndarray  # int64, one more than the units
     indices: np.ndarray  # int32 positions in `terms`
     counts: np.ndarray  # int32
-    lengths: np.ndarray  # int32 tokens per unit
 
     @classmethod
     def of(cls, token_lists: Sequence[Sequence[str]]) -> TermCounts:
@@ -44,25 +43,29 @@ class TermCounts:
         indptr = [0]
         indices: list[int] = []
         counts: list[int] = []
-        lengths: list[int] = []
         for tokens in token_lists:
             tokens = tokens or [EMPTY]
             for term, n in Counter(tokens).items():
                 indices.append(vocab.setdefault(term, len(vocab)))
                 counts.append(n)
             indptr.append(len(indices))
-            lengths.append(len(tokens))
         return cls(
             terms=np.asarray(list(vocab), dtype=str),
             indptr=np.asarray(indptr, np.int64),
             indices=np.asarray(indices, np.int32),
             counts=np.asarray(counts, np.int32),
-            lengths=np.asarray(lengths, np.int32),
         )
 
     @property
     def rows(self) -> int:
-        return len(self.lengths)
+        return len(self.indptr) - 1
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Tokens per unit: the sum of its row (every row has at least one entry)."""
+        if not len(self.counts):
+            return np.zeros(self.rows, np.int64)
+        return np.add.reduceat(self.counts.astype(np.int64), self.indptr[:-1])
 
     def save(self, path: Path) -> None:
         """Write to an open-able path (np.savez adds no suffix to a file object)."""
@@ -73,7 +76,6 @@ class TermCounts:
                 indptr=self.indptr,
                 indices=self.indices,
                 counts=self.counts,
-                lengths=self.lengths,
             )
 
     @classmethod
@@ -86,13 +88,13 @@ class TermCounts:
                     indptr=data["indptr"].astype(np.int64),
                     indices=data["indices"].astype(np.int32),
                     counts=data["counts"].astype(np.int32),
-                    lengths=data["lengths"].astype(np.int32),
                 )
         except (zipfile.BadZipFile, EOFError, KeyError, AttributeError) as exc:
             raise ValueError(f"not term counts: {exc}") from exc
-        rows = counts.rows
         if (
-            len(counts.indptr) != rows + 1
+            not len(counts.indptr)
+            or counts.indptr[0] != 0
+            or bool(np.any(np.diff(counts.indptr) < 1))  # every unit has a term (EMPTY)
             or counts.indptr[-1] != len(counts.indices)
             or len(counts.counts) != len(counts.indices)
             or (len(counts.indices) and int(counts.indices.max()) >= len(counts.terms))
