@@ -11,13 +11,28 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
+from langchain_core import embeddings as lc
 
+from ..embeddings import Embeddings
 from ..errors import LoadError
 from ..types import Answer, Citation, IngestReport, RetrievedParagraph
 from .schema import corpus_files
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n")
+
+
+class _LangChainEmbeddings(lc.Embeddings):
+    """The assistant's embedder as the LangChain class `InMemoryVectorStore` is typed to take
+    (the methods are the same; the classes differ, see `assistant.embeddings.Embeddings`)."""
+
+    def __init__(self, inner: Embeddings) -> None:
+        self.inner = inner
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
 
 
 class NaiveRAG:
@@ -42,7 +57,7 @@ class NaiveRAG:
         self.splitter = RecursiveCharacterTextSplitter(
             chunk_size=self.chunk_size, chunk_overlap=self.chunk_overlap
         )
-        self.store = InMemoryVectorStore(embedder)
+        self.store = InMemoryVectorStore(_LangChainEmbeddings(embedder))
 
     def ingest(self, paths: Iterable[str | Path]) -> IngestReport:
         from ..ingest.loaders import load_file

@@ -7,14 +7,13 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
 from ..config import Settings
+from ..embeddings import Embeddings
 from .extraction import extraction_scores
 from .gate import GatePlan, combined_gate, plan_gate, suite_gate
 from .judge import Judge, judge_skip_reason
@@ -91,7 +90,6 @@ def run_eval(
 
         embedder = build_embedder(settings)  # one model load for all suites
     llm_judge = Judge.from_settings(settings, judge_model) if judge and not judge_skipped else None
-    several = progress is not None and len(planned) > 1  # name the suite in progress
     results = [
         _run_suite(
             suite,
@@ -100,7 +98,7 @@ def run_eval(
             settings=settings,
             embedder=embedder,
             retrieval=retrieval,
-            progress=partial(_suite_progress, progress, suite.name) if several else progress,
+            progress=_suite_progress(progress, suite.name) if len(planned) > 1 else progress,
             chat_model=chat_model,
             llm_judge=llm_judge,
             gate_plan=gate_plan,
@@ -165,8 +163,11 @@ def _judge_meta(skipped: str | None, llm_judge: Judge | None) -> dict[str, Any] 
     return None
 
 
-def _suite_progress(progress: Progress, suite: str, name: str, done: int, total: int) -> None:
-    progress(f"{suite}: {name}", done, total)
+def _suite_progress(progress: Progress | None, suite: str) -> Progress | None:
+    """`progress` naming the suite too, when several run."""
+    if progress is None:
+        return None
+    return lambda name, done, total: progress(f"{suite}: {name}", done, total)
 
 
 def _extraction(suite: Suite) -> dict[str, Any] | None:

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
 from ..config import Settings
+from ..embeddings import Embeddings
 from ..errors import ConfigError, InputError
 from ..types import Answer, IngestReport
 from .baselines import NaiveRAG

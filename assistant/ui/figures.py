@@ -22,7 +22,7 @@ from .render import esc, render_citation
 KIND_LABELS = {"level": "总量", "growth": "增速", "share": "比重", "count": "数量"}
 STATUS_LABELS = {RESULT: "实绩", TARGET: "目标"}
 INDICATOR_COLUMNS = ["指标", "数值", "类型", "实绩/目标", "年份", "地区", "报告", "段落"]
-INDICATOR_WIDTHS = ["21%", "13%", "7%", "9%", "7%", "11%", "23%", "9%"]
+INDICATOR_WIDTHS: list[str | int] = ["21%", "13%", "7%", "9%", "7%", "11%", "23%", "9%"]
 ALL = ""  # value of the "all" choice of the indicator filters
 INDICATOR_ROW_LIMIT = 500  # rows shown at once; the CSV export has all matching rows
 
@@ -117,7 +117,7 @@ def _write_export(text: str, folder: Path, prefix: str) -> Path:
 
 
 TRACK_COLUMNS = ["年份", "目标", "实际", "结果", "说明"]
-TRACK_WIDTHS = ["10%", "22%", "22%", "12%", "34%"]
+TRACK_WIDTHS: list[str | int] = ["10%", "22%", "22%", "12%", "34%"]
 VERDICT_CLASSES = {"达到": "met", "未达到": "missed", "无法判断": "undecided"}
 
 

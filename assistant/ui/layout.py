@@ -10,10 +10,12 @@ Each tab is built by one function that returns the components other parts of the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import gradio as gr
+from gradio.components import Component
 
 from .figures import (
     ALL,
@@ -43,6 +45,30 @@ ALL_YEARS = 0  # value of the year filter's "all years" choice
 EMBEDDING_TICK = 2.0  # seconds between refreshes of the document table while embedding
 
 
+class Event(TypedDict):
+    """A handler and its components, given as keyword arguments to every trigger that runs it."""
+
+    fn: Callable[..., Any]
+    inputs: list[Component]
+    outputs: list[Component]
+
+
+class ChatEvent(Event):
+    """Asking a question: the same handler, progress and queue for every way of asking."""
+
+    show_progress: Literal["full", "minimal", "hidden"]
+    concurrency_id: str
+    concurrency_limit: int
+
+
+@dataclass
+class IndicatorRefresh:
+    """The indicator tab's two refresh steps, which the page load runs too."""
+
+    filters: Event
+    table: Event
+
+
 @dataclass
 class SidePanel:
     """The side panel of the chat tab."""
@@ -57,7 +83,7 @@ class SidePanel:
     delete_button: gr.Button
 
     @property
-    def outputs(self) -> list[Any]:
+    def outputs(self) -> list[Component]:
         """What `ChatApp.panel` returns, in its order."""
         return [self.doc_table, self.doc_filter, self.year_filter, self.delete_choice]
 
@@ -85,15 +111,15 @@ def _chat_tab(app: ChatApp, history: gr.State) -> SidePanel:
             chatbot, question, send = _chat_column()
         with gr.Column(scale=4, min_width=340, elem_id="side-panel"):
             side = _side_panel()
-    chat_io = {
-        "fn": app.respond,
-        "inputs": [question, chatbot, history, side.doc_filter, side.year_filter],
-        "outputs": [chatbot, history, question],
-        "show_progress": "hidden",
+    chat_io = ChatEvent(
+        fn=app.respond,
+        inputs=[question, chatbot, history, side.doc_filter, side.year_filter],
+        outputs=[chatbot, history, question],
+        show_progress="hidden",
         # One queue for every way of asking, answering many users' questions at once.
-        "concurrency_id": "chat",
-        "concurrency_limit": CHAT_CONCURRENCY,
-    }
+        concurrency_id="chat",
+        concurrency_limit=CHAT_CONCURRENCY,
+    )
     question.submit(**chat_io, api_name="chat")
     send.click(**chat_io, api_visibility="private")
     for button, text in side.examples:
@@ -198,7 +224,7 @@ def _side_panel() -> SidePanel:
 
 
 def _documents_events(
-    app: ChatApp, demo: gr.Blocks, side: SidePanel, refresh_indicators: dict[str, Any]
+    app: ChatApp, demo: gr.Blocks, side: SidePanel, refresh_indicators: IndicatorRefresh
 ) -> None:
     """Page load (start-up indexing's progress, then the panel and the indicator filters), the
     table's refresh while reports are embedded, upload and delete."""
@@ -214,8 +240,8 @@ def _documents_events(
         concurrency_limit=None,
         api_visibility="private",
     ).then(app.on_load, scope, panel, show_progress="hidden", api_visibility="private").then(
-        **refresh_indicators["filters"], api_visibility="private"
-    ).then(**refresh_indicators["table"], api_visibility="private")
+        **refresh_indicators.filters, api_visibility="private"
+    ).then(**refresh_indicators.table, api_visibility="private")
     # The table follows background embedding (see embedding_tick).
     embedding_shown = gr.State(True)
     gr.Timer(EMBEDDING_TICK).tick(
@@ -244,9 +270,9 @@ def _documents_events(
 # -- 指标表 -----------------------------------------------------------------------------------
 
 
-def _indicator_tab(app: ChatApp) -> dict[str, Any]:
-    """The indicator table tab; returns its two refresh steps (filters, then table) as event
-    arguments, which the page load runs too."""
+def _indicator_tab(app: ChatApp) -> IndicatorRefresh:
+    """The indicator table tab; returns its two refresh steps (filters, then table), which
+    the page load runs too."""
     with gr.Tab("指标表", id="indicators-tab") as tab:
         gr.HTML(
             '<div class="ind-intro">报告中的每个数字指标：数值、类型、实绩或目标、'
@@ -294,20 +320,20 @@ def _indicator_tab(app: ChatApp) -> dict[str, Any]:
                     elem_id="ind-detail",
                 )
         shown = gr.State([])
-    refresh = {
-        "filters": {"fn": app.indicator_filters, "inputs": [doc, year], "outputs": [doc, year]},
-        "table": {
-            "fn": app.indicator_table,
-            "inputs": [search, doc, year, status, kind],
-            "outputs": [summary, table, shown, csv],
-        },
-    }
-    tab.select(**refresh["filters"], api_visibility="private").then(
-        **refresh["table"], api_visibility="private"
+    refresh = IndicatorRefresh(
+        filters=Event(fn=app.indicator_filters, inputs=[doc, year], outputs=[doc, year]),
+        table=Event(
+            fn=app.indicator_table,
+            inputs=[search, doc, year, status, kind],
+            outputs=[summary, table, shown, csv],
+        ),
     )
-    search.submit(**refresh["table"], api_visibility="private")
+    tab.select(**refresh.filters, api_visibility="private").then(
+        **refresh.table, api_visibility="private"
+    )
+    search.submit(**refresh.table, api_visibility="private")
     for control in (doc, year, status, kind):
-        control.input(**refresh["table"], api_visibility="private")
+        control.input(**refresh.table, api_visibility="private")
     table.select(app.on_indicator_select, [shown], detail, api_visibility="private")
     return refresh
 
@@ -361,11 +387,11 @@ def _track_tab(app: ChatApp) -> None:
                     elem_id="track-detail",
                 )
         shown = gr.State([])
-    view = {
-        "fn": app.track_view,
-        "inputs": [indicator, region],
-        "outputs": [summary, chart, table, shown, csv, detail],
-    }
+    view = Event(
+        fn=app.track_view,
+        inputs=[indicator, region],
+        outputs=[summary, chart, table, shown, csv, detail],
+    )
     tab.select(
         app.track_filters, [indicator, region], [indicator, region], api_visibility="private"
     ).then(**view, api_visibility="private")

@@ -322,7 +322,7 @@ def render_header(assistant: Assistant) -> str:
 
 def render_upload_result(report: IngestReport | None, failed: Sequence[tuple[str, str]]) -> str:
     """What happened to each uploaded file; failures by file name and reason."""
-    items = []
+    items: list[str] = []
     if report is not None:
         for label, ids in (("已添加", report.added), ("已更新", report.updated)):
             items.extend(f'<li class="up-ok">{label}：{esc(i)}</li>' for i in ids)
