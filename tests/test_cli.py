@@ -9,7 +9,7 @@ import sys
 
 from assistant.cli import main
 
-from .conftest import CITY, DATA
+from .helpers import CITY, DATA
 
 
 def test_ingest_ask_docs_delete_round_trip(store_copy, capsys, cache_dir):

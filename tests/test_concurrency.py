@@ -8,9 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from assistant import Answer, Assistant, Settings
 from assistant.ui import ChatApp, serve
 
-from .conftest import CITY
 from .fakes import HashEmbeddings
-from .test_ui import GDP_QUESTION, REPORT_TEXT, free_port
+from .helpers import CITY, GDP_QUESTION, REPORT_TEXT, free_port
 
 STABLE = {
     "id": "stable",
@@ -147,6 +146,7 @@ class RendezvousApp(ChatApp):
         super().__init__(*args, **kwargs)
         self.barrier = threading.Barrier(USERS, timeout=60)
 
+    # ChatApp's hook for one answer, overridden to hold every user at the barrier.
     def _answer(self, *args, **kwargs):
         self.barrier.wait()
         yield from super()._answer(*args, **kwargs)

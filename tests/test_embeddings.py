@@ -9,8 +9,8 @@ import pytest
 
 from assistant.embeddings import MAX_TOKENS, LocalE5Embeddings, batches
 
-from .conftest import CITY
 from .fakes import SlowEngine
+from .helpers import CITY, ROOT
 
 
 def test_a_question_waits_for_at_most_one_small_batch_of_an_ingest():
@@ -40,6 +40,7 @@ def test_batches_hold_few_texts_and_few_characters():
 def test_a_text_longer_than_the_model_input_is_cut_to_it_not_embedded_in_windows():
     emb = LocalE5Embeddings()
     text = "".join(CITY.read_text(encoding="utf-8").split())[:3000]
+    # The model's own token count; the embedder exposes only fit(), the call under test.
     assert emb._model.token_count(text) > 2 * MAX_TOKENS
 
     fitted = emb.fit(text)
@@ -54,8 +55,6 @@ def _wait_policy_after_loading_the_model(env_value: str | None) -> str:
     import os
     import subprocess
     import sys
-
-    from .conftest import ROOT
 
     env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
     if env_value is not None:

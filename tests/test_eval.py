@@ -32,8 +32,8 @@ from assistant.evaluation import (
 )
 from assistant.prompts import render_judge_messages
 
-from .conftest import ROOT
 from .fakes import HashEmbeddings, ScriptedChatModel
+from .helpers import ROOT
 
 REPORT = """示例市人民政府工作报告
 

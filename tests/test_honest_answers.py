@@ -144,6 +144,8 @@ def test_a_section_question_on_the_national_outline(reports):
 def test_the_cli_shows_related_statements_apart_from_the_answer(reports):
     ans = reports.ask("安徽2025年城镇常住居民人均可支配收入是多少元？")
     out = io.StringIO()
+    # The CLI's printer on this module's store; `assistant ask` would read the store from the
+    # environment.
     print_answer(ans, out)
     text = out.getvalue()
     assert text.startswith("答：报告中未找到")

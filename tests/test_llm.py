@@ -39,8 +39,8 @@ from assistant.tokens import GAP, Budget, context_window, count_tokens, fit_hits
 from assistant.types import PLAN, REVIEW, Hit, Paragraph
 
 from .fakes import ScriptedChatModel
+from .helpers import KEY
 
-KEY = "sk-test-SECRET0123456789abcdef"
 URL = "https://llm.example.com/v1/chat/completions"
 
 
@@ -482,6 +482,7 @@ def test_make_chat_model_uses_the_settings_and_hides_the_key():
     llm = answerer_from_settings(settings)
     assert llm.on_unverified == "fallback" and llm.concurrency == 2 and llm.timeout == 12.0
     assert llm.budget.window == context_window("qwen-plus")
+    # The answerer's own redaction, before any error is raised with a key in it.
     assert KEY not in llm._redact(f"failed with {KEY}")
     with pytest.raises(ConfigError):
         make_chat_model(Settings.from_env(env={}))
@@ -601,54 +602,6 @@ def test_rendered_prompt_fits_the_window_with_room_for_the_answer():
 
 
 # -- the real ChatOpenAI client against a local OpenAI-compatible stub ---------------------
-
-
-@pytest.fixture
-def stub_endpoint():
-    """A local chat-completions endpoint: replies, streams, or fails with the queued status."""
-    import json
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    failures: list[int] = []
-    reply = "全年实现地区生产总值1800亿元左右、增长7.0%左右[1]。"
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def _send(self, status: int, body: bytes, content_type: str = "application/json"):
-            self.send_response(status)
-            self.send_header("content-type", content_type)
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_POST(self):
-            request = json.loads(self.rfile.read(int(self.headers["content-length"])))
-            if failures:
-                status = failures.pop(0)
-                error = {"message": f"failure {status} for key {KEY}", "code": str(status)}
-                return self._send(status, json.dumps({"error": error}).encode())
-            if request.get("stream"):
-                events = [
-                    {"choices": [{"index": 0, "delta": {"content": reply[i : i + 5]}}]}
-                    for i in range(0, len(reply), 5)
-                ]
-                lines = [f"data: {json.dumps(e, ensure_ascii=False)}\n\n" for e in events]
-                body = ("".join(lines) + "data: [DONE]\n\n").encode()
-                return self._send(200, body, "text/event-stream")
-            message = {"role": "assistant", "content": reply}
-            done = {"choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}
-            return self._send(200, json.dumps(done, ensure_ascii=False).encode())
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    try:
-        yield url, failures
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_chat_openai_answers_streams_and_maps_errors_through_a_local_endpoint(stub_endpoint):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 
@@ -17,9 +16,7 @@ from assistant.ingest.loaders import (
 )
 from assistant.ingest.meta import detect_meta, level_of
 
-DATA = Path(__file__).resolve().parent.parent / "data"
-DISTRICT = DATA / "neijiang-shizhong-2024.txt"
-CITY = DATA / "neijiang-2024.txt"
+from .helpers import CITY, DISTRICT, encrypted_pdf, pdf_bytes
 
 REVIEW = "一、2023年工作回顾"
 PARA = "2023年，全市实现地区生产总值1800亿元左右，增长7.0%左右，经济运行稳中向好。"
@@ -388,29 +385,6 @@ def test_docx_whose_parts_add_up_to_too_much_is_refused(monkeypatch):
 # --- PDF -----------------------------------------------------------------------------------
 
 
-def _pdf(pages: list[list[str]], title: str = "") -> bytes:
-    """A PDF with the given lines per page, in a CJK font that needs no font file."""
-    pytest.importorskip("reportlab")
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer)
-    if title:
-        pdf.setTitle(title)
-    for lines in pages:
-        pdf.setFont("STSong-Light", 12)
-        y = 800
-        for line in lines:
-            pdf.drawString(50, y, line)
-            y -= 20
-        pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
-
-
 def _wrap(text: str, width: int = 20) -> list[str]:
     return [text[i : i + width] for i in range(0, len(text), width)]
 
@@ -429,7 +403,7 @@ def test_pdf_joins_lines_broken_by_layout_across_pages(tmp_path):
         [*_wrap(second), "二、2024年工作安排"],
     ]
     path = tmp_path / "report.pdf"
-    path.write_bytes(_pdf(pages, title="内江市政府工作报告"))
+    path.write_bytes(pdf_bytes(pages, title="内江市政府工作报告"))
 
     src = load_file(path)
 
@@ -447,7 +421,7 @@ def test_pdf_joins_lines_broken_by_layout_across_pages(tmp_path):
 
 
 def test_pdf_ascii_text_is_extracted():
-    data = _pdf([["Government Work Report", "The economy grew by 6 percent."]])
+    data = pdf_bytes([["Government Work Report", "The economy grew by 6 percent."]])
 
     assert _lines(load_bytes(data, "r.pdf").text) == [
         "Government Work Report",
@@ -461,27 +435,17 @@ def test_pdf_line_repair_does_not_join_headings_or_finished_sentences():
     assert repair_pdf_lines([page]) == [REVIEW, PARA, "（一）坚持稳中求进", PARA]
 
 
-def _encrypted(user_password: str) -> bytes:
-    from pypdf import PdfReader, PdfWriter
-
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_pdf([[PARA]]))))
-    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="AES-256")
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
-
-
 def test_encrypted_pdf_is_rejected_as_encrypted():
     with pytest.raises(LoadError, match="encrypted PDF"):
-        load_bytes(_encrypted("secret"), "locked.pdf")
+        load_bytes(encrypted_pdf("secret", [[PARA]]), "locked.pdf")
 
 
 def test_pdf_encrypted_with_empty_user_password_is_opened():
-    assert _lines(load_bytes(_encrypted(""), "restricted.pdf").text) == [PARA]
+    assert _lines(load_bytes(encrypted_pdf("", [[PARA]]), "restricted.pdf").text) == [PARA]
 
 
 def test_truncated_pdf_is_rejected_with_a_reason():
-    data = _pdf([[PARA]])
+    data = pdf_bytes([[PARA]])
 
     with pytest.raises(LoadError, match="truncated or damaged PDF"):
         load_bytes(data[: len(data) // 2], "cut.pdf")

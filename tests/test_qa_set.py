@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
+from .helpers import DATA, ROOT
+
 CORPUS = ROOT / "eval" / "corpus"
 QA_PATH = ROOT / "eval" / "qa.jsonl"
 CORPUS_QA_PATH = ROOT / "eval" / "qa_corpus.jsonl"

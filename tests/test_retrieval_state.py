@@ -167,6 +167,7 @@ def test_without_vectors_beside_it_dense_search_over_all_documents_is_one_store_
     calls = spy_nearest(a, monkeypatch)
     r = a.retriever
     r.refresh()
+    # The retriever's dense search on its own (retrieve() fuses it with keyword search).
     state = replace(r._state, dense=None)  # as when the vectors could not be read
     vector = a.embedder.embed_query("新增城镇就业多少万人？")
     everything = r._dense(state, vector, 12, list(state.live.values()))
@@ -185,7 +186,8 @@ def test_dense_search_never_returns_records_that_are_not_live_units(tmp_path, mo
     a.ingest_texts([report(n) for n in range(3)])
     question = "第1号产业园建成投用"
     # Records nearer the question than any live unit: a generation that never went live
-    # (an interrupted write), more of them than the over-fetch allows for.
+    # (an interrupted write), more of them than the over-fetch allows for. No public call
+    # leaves such records, so they are written into the collection directly.
     a.store._col.upsert(
         ids=[f"doc1::dead::s2.0.{i}" for i in range(80)],
         embeddings=[emb.embed_query(question)] * 80,
@@ -198,6 +200,7 @@ def test_dense_search_never_returns_records_that_are_not_live_units(tmp_path, mo
     calls = spy_nearest(a, monkeypatch)
     r = a.retriever
     r.refresh()
+    # The retriever's dense search on its own (retrieve() fuses it with keyword search).
     exact = r._dense(r._state, emb.embed_query(question), 20, list(r._state.live.values()))
     assert calls == [] and len(exact) == 20 and all("dead" not in m.uid for m in exact)
     state = replace(r._state, dense=None)  # the store's search
@@ -298,6 +301,7 @@ def mirrors(a: Assistant) -> list:
 
 
 def dense_doc_ids(a: Assistant, question: str, k: int = 200) -> set[str]:
+    """The reports the retriever's dense search finds (retrieve() fuses it with keywords)."""
     r = a.retriever
     r.refresh()
     state = r._state
@@ -308,6 +312,7 @@ def dense_doc_ids(a: Assistant, question: str, k: int = 200) -> set[str]:
 def test_exact_search_over_the_mirrors_finds_the_units_chromas_query_finds(assistant):
     r = assistant.retriever
     r.refresh()
+    # The exact search over the mirrors, which retrieve() uses but does not show.
     state = r._state
     assert state.dense is not None and len(state.dense.uids) == len(state.units)
     hashes = list(state.live.values())
@@ -376,6 +381,7 @@ def test_a_deleted_or_replaced_report_leaves_dense_search_with_its_mirror(tmp_pa
     changed["text"] += "\n全年新建5G基站1200个。"
     a.ingest_texts([changed])
     r = a.retriever
+    # The retriever's dense search on its own (retrieve() fuses it with keyword search).
     live_units = set(r._state.units)
     found = r._dense(r._state, a.embedder.embed_query("5G基站"), 50, list(r._state.live.values()))
     assert found and {m.uid for m in found} <= live_units
@@ -439,6 +445,7 @@ def test_a_question_is_not_held_up_by_the_rebuild_another_writer_caused(tmp_path
     monkeypatch.setattr(lexicon, "tokens", tokens)
     monkeypatch.setattr(a.retriever, "cache", None)  # no shared snapshot to load
     answer = a.ask("地区生产总值是多少？")  # returns while the rebuild waits
+    # The rebuild runs in its thread meanwhile (no public call tells).
     assert a.retriever._refresher is not None and a.retriever._refresher.is_alive()
     assert "doc2" not in a.retriever.documents and answer.citations
     assert all(c.doc_id == "doc1" for c in answer.citations)

@@ -27,9 +27,8 @@ from assistant.cli import main as cli_main
 from assistant.errors import StoreLockedError
 from assistant.pipeline import MAX_QUESTION_CHARS
 
-from .conftest import CITY, DISTRICT, ROOT
 from .fakes import HashEmbeddings
-from .test_loaders import _encrypted, _pdf
+from .helpers import CITY, DISTRICT, ROOT, encrypted_pdf, pdf_bytes
 
 GDP_QUESTION = "2023年内江市地区生产总值是多少？"
 GOOD_TEXT = "某市人民政府工作报告\n一、2023年工作回顾\n全年实现地区生产总值{gdp}亿元，增长6.5%。\n"
@@ -159,12 +158,12 @@ def _bad_folder(folder: Path) -> dict[str, str]:
     )
     sub = folder / "sub"
     sub.mkdir()
-    (sub / "good.pdf").write_bytes(_pdf([GOOD_TEXT.format(gdp=400).splitlines()]))
+    (sub / "good.pdf").write_bytes(pdf_bytes([GOOD_TEXT.format(gdp=400).splitlines()]))
     bad = {
         "empty.txt": b"",
         "image.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8,
-        "truncated.pdf": _pdf([["全年实现地区生产总值500亿元。"]])[:600],
-        "encrypted.pdf": _encrypted("secret"),
+        "truncated.pdf": pdf_bytes([["全年实现地区生产总值500亿元。"]])[:600],
+        "encrypted.pdf": encrypted_pdf("secret", [["全年实现地区生产总值500亿元。"]]),
         "scanned.pdf": _blank_pdf(),
         "old-word.doc": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512,
         "photo.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
@@ -199,6 +198,8 @@ def _blank_pdf() -> bytes:
 
 
 def _records(a: Assistant) -> dict[str, tuple[str, str]]:
+    """Every record of the embedded collection: the public API lists live documents only,
+    and these tests check that no record of a failed or replaced file is left."""
     got = a.store._col.get(include=["metadatas", "documents"])
     return {
         i: (m["doc_id"], d or "")
@@ -258,6 +259,7 @@ KILLED_CHILD = textwrap.dedent(
     from assistant import Assistant, Settings, store
 
     store_dir, ready, *paths = sys.argv[1:]
+    # A kill between two of the store's batched writes: patched at the one write seam.
     real_upsert = store.ChromaStore._upsert
     store._WRITE_BATCH = 100
 
@@ -339,7 +341,7 @@ def test_ingest_killed_half_way_leaves_the_store_answering_as_before(
     # The next write collects the orphans; the re-run completes both documents.
     report = b.ingest([changed, new])
     assert report.updated == (CITY.name,) and report.added == (new.name,)
-    got = b.store._col.get(include=["metadatas"])
+    got = b.store._col.get(include=["metadatas"])  # every record, orphans included
     live = b.store.live_hashes()
     assert all(m["doc_hash"] == live[m["doc_id"]] for m in got["metadatas"])
     fresh = Assistant(
@@ -392,7 +394,8 @@ def test_store_written_by_a_newer_schema_is_refused_with_what_to_do(tmp_path, be
     a = _open(store, tmp_path)
     a.ingest_texts([DOC])
     # What a newer version writes: in the collection, and in store.json beside it (a store
-    # without store.json is checked from the collection).
+    # without store.json is checked from the collection). No public call writes another
+    # schema version, so the collection's metadata is changed directly.
     meta = dict(a.store._col.metadata)
     a.store._col.modify(metadata={**meta, "schema_version": 99})
     meta_file = store / "store.json"

@@ -18,10 +18,8 @@ import pytest
 from assistant import Assistant, LLMError, Settings
 from assistant.ui import ChatApp, render_header, serve, stage_upload
 
-from .conftest import CITY
 from .fakes import HashEmbeddings, ScriptedChatModel
-from .test_llm import KEY, stub_endpoint  # noqa: F401 - a fixture used below
-from .test_ui import GDP_QUESTION, REPORT_TEXT, Notes, free_port
+from .helpers import CITY, GDP_QUESTION, KEY, REPORT_TEXT, Notes, free_port
 
 
 def _outside_address() -> str | None:
@@ -184,7 +182,7 @@ def test_ingest_does_not_follow_links_out_of_the_folder_and_says_so(upload_app, 
 
 
 def test_api_key_never_appears_in_logs_errors_ui_or_answers(
-    stub_endpoint,  # noqa: F811
+    stub_endpoint,
     store_copy,
     cache_dir,
     assistant,

@@ -10,7 +10,7 @@ import sys
 
 from assistant import lexicon
 
-from .conftest import CITY, DISTRICT, ROOT
+from .helpers import CITY, DISTRICT, ROOT
 
 QUESTION = "2023年内江市地区生产总值是多少？"
 
@@ -21,6 +21,7 @@ import json, sys
 from assistant.cli import main
 code = main(sys.argv[1:])
 from assistant import lexicon
+# Which dictionary was loaded is what the test is about; no public call tells.
 print(json.dumps({
     "code": code,
     "modules": sorted(sys.modules),
@@ -104,6 +105,7 @@ def test_llm_mode_still_loads_the_llm_chain(store_copy, tmp_path):
 def test_compact_dictionary_gives_the_same_tokens_and_tags_as_jiebas(tmp_path):
     import jieba
 
+    # The two dictionary forms side by side; the public tokenizer loads only one of them.
     full, full_pos = lexicon._Jieba.full(), lexicon._Jieba.pos()
     # jieba's own dictionary, as written when it is missing; the policy terms are added to
     # both forms when they are opened.

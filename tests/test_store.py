@@ -10,17 +10,13 @@ from assistant.store import ChromaStore
 from assistant.types import SourceText
 
 from .fakes import HashEmbeddings
+from .helpers import stored_records
 
 DOC = {
     "id": "demo",
     "title": "示例市人民政府工作报告",
     "text": "一、2023年工作回顾\n全年实现地区生产总值500亿元。\n二、2024年工作安排\n地区生产总值增长6%以上。",
 }
-
-
-def _unit_count(a: Assistant, doc_id: str) -> int:
-    got = a.store._col.get(where={"doc_id": doc_id}, include=[])
-    return len(got["ids"])
 
 
 def test_reingesting_unchanged_text_embeds_and_adds_nothing(fake_assistant):
@@ -43,18 +39,19 @@ def test_changed_report_replaces_its_old_units(fake_assistant):
     assert report.updated == ("demo",)
     new_hash = a.store.live_hashes()["demo"]
     assert new_hash != old_hash
-    got = a.store._col.get(where={"doc_id": "demo"}, include=["metadatas"])
-    assert {m["doc_hash"] for m in got["metadatas"]} == {new_hash}
+    assert stored_records(a.store, "demo", old_hash) == 0
+    assert stored_records(a.store, "demo", new_hash) > 0
     assert a.documents()[0].paragraphs == 6
 
 
 def test_delete_removes_every_record_of_the_document(fake_assistant):
     a, _ = fake_assistant
     a.ingest_texts([DOC, {**DOC, "id": "other"}])
+    hashes = a.store.live_hashes()
     a.delete("demo")
-    assert _unit_count(a, "demo") == 0
+    assert stored_records(a.store, "demo", hashes["demo"]) == 0
     assert [d.doc_id for d in a.documents()] == ["other"]
-    assert _unit_count(a, "other") > 0
+    assert stored_records(a.store, "other", hashes["other"]) > 0
 
 
 def test_opening_a_store_with_another_embedding_model_fails_clearly(fake_assistant, tmp_path):
@@ -68,7 +65,8 @@ def test_opening_a_store_with_another_embedding_model_fails_clearly(fake_assista
 def test_units_of_an_unfinished_write_are_invisible_and_collected(fake_assistant):
     a, emb = fake_assistant
     a.ingest_texts([DOC])
-    # A write that died before its document record: units of a generation that never went live.
+    # A write that died before its document record: units of a generation that never went live
+    # (no public call leaves them, so they are written into the collection directly).
     with pytest.raises(KeyboardInterrupt), a.store._tracked_write():
         _dead_units(a, emb)
         raise KeyboardInterrupt
@@ -83,6 +81,7 @@ def test_garbage_is_looked_for_only_after_an_interrupted_write(fake_assistant, m
     a, emb = fake_assistant
     a.ingest_texts([DOC])  # collects once, then every write completes
     reads = []
+    # Counts the store's scans for garbage, which no public call reports.
     real = a.store._collect_garbage
     monkeypatch.setattr(a.store, "_collect_garbage", lambda: reads.append(1) or real())
     a.ingest_texts([{**DOC, "id": "other"}])
@@ -209,7 +208,8 @@ def test_paragraph_years_and_parts_come_back_from_the_store(fake_assistant):
 
 
 def _age_the_store(a: Assistant, doc_id: str) -> None:
-    """Make a stored report look as written by an older detector that found no identity."""
+    """Make a stored report look as written by an older detector that found no identity
+    (what an older version wrote; no public call writes it)."""
     a.store._col.update(
         ids=[f"doc::{doc_id}"],
         metadatas=[{"region": "", "level": "", "doc_year": 0, "detector_version": "1"}],
@@ -309,6 +309,7 @@ def test_a_line_without_punctuation_is_embedded_in_units_that_fit_the_model(tmp_
 
     assert report.added == ("long",)
     assert 0 < probe.longest <= MAX_UNIT_CHARS
+    # The report exactly as ingest parsed it, to compare its units with the records written.
     parsed = Assistant._parse(SourceText(text=text, source="long", format="text"), "long")
     units = report_units(parsed)
     assert max(len(t) for _, _, t in units) <= MAX_UNIT_CHARS

@@ -44,6 +44,7 @@ def test_an_indexed_store_is_listed_without_opening_chroma(tmp_path):
     s = _store(tmp_path / "store")
     assert [d.doc_id for d in s.documents()] == ["demo", "other"]
     assert set(s.live_hashes()) == {"demo", "other"} and s.detector_versions()
+    # Whether Chroma was opened is what this test is about; no public call tells.
     assert not s._opened  # neither the client nor a collection
     assert s.count() > 0 and s._opened  # opened on first use by what needs it
 
@@ -67,6 +68,7 @@ def test_a_writer_deletes_the_snapshot_before_it_changes_anything(tmp_path, monk
     a = _open(store, tmp_path)
     a.ingest_texts([DOC])
     seen = []
+    # Looks at the snapshot at each write into Chroma, the store's one write seam.
     real = ChromaStore._upsert
 
     def upsert(self, *args, **kw):
@@ -125,4 +127,4 @@ def test_a_store_copied_whole_is_read_from_its_files(tmp_path):
     _open(tmp_path / "store", tmp_path).ingest_texts([DOC])
     shutil.copytree(tmp_path / "store", tmp_path / "copy")
     s = _store(tmp_path / "copy")
-    assert [d.doc_id for d in s.documents()] == ["demo"] and not s._opened
+    assert [d.doc_id for d in s.documents()] == ["demo"] and not s._opened  # Chroma not opened

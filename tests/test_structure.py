@@ -10,7 +10,7 @@ from assistant.ingest.structure import (
 )
 from assistant.types import APPENDIX, BODY, FRONT, PLAN, REVIEW, ReportMeta
 
-from .conftest import CITY
+from .helpers import CITY
 
 
 def _city():

@@ -7,7 +7,6 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -18,8 +17,8 @@ from assistant.tracking import TrackTable, build_pairs, default_table, judge
 from assistant.types import MET, NOT_MET, RESULT, TARGET, UNDECIDED, Indicator, TrackSide
 
 from .fakes import HashEmbeddings
+from .helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "eval" / "track_gold.jsonl"
 TRACK = ROOT / "eval" / "track"
 HELDOUT_GOLD = ROOT / "eval" / "track_heldout_gold.jsonl"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-import socket
 from pathlib import Path
 
 import pytest
@@ -40,24 +39,12 @@ from assistant.ui import (
 from assistant.ui.figures import rank_by_name
 from assistant.ui.render import render_index_progress
 
-from .conftest import DATA, DISTRICT
 from .fakes import gated_assistant
+from .helpers import DATA, DISTRICT, GDP_QUESTION, REPORT_TEXT, Notes, free_port
 
 CITY_ID = "neijiang-2024.txt"
 DISTRICT_ID = DISTRICT.name
-GDP_QUESTION = "2023年内江市地区生产总值是多少？"
 XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>"
-
-REPORT_TEXT = """测试市人民政府工作报告
-
-一、2024年工作回顾
-
-2024年，全市经济稳中向好。全年实现地区生产总值321.5亿元、增长6.1%。
-
-二、2025年工作安排
-
-2025年全市新增城镇就业1.2万人以上，城镇调查失业率控制在5.5%以内。
-"""
 
 
 def citation(**changes) -> Citation:
@@ -84,20 +71,6 @@ def answer(**changes) -> Answer:
         timings={"total": 0.12},
     )
     return dataclasses.replace(base, **changes)
-
-
-class Notes:
-    """Records what the app would show as toasts."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str]] = []
-
-    def __call__(self, level: str, message: str) -> None:
-        self.seen.append((level, message))
-
-    @property
-    def warnings(self) -> list[str]:
-        return [m for level, m in self.seen if level == "warning"]
 
 
 def last(chat: list[dict]) -> str:
@@ -548,12 +521,6 @@ def test_launcher_rejects_bad_flags(argv):
 
 
 # -- the chat API over HTTP ---------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

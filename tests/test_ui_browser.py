@@ -7,7 +7,6 @@ browser download (`playwright install`) is used. Screenshots go to artifacts/ui/
 from __future__ import annotations
 
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,8 @@ import pytest
 from assistant import Assistant, Settings
 from assistant.ui import ChatApp, serve
 
-from .conftest import DATA, ROOT
+from .fakes import HashEmbeddings, gated_assistant
+from .helpers import DATA, ROOT, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -51,12 +51,6 @@ UPLOADED = f"""测试市人民政府工作报告
 
 2025年全市新增城镇就业1.2万人以上，城镇调查失业率控制在5.5%以内。{INJECTION}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -280,7 +274,6 @@ def test_an_abstention_shows_related_statements_apart_from_answers(session):
 def gated_app(tmp_path):
     """The app starting on an empty store, its indexing of the bundled reports held after the
     first one until the test sets `assistant.gate`."""
-    from .fakes import gated_assistant
 
     assistant = gated_assistant(tmp_path / "store")
     app = ChatApp(assistant, bundled=[DATA])
@@ -339,7 +332,6 @@ def test_first_start_shows_the_indexing_progress_in_a_box_of_its_own(browser, ga
 def track_url(tmp_path_factory):
     """The app over a store of the national reports of eval/track/ (a test embedder: the tab
     reads the figures, not the vectors), on a free loopback port."""
-    from .fakes import HashEmbeddings
 
     store = tmp_path_factory.mktemp("ui-track") / "store"
     settings = Settings.from_env(env={}, store_dir=store, cache_dir=store.parent / "cache")

@@ -9,7 +9,7 @@ import pytest
 import assistant.ui
 from assistant.ui.server import page_script, stylesheet
 
-from .conftest import ROOT
+from .helpers import ROOT
 
 
 def test_ui_exports_the_names_the_app_and_tests_import():
