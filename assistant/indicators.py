@@ -38,7 +38,31 @@ import itertools
 import re
 from collections.abc import Callable, Iterable
 
+from .ingest.periods import plan_years, small_number
 from .types import PLAN, RESULT, REVIEW, SECTION_SEP, TARGET, Indicator, Paragraph, Report
+from .vocab import (
+    CLAUSE_END,
+    CN_DIGITS,
+    CN_MAGNITUDES,
+    CN_NUMERALS,
+    CN_TWO,
+    COUNT_UNITS,
+    FIGURE_UNITS,
+    MAGNITUDES,
+    PEOPLE_UNITS,
+    PERCENT_SIGNS,
+    PLAN_NUMBER,
+    POINTS,
+    POST_QUALIFIERS,
+    PRE_QUALIFIERS,
+    RATE_UNITS,
+    SENTENCE_PLAN_CUES,
+    SENTENCE_RESULT_CUES,
+    TERRITORY_CHARS,
+    alternation,
+    clause_spans,
+    cn_number,
+)
 
 # Bump when extraction changes: stored tables are rebuilt from the stored paragraphs.
 EXTRACTOR_VERSION = "3"
@@ -46,54 +70,40 @@ EXTRACTOR_VERSION = "3"
 LEVEL, GROWTH, SHARE, COUNT = "level", "growth", "share", "count"
 KINDS = (LEVEL, GROWTH, SHARE, COUNT)
 
-# Longest first, so 个百分点 wins over 个 and 平方公里 over 公里.
-_COUNT_UNITS = (
-    "场次", "人次", "套（间）", "个", "家", "户", "所", "项", "座", "张", "套", "辆", "台",
-    "次", "件", "处", "起", "批", "名", "口", "条", "轮",
-)  # fmt: skip
-_LEVEL_UNITS = (
-    "个工作日", "美元", "元", "人", "平方公里", "公里", "千米", "平方米", "立方米", "千伏", "兆瓦时",
-    "兆瓦", "千瓦", "吨", "亩", "头", "只", "天", "倍", "斤",
-)  # fmt: skip
-# Counters of people are amounts of people, like 万人: 58名传承人, 1.2亿人次.
-_PEOPLE_UNITS = ("名", "人次")
+_COUNT_UNITS = COUNT_UNITS
+_PEOPLE_UNITS = PEOPLE_UNITS
 # A count of people written with 个: 149.5万个婴幼儿.
 _PEOPLE_NOUN = re.compile(
     r"^(?:婴幼儿|儿童|学生|老人|老年人|人|群众|居民|职工|农民工|毕业生|游客|患者)"
 )
-_UNITS = sorted(("个百分点", "%", "％", *_COUNT_UNITS, *_LEVEL_UNITS), key=len, reverse=True)
-_PRE_QUALIFIERS = ("超过", "不低于", "不少于", "不超过", "至少", "突破", "超", "约", "近", "逾")
-_POST_QUALIFIERS = ("左右", "以上", "以下", "以内", "余", "多")
-_PRE = r"(?P<pre>" + "|".join(_PRE_QUALIFIERS) + r")?"
-_POST = r"(?P<post>" + "|".join(_POST_QUALIFIERS) + r")?"
+_PRE = r"(?P<pre>" + "|".join(PRE_QUALIFIERS) + r")?"
+_POST = r"(?P<post>" + "|".join(POST_QUALIFIERS) + r")?"
 _NUM_START = r"(?<![\d.×xX*/±+A-Za-z第])"
 
 _FIGURE = re.compile(
     _PRE + _NUM_START + r"(?P<num>\d+(?:\.\d+)?)(?![\d.])"
-    r"(?P<approx0>余|多)?[ \u3000]?(?P<mult>万亿|千亿|亿|万|千)?(?P<approx>余|多)?"
-    r"(?P<unit>" + "|".join(re.escape(u) for u in _UNITS) + r")"
+    r"(?P<approx0>余|多)?[ \u3000]?(?P<mult>" + "|".join(m for m, _ in MAGNITUDES) + r")?"
+    r"(?P<approx>余|多)?(?P<unit>" + alternation(FIGURE_UNITS) + r")"
     r"(?P<per>/(?:月|年|人|天|日|吨|亩))?" + _POST
 )
 # A round amount without a digit: 突破万亿元, 保持在千亿元以上.
 _ROUND = re.compile(
     _PRE
-    + r"(?<![\d.一二三四五六七八九十百千万亿几数两/ ])(?P<mult>万亿|千亿|百亿)(?P<unit>元|美元)"
+    + rf"(?<![\d.{CN_NUMERALS}{CN_MAGNITUDES}几数{CN_TWO}/ ])(?P<mult>万亿|千亿|百亿)(?P<unit>元|美元)"
     + _POST
 )
 _ROUND_VALUE = {"万亿": (1.0, "万亿"), "千亿": (1000.0, "亿"), "百亿": (100.0, "亿")}
 # Tenths: 八成以上, 下降超过五成 (a bare 一成 inside a word, as in 统一成立, is not one).
 _TENTHS = re.compile(
-    _PRE + r"(?<![\d.一二三四五六七八九十两几数])(?P<num>[一二三四五六七八九]|\d)成" + _POST
+    _PRE + rf"(?<![\d.{CN_NUMERALS}{CN_TWO}几数])(?P<num>[{CN_DIGITS}]|\d)成" + _POST
 )
-_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
 # People counted without a unit: 农村贫困人口减少1240万, 近1400万农业转移人口.
 _BARE_PEOPLE = re.compile(
     _PRE + _NUM_START + r"(?P<num>\d+(?:\.\d+)?)(?![\d.])"
     r"(?P<approx0>余|多)?(?P<mult>万|亿)(?P<approx>余|多)?" + _POST
 )
-_UNIT_NEXT = re.compile(
-    r"[\d千百元人户个家项所座张套辆台次件处起批名口条吨亩头只天倍斤公平立兆美%％]"
-)
+# A unit (or a magnitude) right after a bare 万/亿: 1240万元 is not a count of people.
+_UNIT_NEXT = re.compile(r"[\d千百" + re.escape("".join({u[0] for u in FIGURE_UNITS})) + "]")
 _RATIO = r"\d+(?:\.\d+)?[∶:]\d+(?:\.\d+)?[∶:]\d+(?:\.\d+)?"
 _SECTORS = re.compile(
     r"三次产业(?:比重|比例|结构|构成)?(?:由(?P<before>" + _RATIO + r"))?[^，,；;。\d]{0,8}?"
@@ -104,7 +114,7 @@ _BARE_ITEM = re.compile(_NUM_START + r"(?P<num>\d+(?:\.\d+)?)(?P<mult>万亿|亿
 # The upper end of a range: 6%－6.5%, 5%—5.5%, 8%至10%.
 _RANGE_SEP = r"(?:[－—–~～\-]{1,2}|至|到)"
 _LOWER_BOUND = re.compile(r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)[－—–~～\-]{1,2}$")
-_CLAUSE_END = "，,；;：:。！？!?"
+_CLAUSE_END = CLAUSE_END
 _GROWTH_VERBS = re.compile(
     r"(增长|增速|增幅|提高|提升|上升|回升|提速|上涨|涨幅|上调|下调|下降|减少|降低|缩短|压减|压缩|下滑|"
     r"高于|低于)了?$"
@@ -122,7 +132,8 @@ _TRAIL = re.compile(
 # Openers trimmed from the start of a name.
 _LEAD = re.compile(
     r"^(?:[（(][^）)]*[）)]|[—－]+|(?:19|20)\d\d年|预计|全年|今年|去年|其中|累计|力争|确保|努力|争取|推动|实现|"
-    r"完成|共|并|和|及|与|、|全[市省区县疆]|年内|当年|分别|努力做到|做到|至少|再|要|将|拟|安排|落实|但|而|提出)+"
+    rf"完成|共|并|和|及|与|、|全[{TERRITORY_CHARS}]|年内|当年|分别|努力做到|做到|至少|再|要|将|拟|安排|落实|但|"
+    r"而|提出)+"
 )
 _COMPARED = re.compile(r"与[^，,；;]{0,12}?相比|同比|比上年|较上年|比去年")
 _RESPECTIVE = re.compile(r"分别")
@@ -143,16 +154,17 @@ _RATE_END = re.compile(r"(?:率|比重|比例|占比)$")
 _PERIOD_SUFFIX = re.compile(r"(?:年均|累计)$")
 _NEXT_IN_LIST = re.compile(r"、" + _NUM_START + r"\d")
 # Five-year periods: a plan's own (“十五五”时期) and a review's (这五年, 过去一年).
-_FIVE_YEAR_PLAN = re.compile(r"“?(十[一二三四五]?|[六七八九])五”?(?:时期|规划|期间|目标|发展|以来)")
+_FIVE_YEAR_PLAN = re.compile(rf"“?({PLAN_NUMBER})五”?(?:时期|规划|期间|目标|发展|以来)")
 _PERIOD_OPENING = re.compile(
-    r"(?P<five>五年|“?十[一二三四五]?五”?(?:时期|期间|以来))|(?P<one>一年|去年|(?:19|20)\d\d年是|刚刚过去的)"
+    rf"(?P<five>五年|“?十[{CN_DIGITS}]?五”?(?:时期|期间|以来))"
+    r"|(?P<one>一年|去年|(?:19|20)\d\d年是|刚刚过去的)"
 )
 _CUMULATIVE = re.compile(r"^growth|累计")  # a change over the five years, not a level
-_PERIOD_IN = re.compile(r"年均|[一二三四五六七八九十两多几\d]年")
+_PERIOD_IN = re.compile(rf"年均|[{CN_NUMERALS}{CN_TWO}多几\d]年")
 _COMPARISON = re.compile(r"高于|低于|优于|快于|慢于|比")
 _BY_YEAR = re.compile(r"(?:到|至)((?:19|20)\d\d)年")
-_PLAN_CUES = re.compile(r"力争|确保|目标|预期|计划|争取|努力|要|将")
-_RESULT_CUES = re.compile(r"预计|完成了|实现了|取得|累计|同比|去年")
+_PLAN_CUES = re.compile(alternation(SENTENCE_PLAN_CUES))
+_RESULT_CUES = re.compile(alternation(SENTENCE_RESULT_CUES))
 _NOUN_END = re.compile(
     r"[，,；;：:。！？!?、（(\d]|等|和|及|与|分别|实现|全面|全部|完成|达到|建成|开工|入选|第"
 )
@@ -160,10 +172,10 @@ _NOUN_END = re.compile(
 # A name that says how or when but not what ("总量突破90万亿元", "五年年均增长5.2%",
 # "比去年增加2000亿元"): it takes the subject named before it in the sentence.
 _BARE = re.compile(
-    r"^(?P<time>[一二三四五六七八九十两]+年|近?\d+年)?"
+    rf"^(?P<time>[{CN_NUMERALS}{CN_TWO}]+年|近?\d+年)?"
     r"(?P<rest>(?:年均|累计|总量|总额|总规模|规模|增加|减少|增产|减产|净增|增长|提高|下降)*)$"
 )
-_PERIOD_TAIL = re.compile(r"(?:[一二三四五六七八九十两]+年|近?\d+年)?(?:累计|年均)+$")
+_PERIOD_TAIL = re.compile(rf"(?:[{CN_NUMERALS}{CN_TWO}]+年|近?\d+年)?(?:累计|年均)+$")
 _HEADS_ONLY = re.compile(r"^(?:总量|总额|总规模|规模)$")
 _COMPARED_MID = re.compile(r"比去年|比上年|较上年|较去年")
 _COMPARED_LEAD = re.compile(r"^(?:比去年|比上年|较上年|较去年|同比)")
@@ -185,28 +197,11 @@ _CHANGE_TO = re.compile(
     r"(?:提高|增加|上升|提升|下降|降低|减少|增长|扩大|缩小|调整|优化|跃升|攀升|降|升)?"
     r"(?:到|至|为)(?:(?P<year>(?:19|20)\d\d)年(?:底|末)?的?|去年(?:底|末)?的?)?"
 )
-_SUBJECT_LEAD = re.compile(r"^(?:.*等|全[省市区国县疆]|其中|共有|另有|每年)?$")
+_SUBJECT_LEAD = re.compile(rf"^(?:.*等|全[{TERRITORY_CHARS}国]|其中|共有|另有|每年)?$")
 _AFTER_VALUE = re.compile(r"安排|的[^，,；;。]{0,6}水平|的幅度")
 _RATE_OF = re.compile(
     r"的幅度(?P<verb>压减|削减|降低|减少|压缩|提高|增加|增长)(?P<noun>[^，,；;。、]{2,12})"
 )
-
-
-def _clauses(sentence: str) -> list[tuple[int, int]]:
-    """(start, end) of the clauses of a sentence, cut at ，；：。 outside brackets."""
-    out, start, depth = [], 0, 0
-    for i, ch in enumerate(sentence):
-        if ch in "（(“《":
-            depth += 1
-        elif ch in "）)”》":
-            depth = max(depth - 1, 0)
-        elif ch in _CLAUSE_END and depth == 0:
-            if i > start:
-                out.append((start, i))
-            start = i + 1
-    if start < len(sentence):
-        out.append((start, len(sentence)))
-    return out
 
 
 def _clean_name(text: str) -> str:
@@ -256,7 +251,7 @@ class _Figure:
         self.value = value
         self.value_text = sentence[start:end]
         self.unit_word = unit_word  # 个, %, 元/月 (without 万/亿)
-        self.unit = "%" if unit_word == "％" else mult + unit_word
+        self.unit = "%" if unit_word in PERCENT_SIGNS else mult + unit_word
         self.pre, self.post = pre, post
         self.qualifier = qualifier or pre or post
         self.people = False  # a bare 1400万 counting people
@@ -276,7 +271,7 @@ class _Figure:
 
     @property
     def percent(self) -> bool:
-        return self.unit_word in ("%", "％", "个百分点", "成")
+        return self.unit_word in (*RATE_UNITS, "成")
 
 
 def _from_match(sentence: str, m: re.Match[str], unit: str = "") -> _Figure:
@@ -325,7 +320,7 @@ def _find(sentence: str) -> list[_Figure]:
         after = sentence[m.end() : m.end() + 1]
         if free(m.start(), m.end()) and (m.group("post") or not after or after in _CLAUSE_END):
             num = m.group("num")
-            value = float(num) if num.isdigit() else float(_CN_DIGITS[num])
+            value = float(cn_number(num) or 0)
             found.append(
                 _Figure(sentence, m.start(), m.end(), value, "成",
                         pre=m.group("pre") or "", post=m.group("post") or "")
@@ -411,7 +406,7 @@ def _join_ranges(sentence: str, figs: list[_Figure]) -> list[_Figure]:
             prev.value_text = sentence[prev.start : f.end]
             continue
         lower = _LOWER_BOUND.search(sentence, 0, f.start) if not f.pre else None
-        if lower and f.unit in ("%", "个百分点"):
+        if lower and f.unit in ("%", POINTS):
             f.qualifier = sentence[lower.end("num") : f.end]
             f.value = float(lower.group("num"))
             f.start = f.span_start = lower.start()
@@ -683,7 +678,7 @@ def _name_figures(sentence: str) -> list[_Figure]:
     subject = _clean_name(opening.split(next(iter(re.findall(r"\d", opening)), "\0"))[0])
     subject = subject if 2 <= len(subject) <= 12 and re.search(r"\d", opening) else ""
     clause_before = ""
-    for start, end in _clauses(sentence):
+    for start, end in clause_spans(sentence):
         before, clause_before = clause_before, sentence[start:end]
         in_clause = [f for f in figs if start <= f.start < end]
         if not in_clause:
@@ -830,13 +825,8 @@ def _plan_end(section: tuple[str, ...]) -> int | None:
     for title in reversed(section):
         m = _FIVE_YEAR_PLAN.search(title)
         if m:
-            number = m.group(1)
-            n = (
-                10 + _CN_DIGITS.get(number[1:], 0)
-                if number.startswith("十")
-                else _CN_DIGITS[number]
-            )
-            return 1955 + 5 * n if n >= 6 else None
+            n = small_number(m.group(1)) or 0
+            return plan_years(n)[-1] if n >= 6 else None
     return None
 
 
@@ -851,8 +841,8 @@ def _five_years(para: Paragraph) -> bool | None:
 
 
 def _kind(f: _Figure, sentence: str) -> str:
-    if f.unit_word in ("%", "％", "个百分点", "成"):
-        growth = f.unit_word == "个百分点" or _GROWTH_VERBS.search(f.verb.strip())
+    if f.unit_word in (*RATE_UNITS, "成"):
+        growth = f.unit_word == POINTS or _GROWTH_VERBS.search(f.verb.strip())
         return GROWTH if growth else SHARE
     if f.unit_word in _PEOPLE_UNITS or f.unit_word == "人":
         return LEVEL

@@ -20,6 +20,17 @@ from pathlib import Path
 from typing import ClassVar
 
 from .types import PLAN, REVIEW
+from .vocab import (
+    ASKED_UNITS,
+    LAST_YEAR_WORDS,
+    MONEY_UNITS_ACCEPTED,
+    QUESTION_RESULT_CUES,
+    QUESTION_TARGET_CUES,
+    THIS_YEAR_WORDS,
+    UNIT_CHARS,
+    UNIT_FAMILIES,
+    alternation,
+)
 
 # What users say -> the wording reports use. Applied to questions before matching.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -62,33 +73,18 @@ STOP_WORDS = frozenset(
 )
 
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
-_PLAN_CUES = re.compile(r"目标|计划|预期|力争|打算|安排|部署|将要|要求|任务")
-_REVIEW_CUES = re.compile(r"实际|完成|实现了|实绩|成绩|成效|取得|回顾|过去一年|达到了")
+_PLAN_CUES = re.compile(alternation(QUESTION_TARGET_CUES))
+_REVIEW_CUES = re.compile(alternation(QUESTION_RESULT_CUES))
+_LAST_YEAR = re.compile(alternation(LAST_YEAR_WORDS))
+_THIS_YEAR = re.compile(alternation(THIS_YEAR_WORDS))
 _NUMERIC_CUES = re.compile(r"多少|几|多大|比重|占比|增速|增长|增幅|规模|总额|总量|数量|金额|目标是")
 # "多少亿元", "几个", "多少万人": the unit the question wants a figure in.
+# "多少亿元", "几个", "多少万人": the unit the question wants a figure in (项 but not 项目).
 _ASKED_UNIT = re.compile(
-    r"(?:多少|几)(万亿元|亿元|万元|元|万人次|万人|人次|人|万户|户|万吨|吨|公里|千米|万亩|亩|"
-    r"平方公里|万平方米|平方米|微克|家|所|个|项(?!目)|座|条|张|套|头|辆|台|床|次|倍|"
-    r"万(?:辆|台|套|张|头|只|千瓦|吨|亩|户|个|家|座|条|件|名)|亿(?:千瓦时|千瓦|立方米|吨|人次|斤)|"
-    r"千瓦时|千瓦|立方米|斤|只|件|名)"
+    "(?:多少|几)(" + alternation(ASKED_UNITS).replace("|项|", "|项(?!目)|") + ")"
 )
-_UNIT_FAMILIES = {
-    "元": ("万亿元", "亿元", "万元", "元"),
-    "人": ("万人次", "万人", "人次", "人"),
-    "户": ("万户", "户"),
-    "吨": ("万吨", "吨"),
-    "亩": ("万亩", "亩"),
-    "公里": ("公里", "千米"),
-    "平方米": ("万平方米", "平方米"),
-}
-# Money asked in one unit is stated in it or the next larger one, never three magnitudes off:
-# a total asked in 亿元 is not a per-head figure in 万元, an income asked in 元 not a budget in 亿元.
-_UNITS_ACCEPTED = {
-    "万亿元": ("万亿元", "亿元"),
-    "亿元": ("亿元", "万亿元"),
-    "万元": ("万元", "元", "亿元"),
-    "元": ("元", "万元"),
-}
+_UNIT_FAMILIES = UNIT_FAMILIES
+_UNITS_ACCEPTED = MONEY_UNITS_ACCEPTED
 _PUNCT_ONLY = re.compile(r"^[\W_]+$", re.UNICODE)
 _LATIN = re.compile(r"[A-Za-z]+")
 
@@ -474,7 +470,7 @@ class QuestionIntent:
         return period, year
 
 
-_ADMIN_SUFFIXES = ("省", "市", "区", "县", "州", "旗", "盟")
+_ADMIN_SUFFIXES = tuple(UNIT_CHARS)
 
 
 # Words jieba tags as places that are mostly ordinary words in reports (新建 is also a district).
@@ -506,9 +502,9 @@ def intent(question: str, regions: tuple[str, ...] = ()) -> QuestionIntent:
     norm = normalize(question)
     years = tuple(int(y) for y in _YEAR.findall(norm) if 1949 <= int(y) <= 2100)
     relative = ""
-    if re.search(r"去年|上年|上一年|过去一年", norm):
+    if _LAST_YEAR.search(norm):
         relative = "last"
-    elif re.search(r"今年|本年|明年", norm):
+    elif _THIS_YEAR.search(norm):
         relative = "this"
     period = ""
     if _PLAN_CUES.search(norm):

@@ -25,7 +25,23 @@ from dataclasses import dataclass, field, replace
 
 from . import lexicon
 from .ingest.periods import five_year_plans
-from .types import PLAN, RESULT, REVIEW, TARGET, DocumentInfo
+from .types import NATIONAL, PLAN, RESULT, REVIEW, TARGET, DocumentInfo
+from .vocab import (
+    ASK_WORDS,
+    AUTONOMOUS_PEOPLES,
+    CITY_UNITS,
+    CN_NUMERALS,
+    CN_SEVERAL,
+    MULTI_YEAR_WORDS,
+    NATIONAL_NAMES,
+    NATIONAL_SELF_WORDS,
+    PLAN_RESULT_CUES,
+    PLAN_TARGET_CUES,
+    PROVINCE_UNITS,
+    RECENT_PLAN,
+    UNIT_CHARS,
+    alternation,
+)
 
 # Answer types.
 FIGURE = "figure"
@@ -38,20 +54,22 @@ YESNO = "yesno"
 WHY = "why"
 FACT = "fact"
 
-NATIONAL = "全国"
 NATIONAL_LEVEL = "国家"
-# Words by which a question names the country as a whole (the national report).
-_NATIONAL_WORDS = re.compile(r"我国|国务院|中央政府|全中国|(?<![\u4e00-\u9fff])中国(?!式|特色)")
+# Words by which a question names the country as a whole (the national report); 全国 below.
+_NATIONAL_WORDS = re.compile(
+    alternation(n for n in NATIONAL_NAMES if n != NATIONAL)
+    + r"|全中国|(?<![\u4e00-\u9fff])中国(?!式|特色)"
+)
 # 全国 names the country when no other place is named and it is not a modifier (入选全国…,
 # 全国示范县, 居全国第1位).
 _ALL_COUNTRY = re.compile(r"(?<![居列选获为入占])全国(?![首第前示十百重先文名一领性范])")
 
 _SECTION_ASK = re.compile(
-    r"标题|第[一二三四五六七八九十\d]+(?:部分|项|个方面|方面|节|大项|条)|哪一(?:部分|节|项)|哪个部分|"
+    rf"标题|第[{CN_NUMERALS}\d]+(?:部分|项|个方面|方面|节|大项|条)|哪一(?:部分|节|项)|哪个部分|"
     r"最后一(?:个方面|部分|项|节)|(?:部分|方面|节|项)的?主题|(?:部分|方面|一节|重点)(?:讲|是关于|说)"
 )
 _LIST_ASK = re.compile(
-    r"哪些|哪[两二三四五六七八九十几]|分别是什么|各是什么|包括什么|包含什么|有什么|都有|包括哪|几个方面|"
+    rf"哪些|哪[{CN_SEVERAL}几]|分别是什么|各是什么|包括什么|包含什么|有什么|都有|包括哪|几个方面|"
     r"几大|几项"
 )
 _PERSON_ASK = re.compile(r"谁|叫什么名字|姓名|名字|哪位|何人")
@@ -74,29 +92,22 @@ _TRACK_ASK = re.compile(
 )
 _WHAT = re.compile(r"什么|如何|怎样|怎么|有何|何种|哪些方面")
 _HOW_MUCH = re.compile(r"多少|(?<!第)几(?![月号类级星届轮批])|百分之")
+# A bare 达到 after 要/将/争 is a target; 末是/末达到 a state reached.
 _RESULT_CUES = re.compile(
-    r"实际|完成了|实现了|实绩|达到了|(?<![要将争])达到(?!多少)|增长了|下降了|取得|过去一年|去年|上年|上一年|回顾|实际增长|"
-    r"成绩|成效|末(?:是|达到|为)|截至|截止|底"
+    alternation(PLAN_RESULT_CUES) + r"|(?<![要将争])达到(?!多少)|末(?:是|达到|为)"
 )
-_TARGET_CUES = re.compile(r"目标|计划|预期|力争|打算|安排|部署|将要|要求|任务|拟|预计|今年要|争取")
-_FIVE_YEAR = re.compile(r"十[一二三四五六七八九]五|“十[一二三四五六七八九]五”|五年|年均|累计")
+_TARGET_CUES = re.compile(alternation(PLAN_TARGET_CUES))
+_FIVE_YEAR = re.compile(f"{RECENT_PLAN}|五年|{alternation(MULTI_YEAR_WORDS)}")
 # "2019年政府工作报告", "2019年的报告": the report named by the year it was delivered.
 _REPORT_YEAR = re.compile(r"((?:19|20)\d{2})\s*年(?:的|度)?[\u4e00-\u9fff]{0,10}?(?:政府工作)?报告")
 _QUOTED = re.compile(r"“[^”]*”(?:目标|任务)?|\"[^\"]*\"(?:目标|任务)?")
-_PLAN_PERIOD = re.compile(r"十[一二三四五六七八九]五")
+_PLAN_PERIOD = re.compile(RECENT_PLAN)
+# A province or prefecture unit (内江市 of 内江市市中区).
+_OUTER_UNIT = re.compile(f"[{PROVINCE_UNITS[0]}{''.join(CITY_UNITS)}]")
 _REGION_SUFFIX = re.compile(
-    r"(?:回族|维吾尔|壮族|藏族|蒙古族|朝鲜族|土家族|苗族|彝族|哈萨克)?自治[区州县旗]$|特别行政区$|[省市区县州旗盟]$"
+    f"(?:{alternation(AUTONOMOUS_PEOPLES)})?自治[区州县旗]$|特别行政区$|地区$|[{UNIT_CHARS}]$"
 )
-# Question words that say what is asked, not about what: left out of the topic.
-_ASK_WORDS = frozenset(
-    "增长 增速 增幅 增长率 下降 降低 减少 提高 涨幅 比重 占比 比例 目标 实绩 任务 要求 预期 实际 "
-    "完成 达到 计划 预计 规模 数量 总量 分别 各是 多少 全市 本级 全区 全省 全国 我国 国务院 中国 "
-    "提出 报告 政府 工作 哪些 哪个 哪项 什么 是否 主要 年度 年底 年末 底 末 截至 期间 时期 "
-    "一年 今年 去年 上年 明年 当年 全年 名字 谁 政府工作报告 工作报告 政府报告 "
-    "人数 总数 数额 多少钱 时期 期间 五年 末 期末 年末 年底 "
-    "详细 说明 介绍 讲讲 解释 一下 请问 具体 情况 内容 有关 相关 通过 方面 进行 开展 实施 "
-    "最后 最终 到底 究竟 一共 总共 大概 大约 定了 安排".split()
-)
+_ASK_WORDS = ASK_WORDS
 
 
 @dataclass(frozen=True)
@@ -188,7 +199,7 @@ def names_region(place: str, region: str) -> bool:
 def _has_inner_unit(region: str) -> bool:
     """内江市市中区: a unit inside another (its core then starts with the outer name)."""
     body = _REGION_SUFFIX.sub("", region)
-    return bool(re.search(r"[省市州盟]", body[2:]))
+    return bool(_OUTER_UNIT.search(body[2:]))
 
 
 def _answer_type(norm: str) -> str:
@@ -376,7 +387,7 @@ def plan_question(
     regions = tuple(sorted({d.region for d in docs.values() if d.region}))
     intent = lexicon.intent(question, regions)
     norm = lexicon.normalize(question)
-    places = tuple(p for p in intent.places if p not in ("全国", "我国", "中国"))
+    places = tuple(p for p in intent.places if p not in (*NATIONAL_SELF_WORDS, "中国"))
     national_named = names_country(norm, places)
     if national_named:
         places = (NATIONAL, *places)

@@ -46,20 +46,29 @@ from .types import (
     TrackRecord,
     TrackSide,
 )
+from .vocab import (
+    CEILING_WORDS,
+    FLOOR_WORDS,
+    MAGNITUDES,
+    PAST_YEAR_OPENINGS,
+    PLAN_TURN_CUES,
+    RATE_UNITS,
+    alternation,
+)
 
 RATE, AMOUNT = "rate", "amount"
 HIGHER, LOWER = "higher", "lower"
-_RATE_UNITS = ("%", "％", "个百分点")
-_FLOOR = ("以上", "不低于", "不少于", "超过", "超", "至少", "突破", "逾", "高于", "多", "余")
-_CEILING = ("以内", "以下", "不超过", "不高于", "低于")
+_RATE_UNITS = RATE_UNITS
+_FLOOR = FLOOR_WORDS
+_CEILING = CEILING_WORDS
 _RANGE = re.compile(r"^(?:[－—–~～\-]{1,2}|至|到)(?P<upper>\d+(?:\.\d+)?)")
 # A bound said before the figure: 城镇登记失业率低于4.6% (the extractor reads 低于 as a fall).
 _BOUND_BEFORE = re.compile(r"(低于|不高于|不超过|高于|不低于)\s*$")
-_PAST_OPENING = re.compile(r"^[^，,；;。]{0,6}(?:过去一年|去年|上年|刚刚过去的一年|一年来)")
-_PLAN_CUE = re.compile(r"今年|明年|要|将|力争|确保|目标|预期|计划|拟")
+_PAST_OPENING = re.compile(rf"^[^，,；;。]{{0,6}}(?:{alternation(PAST_YEAR_OPENINGS)})")
+_PLAN_CUE = re.compile(alternation(PLAN_TURN_CUES))
 _VERB = re.compile(r"(增长|上涨|下降|降低|涨幅|减少|提高|回落到|降到|降至|控制在|增加)\s*$")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_MULTIPLIERS = (("万亿", 1e12), ("千亿", 1e11), ("亿", 1e8), ("万", 1e4), ("千", 1e3))
+_MULTIPLIERS = MAGNITUDES
 
 
 @dataclass(frozen=True)

@@ -10,32 +10,40 @@ from dataclasses import dataclass
 from .. import lexicon
 from ..cite import citation
 from ..question import AGE, DATE, FIGURE, LIST, PERSON, SECTION, QuestionPlan, region_core
-from ..types import PLAN, REVIEW, Citation, Hit, Paragraph
+from ..types import NATIONAL, PLAN, REVIEW, Citation, Hit, Paragraph
+from ..vocab import (
+    CN_NUMERALS,
+    CN_SEVERAL,
+    CN_ZEROS,
+    MULTI_YEAR_WORDS,
+    RECENT_PLAN,
+    UNIT_CHARS,
+    alternation,
+    cn_number,
+    split_clauses,
+)
 from .base import AnswerContext, Extracted, abstention
 
 _DIGIT = re.compile(r"\d")
+# Where an answer is trimmed: after a comma or a colon, keeping the mark with its clause.
 _CLAUSE_SPLIT = re.compile(r"(?<=[，,：:])")
-_CLAUSES = re.compile(r"[，,；;：:]")
 _WANTS_ALL = re.compile(r"哪些|分别|各是|各为|各自|都有|包括|几个方面")
 # "工业投资、技改投资、工业用电量分别增长51.1%、36.5%、7.8%": items paired with values.
 _RESPECTIVELY = re.compile(
     r"(?P<items>[^，,；;。：:]+?)分别(?P<verb>[^\d，,；;。、]{0,8}?)(?P<values>\d[^，,；;。]*)"
 )
 # A figure over several years, when the question asks about one year.
-_SPAN_FIGURE = re.compile(
-    r"年均|累计|五年来|五年间|十年来|“十[一二三四五六七八九]五”|十[一二三四五六七八九]五"
-)
+_SPAN_FIGURE = re.compile(f"{alternation(MULTI_YEAR_WORDS)}|{RECENT_PLAN}")
 _BY_YEAR = re.compile(r"(?:到|至|在)((?:19|20)\d{2})年")
 _DATE_TEXT = re.compile(
-    r"\d{1,2}月\d{1,2}日|(?:19|20)\d{2}年\d{1,2}月|[一二三四五六七八九十〇]+月[一二三四五六七八九十]+日"
+    rf"\d{{1,2}}月\d{{1,2}}日|(?:19|20)\d{{2}}年\d{{1,2}}月|[{CN_NUMERALS}{CN_ZEROS[0]}]+月[{CN_NUMERALS}]+日"
 )
-_ROLE = re.compile(r"[省市县区州]长|主席|总理|书记|部长|负责人|主任")
+_ROLE = re.compile(rf"[{UNIT_CHARS}]长|主席|总理|书记|部长|负责人|主任")
 _AGE_TEXT = re.compile(r"\d+岁|出生|生于|年生")
 _ITEM_START = re.compile(
-    r"^(?:[一二三四五六七八九十]是|第[一二三四五六七八九十]|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、])"
+    rf"^(?:[{CN_NUMERALS}]是|第[{CN_NUMERALS}]|[（(][{CN_NUMERALS}\d]+[）)]|\d+[.．、])"
 )
-_COUNT = re.compile(r"([两二三四五六七八九十]|\d+)(?:大|个|项|条|张|种|类|方面|重)")
-_CN_COUNT = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)} | {"两": 2}
+_COUNT = re.compile(rf"([{CN_SEVERAL}]|\d+)(?:大|个|项|条|张|种|类|方面|重)")
 _LIST_INTRO = re.compile(r"[：:]$|(?:包括|主要有|分别是|即)$")
 # Answer types whose answer must carry a kind of statement, tried over the best sentences.
 _CHECKED = (FIGURE, PERSON, AGE, DATE)
@@ -92,7 +100,7 @@ def _constraints_met(plan: QuestionPlan, para: Paragraph, context: str) -> bool:
             continue
         return False
     for place in plan.places:
-        if place == "全国":
+        if place == NATIONAL:
             continue  # the national report rarely names itself; routing chose it
         core = region_core(place)
         if place not in context and (len(core) < 2 or core not in context):
@@ -140,7 +148,7 @@ def figure_clause(
     """
     if plan.unknown_place and region_core(plan.unknown_place) not in norm:
         return None  # a place no report is about: only a sentence naming it speaks of it
-    clauses = [c for c in _CLAUSES.split(norm) if c]
+    clauses = split_clauses(norm)
     for i, clause in enumerate(clauses):
         if not plan.figure_in(clause):
             continue
@@ -365,10 +373,10 @@ class ExtractiveAnswerer:
 def _enumeration(sentence: str) -> int:
     """How many items the longest enumeration of a sentence has (A、B和C; 一是…二是…)."""
     best = 1
-    for clause in re.split(r"[，,；;：:。]", sentence):
+    for clause in split_clauses(sentence):
         items = len(re.split(r"、|和|及|以及", clause)) if "、" in clause else 1
         best = max(best, items)
-    ordinals = len(re.findall(r"[一二三四五六七八九十]是", sentence))
+    ordinals = len(re.findall(f"[{CN_NUMERALS}]是", sentence))
     parts = sentence.count("；") + 1 if "；" in sentence else 1
     return max(best, ordinals, parts)
 
@@ -377,8 +385,7 @@ def _asked_count(question: str) -> int | None:
     m = _COUNT.search(question)
     if not m:
         return None
-    raw = m.group(1)
-    return int(raw) if raw.isdigit() else _CN_COUNT.get(raw) or (10 if raw == "十" else None)
+    return cn_number(m.group(1))
 
 
 def _lists_first(plan: QuestionPlan, hits: list[Hit], scored: list, limit: int) -> list:
@@ -400,7 +407,7 @@ def _lists_first(plan: QuestionPlan, hits: list[Hit], scored: list, limit: int) 
 
 def _clause_coverage(sentence: str, weights: dict[str, float], numeric: bool) -> float:
     """Best question-term coverage of one clause (of a clause with a figure, if asked for one)."""
-    clauses = [c for c in re.split(r"[，,；;：:]", sentence) if c]
+    clauses = split_clauses(sentence)
     with_figures = [c for c in clauses if _DIGIT.search(c)]
     pool = with_figures if numeric and with_figures else clauses
     return max((_coverage(weights, lexicon.normalize(c)) for c in pool), default=0.0)
@@ -428,8 +435,7 @@ def _period_note(para: Paragraph) -> str:
     return ""
 
 
-_ORDINAL = re.compile(r"第([一二三四五六七八九十\d]+)(?:部分|项|个方面|方面|节|大项|条|个)|(最后)")
-_CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
+_ORDINAL = re.compile(rf"第([{CN_NUMERALS}\d]+)(?:部分|项|个方面|方面|节|大项|条|个)|(最后)")
 _PARENT_WORDS = {
     REVIEW: ("回顾", "成绩", "去年", "过去"),
     PLAN: ("安排", "今年", "部署", "重点工作", "主要任务", "工作任务"),
@@ -442,18 +448,11 @@ def _ordinal(question: str) -> int | None:
         return None
     if m.group(2):
         return -1
-    raw = m.group(1)
-    if raw.isdigit():
-        return int(raw)
-    if raw == "十":
-        return 10
-    if raw.startswith("十"):
-        return 10 + _CN_DIGITS[raw[1]]
-    return _CN_DIGITS.get(raw[0], 0) * (10 if raw.endswith("十") and len(raw) == 2 else 1) or None
+    return cn_number(m.group(1))
 
 
 def _marker(heading: str) -> str:
-    m = re.match(r"^[（(]?([一二三四五六七八九十\d]+)", heading)
+    m = re.match(rf"^[（(]?([{CN_NUMERALS}\d]+)", heading)
     return m.group(1) if m else ""
 
 

@@ -19,19 +19,18 @@ from .. import lexicon
 from ..cite import citation
 from ..question import FACT, FIGURE, QuestionPlan, TopicTerm, region_core
 from ..types import PLAN, RESULT, REVIEW, TARGET, Hit, Indicator
+from ..vocab import ASK_WORDS, MULTI_YEAR_WORDS, RATE_UNITS, RECENT_PLAN, alternation
 from .base import AnswerContext, Extracted
 
 _WANTS_GROWTH = re.compile(r"增长|增速|增幅|增长率|提高|下降|降低|减少|涨幅|百分点")
 _WANTS_SHARE = re.compile(r"比重|占比|比例|覆盖率|普及率|达标率|满意率|合格率|治理率|率是")
-# Question words that say what is asked, not which indicator: left out of the name match.
-_ASK_WORDS = frozenset(
-    "增长 增速 增幅 增长率 下降 降低 减少 提高 涨幅 比重 占比 比例 目标 实绩 任务 要求 预期 实际 "
-    "完成 达到 计划 预计 规模 数量 总量 分别 各是 多少 全市 本级 全区".split()
-)
-_GROWTH_UNITS = ("%", "个百分点")
+_ASK_WORDS = ASK_WORDS
+_GROWTH_UNITS = RATE_UNITS
 _SEVERAL = re.compile(r"分别|各[是为自项有]|哪些|都是")  # the question asks for several figures
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_SPAN_FIGURE = re.compile(r"年均|累计|五年|十年|十[一二三四五六七八九]五")
+# A figure over several years (any 五年 or 十年 here: the record's sentence is matched, not a
+# paragraph being scored as in the extractive answerer).
+_SPAN_FIGURE = re.compile(f"{alternation((*MULTI_YEAR_WORDS, '五年', '十年'))}|{RECENT_PLAN}")
 
 
 @dataclass(frozen=True)

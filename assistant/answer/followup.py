@@ -20,13 +20,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .. import lexicon
+from ..vocab import LAST_YEAR_WORDS, PERIOD_ASK_WORDS, THIS_YEAR_WORDS, UNIT_CHARS, alternation
 
-_YEAR = re.compile(r"(?:19|20)\d{2}(?:\s*年|(?=[的呢？?]|$))|去年|今年|明年|上年|本年|上一年")
-_PERIOD = re.compile(
-    r"预期目标|主要目标|目标任务|发展目标|目标|计划|预期|实际完成情况|完成情况|实际完成|实绩|实际"
+_YEAR = re.compile(
+    r"(?:19|20)\d{2}(?:\s*年|(?=[的呢？?]|$))|" + alternation((*LAST_YEAR_WORDS, *THIS_YEAR_WORDS))
 )
-_SCOPE = re.compile(r"全市|全区|全县|全省|全州|市本级")
-_ADMIN_SUFFIX = ("省", "市", "区", "县", "州", "旗")
+_PERIOD = re.compile(alternation(PERIOD_ASK_WORDS))
+# 全市, 全省…, 市本级: the territory a question speaks of, named without the place.
+_SCOPE = re.compile(alternation((*(f"全{u}" for u in UNIT_CHARS), "市本级")))
+_ADMIN_SUFFIX = tuple(UNIT_CHARS)
 _LEAD = re.compile(r"^(?:那么|那|而|还有|另外|再问一下|再问|请问)[，,、\s]*")
 _TAIL = re.compile(r"(?:的)?(?:情况)?(?:呢|吗|啊|呀)?[？?。！!\s]*$")
 _FRAME = re.compile(

@@ -12,14 +12,31 @@ import re
 from dataclasses import dataclass
 
 from ..question import NATIONAL, region_core
-
-_NATIONAL_NAMES = ("全国", "我国", "国务院", "中央政府")
-
-_PERIOD_WORDS = re.compile(
-    r"(?:19|20)\d{2}年|今年|去年|上年|明年|本年|目标|计划|预期|实际|实绩|完成|实现"
+from ..vocab import (
+    CITY_UNITS,
+    COUNTY_UNITS,
+    LAST_YEAR_WORDS,
+    NATIONAL_NAMES,
+    THIS_YEAR_WORDS,
+    alternation,
 )
-_PLAN = re.compile(r"(?:今年|明年|本年|目标|计划|预期)")
-_REVIEW = re.compile(r"(?:去年|上年|实际|实绩|完成了|实现了)")
+
+_NATIONAL_NAMES = NATIONAL_NAMES
+
+# Which of two periods a question part asks, and the period words left out of the topic it
+# shares with the other part.
+_PLAN_WORDS = (*THIS_YEAR_WORDS, "目标", "计划", "预期")
+_REVIEW_WORDS = (*LAST_YEAR_WORDS, "实际", "实绩", "完成了", "实现了")
+_PLAN = re.compile(alternation(_PLAN_WORDS))
+_REVIEW = re.compile(alternation(_REVIEW_WORDS))
+_PERIOD_WORDS = re.compile(
+    r"(?:19|20)\d{2}年|"
+    + alternation(
+        (*THIS_YEAR_WORDS, *LAST_YEAR_WORDS, "目标", "计划", "预期", "实际", "实绩", "完成", "实现")
+    )
+)
+# 内江市市中区: a county-level unit inside a prefecture.
+_INNER_REGION = re.compile(f"^(.+?[{''.join(CITY_UNITS)}])(.+[{''.join(COUNTY_UNITS)}市])$")
 _SEPARATORS = re.compile(r"[？?；;，,。]|和|与|以及|及|跟|而")
 
 
@@ -42,7 +59,7 @@ def _place_mentions(question: str, regions: dict[str, str]) -> list[tuple[int, s
         elif len(region_core(region)) >= 2 and region_core(region) != region:
             names.add(region_core(region))  # 安徽 for 安徽省, 宁夏 for 宁夏回族自治区
         # 内江市市中区 -> also 市中区; 内江市 -> also 内江 (when no other region contains it)
-        split = re.match(r"^(.+?[市州盟])(.+[区县旗市])$", region)
+        split = _INNER_REGION.match(region)
         if split:
             names.add(split.group(2))
         for name in list(names):

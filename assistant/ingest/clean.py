@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 
+from ..vocab import HEADING_MARKER, LINE_END, UNIT_CHARS
+
 # Zone sizes bound how far chrome is looked for; a page's chrome is a few lines.
 _HEAD_ZONE = 40
 _TAIL_ZONE = 40
@@ -37,15 +39,13 @@ _LICENCE_TAIL_CHARS = 400
 _LICENCE_TAIL_LINES = 12
 
 _EDGE_SPACE = re.compile(r"^[\s\u200b-\u200d\u2060\ufeff]+|[\s\u200b-\u200d\u2060\ufeff]+$")
-_SENTENCE_END = "。！？；：!?;:”』」"
+_SENTENCE_END = LINE_END
+# Clause punctuation of body text (colons left out: site chrome has them, 来源：…).
 _CLAUSE_PUNCT = re.compile(r"[，。；！？,;]")
 _LATIN_END = re.compile(r"[A-Za-z]$")
 _LATIN_START = re.compile(r"^[A-Za-z]")
 # What opens a new paragraph inside a block: an outline marker.
-_PARAGRAPH_MARKER = re.compile(
-    r"^(?:第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]"
-    r"|\d{1,2}[、.．](?!\d)|[（(]\d{1,2}[）)])"
-)
+_PARAGRAPH_MARKER = re.compile(HEADING_MARKER)
 
 # Phrases only site chrome uses: a line containing one is chrome at any length, unless it
 # reads like a report sentence.
@@ -123,7 +123,7 @@ _STAMP_LINE = re.compile(
 )  # a web publication time stamp, not a report's 2024年1月18日 dateline
 _DECORATION = re.compile(r"^[\W_]+$")  # dashes, bars, bullets: no word character at all
 # Head lines that belong to the report even before a chrome line: title, dateline, speaker.
-_REPORT_HEAD = re.compile(r"报告|代表大会|会议|[省市区县州旗]长|主席|总理|\d{4}\s*年")
+_REPORT_HEAD = re.compile(rf"报告|代表大会|会议|[{UNIT_CHARS}]长|主席|总理|\d{{4}}\s*年")
 # A photo caption in the title block: "省长某某作政府工作报告".
 _CAPTION = re.compile(r"作(?:政府)?工作报告[。.]?$")
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import LoadError, UnsupportedFormatError
 from ..types import SourceText
+from ..vocab import HEADING_MARKER
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -366,10 +367,7 @@ def _block_lines(root: object) -> list[str]:
 # --- PDF --------------------------------------------------------------------------------------
 
 _FINAL_PUNCT = tuple("。！？；：”!?")
-_HEADING = re.compile(
-    r"^(?:第[一二三四五六七八九十百]+部分|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]"
-    r"|\d{1,2}[、．](?!\d)|[（(]\d{1,2}[）)])"
-)
+_HEADING = re.compile(HEADING_MARKER)
 _PAGE_NUMBER = re.compile(r"^[-—–－\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*/\s*\d{1,4})?[-—–－\s]*$")
 
 

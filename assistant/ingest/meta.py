@@ -22,13 +22,26 @@ from datetime import date as _date
 from pathlib import Path
 
 from ..types import NATIONAL, ReportMeta
+from ..vocab import (
+    ADMIN_UNITS,
+    CITY_UNITS,
+    CN_NUMERALS,
+    COUNTY_UNITS,
+    LOCAL_SELF_WORDS,
+    MUNICIPALITIES,
+    NATIONAL_SELF_WORDS,
+    PLACE_SUFFIXES,
+    PLAN_HEADING_TERMS,
+    PROVINCE_UNITS,
+    UNIT_CHARS,
+    alternation,
+)
 from . import periods
 from .structure import heading_level, is_part_heading
 
 _HEAD_LINES = 12  # the title block sits in the first lines
 _MAX_TITLE_CHARS = 60
 
-_CN_DIGITS = "一二三四五六七八九十"
 _TITLE = re.compile(r"工作报告")
 _NOT_TITLE = re.compile(r"[。，；！？,;!?]")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
@@ -47,26 +60,24 @@ _PREFIX = re.compile(r"^[(（【\[][^()（）【】\[\]]{2,12}[)）】\]]\s*")
 _DATE_SUFFIX = re.compile(
     r"\s*[(（【\[][^()（）【】\[\]]*(?:19|20)\d{2}[^()（）【】\[\]]*[)）】\]]\s*$"
 )
-_CONGRESS = re.compile(rf"在([\u4e00-\u9fff]{{2,20}}?)第?[{_CN_DIGITS}百零〇\d]+届人民代表大会")
-_SELF = re.compile(r"我代表(省|自治区|市|州|盟|区|县|旗)人民政府")
+_CONGRESS = re.compile(rf"在([\u4e00-\u9fff]{{2,20}}?)第?[{CN_NUMERALS}百零〇\d]+届人民代表大会")
+_SELF = re.compile(f"我代表({alternation(ADMIN_UNITS)})人民政府")
 _NAMED_SELF = re.compile(r"我代表([\u4e00-\u9fff]{2,15}?)人民政府")
 # How the national report names itself: 我代表国务院, 受国务院的委托, 第十四届全国人民代表大会,
 # 国务院总理, 中华人民共和国国务院.
 _NATIONAL_SELF = re.compile(
     r"代表(?:中华人民共和国)?国务院|受国务院的?委托|根据国务院的决定|国务院总理"
-    r"|第[一二三四五六七八九十\d]+届全国人民代表大会|全国人民代表大会第[一二三四五六七八九十\d]+次会议"
+    rf"|第[{CN_NUMERALS}\d]+届全国人民代表大会|全国人民代表大会第[{CN_NUMERALS}\d]+次会议"
     r"|向全国人民代表大会"
 )
 _NATIONAL_TITLE = re.compile(r"国务院|中华人民共和国")
 # Words a report uses for its own territory: 全国/我国 in the national report, 全省/全市… in others.
-_NATIONAL_WORDS = re.compile(r"全国|我国")
-_LOCAL_WORDS = re.compile(r"全(?:省|市|区|县|州|盟|旗)|我(?:省|市|区|县|州|盟|旗)")
+_NATIONAL_WORDS = re.compile(alternation(NATIONAL_SELF_WORDS))
+_LOCAL_WORDS = re.compile(alternation(LOCAL_SELF_WORDS))
 _MIN_NATIONAL_WORDS = 20
 _REVIEW_HEADING = re.compile(r"((?:19|20)\d{2})\s*年[^，。；]{0,8}(?:回顾|总结|成就)")
 _PLAN_HEADING = re.compile(
-    r"((?:19|20)\d{2})\s*年[^，。；]{0,12}"
-    r"(?:工作安排|主要目标|主要预期目标|目标任务|主要任务|工作任务|重点工作|总体要求|工作打算|工作的建议"
-    r"|政府工作|主要工作|总体部署|工作部署)"
+    rf"((?:19|20)\d{{2}})\s*年[^，。；]{{0,12}}(?:{alternation(PLAN_HEADING_TERMS)})"
 )
 _FIVE_YEAR_REVIEW = re.compile(r"(?:回顾|成就|总结)")
 _FIVE_YEAR_PLAN = re.compile(r"(?:目标|任务|举措|建议)")
@@ -83,13 +94,11 @@ _TERM_START = re.compile(r"本届政府(?:从|自)?((?:19|20)\d{2})年\d{1,2}月
 _TERM_END = re.compile(r"已经五年|任期即将结束|过去五年")
 
 _CJK = r"\u4e00-\u9fff"
-# Ordered so that the longer suffix wins (自治区 before 区).
-_UNIT_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区",
-                  "省", "市", "州", "盟", "区", "县", "旗")  # fmt: skip
-_MUNICIPALITIES = {"北京市", "天津市", "上海市", "重庆市"}
+_UNIT_SUFFIXES = PLACE_SUFFIXES
+_MUNICIPALITIES = MUNICIPALITIES
 # Words before 市/区/县 that are not place names: determiners (全市, 本区) and the heads of
 # common compounds (城市, 园区, 郊县).
-_NOT_NAME_START = tuple("全本我各该此每外省市区县州两三")
+_NOT_NAME_START = tuple("全本我各该此每外两三" + UNIT_CHARS)
 _NOT_NAME_END = tuple("城都超上强股楼夜集开门园社辖新景矿片库灾湾郊")
 # Characters after 市/区/县 showing it starts a word (市场, 市级, 区域) rather than ending a name.
 _WORD_AFTER_UNIT = tuple("场值级委域县区乡镇直属辖政容貌长八九十")
@@ -142,14 +151,14 @@ def level_of(region: str) -> str:
         return ""
     if region == NATIONAL:
         return "国家"
-    if region.endswith(("省", "自治区")) or region in _MUNICIPALITIES:
+    if region.endswith(PROVINCE_UNITS) or region in _MUNICIPALITIES:
         return "省"
-    if region.endswith(("区", "县", "旗")):
+    if region.endswith(COUNTY_UNITS):
         return "区县"
-    if region.endswith(("市", "州", "盟")):
+    if region.endswith(CITY_UNITS):
         # A 市 after a prefecture (内江市隆昌市) is a county-level city.
         for i in range(3, len(region) - 2):
-            if region[:i].endswith(("市", "州", "盟")) and region[i:].endswith("市"):
+            if region[:i].endswith(CITY_UNITS) and region[i:].endswith("市"):
                 return "区县"
         return "市"
     return ""
@@ -345,10 +354,7 @@ def _region_from_self_reference(text: str) -> tuple[str, str]:
     if not name:
         return "", ""
     region = name + unit
-    level = {"省": "省", "自治区": "省", "市": "市", "州": "市", "盟": "市"}.get(unit, "区县")
-    if region in _MUNICIPALITIES:
-        level = "省"
-    return region, level
+    return region, level_of(region)
 
 
 def _dominant_place_name(text: str, unit: str) -> str:

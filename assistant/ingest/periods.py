@@ -16,21 +16,17 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_CN_DIGITS = {
-    "〇": 0, "○": 0, "零": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4,
-    "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
-}  # fmt: skip
-_CN_NUMERAL = "一二三四五六七八九十"
+from ..vocab import CN_DIGITS, CN_NUMERALS, CN_ZEROS, PLAN_NUMBER, cn_number
+from ..vocab import small_number as small_number
+
 # Traditional forms of characters the detectors match (国务院, 人民代表大会, 届, 会议...).
 _TRADITIONAL = str.maketrans(
     "國務會屆員議華個劃畫區縣總報時與過來開將", "国务会届员议华个划画区县总报时与过来开将"
 )
 _SPACED_DIGITS = re.compile(r"(?<![\d ])(\d(?:[ \u3000]\d){3})(?=[ \u3000]*年)")
 _SPACE_BEFORE_UNIT = re.compile(r"(?<=\d)[ \t\u3000]+(?=[年月日])")
-_CN_YEAR = re.compile(r"([〇○零Ｏ一二三四五六七八九]{4})(?=\s*年)")
-_CN_MONTH_DAY = re.compile(
-    r"(?<=\d年)([一二三四五六七八九十]{1,3})月(?:([一二三四五六七八九十]{1,3})日)?"
-)
+_CN_YEAR = re.compile(rf"([{CN_ZEROS}{CN_DIGITS}]{{4}})(?=\s*年)")
+_CN_MONTH_DAY = re.compile(rf"(?<=\d年)([{CN_NUMERALS}]{{1,3}})月(?:([{CN_NUMERALS}]{{1,3}})日)?")
 
 MIN_YEAR, MAX_YEAR = 1949, 2100
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
@@ -39,10 +35,10 @@ _YEAR_RANGE = re.compile(
 )
 # “十四五”, 十五五时期, “九五”计划; the lookahead keeps 十五个 and 二十五年 out.
 _FIVE_YEAR = re.compile(
-    r"(?<![一二三四五六七八九十])[“\"「『]?(十[一二三四五六七八九]?|[一二三四五六七八九])五[”\"」』]?"
+    rf"(?<![{CN_NUMERALS}])[“\"「『]?({PLAN_NUMBER})五[”\"」』]?"
     r"(?=[”\"」』]|时期|期间|计划|规划|末|以来|收官|开局|开好局|起步|发展|目标|前|中期|的)"
 )
-_NTH_PLAN = re.compile(rf"第([{_CN_NUMERAL}]+)个五年(?:计划|规划)")
+_NTH_PLAN = re.compile(rf"第([{CN_NUMERALS}]+)个五年(?:计划|规划)")
 _PAST_FIVE = re.compile(r"过去(?:的)?五年|五年来|这五年|近五年|本届政府")
 _NEXT_FIVE = re.compile(r"未来五年|今后五年")
 _THIS_YEAR = re.compile(r"今年|本年度|明年一年")
@@ -57,8 +53,13 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_TRADITIONAL)
     text = _SPACED_DIGITS.sub(lambda m: re.sub(r"\s", "", m.group(1)), text)
     text = _SPACE_BEFORE_UNIT.sub("", text)
-    text = _CN_YEAR.sub(lambda m: "".join(str(_CN_DIGITS[c]) for c in m.group(1)), text)
+    text = _CN_YEAR.sub(_year_digits, text)
     return _CN_MONTH_DAY.sub(_month_day, text)
+
+
+def _year_digits(match: re.Match[str]) -> str:
+    year = cn_number(match.group(1))
+    return match.group(0) if year is None else str(year)
 
 
 def _month_day(match: re.Match[str]) -> str:
@@ -67,18 +68,6 @@ def _month_day(match: re.Match[str]) -> str:
     if month is None:
         return match.group(0)
     return f"{month}月" + (f"{day}日" if day is not None else "")
-
-
-def small_number(text: str) -> int | None:
-    """一 … 九十九 written in Chinese numerals, or None."""
-    if not text or any(c not in _CN_NUMERAL for c in text):
-        return None
-    if "十" not in text:
-        return _CN_DIGITS.get(text) if len(text) == 1 else None
-    tens, _, units = text.partition("十")
-    if "十" in units or len(tens) > 1 or len(units) > 1:
-        return None
-    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
 
 
 def plan_years(number: int) -> tuple[int, ...]:

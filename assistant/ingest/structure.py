@@ -22,6 +22,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from ..types import APPENDIX, BODY, FRONT, PLAN, REVIEW, Paragraph, Report, ReportMeta
+from ..vocab import (
+    CN_NUMERALS,
+    HEADING_MARKERS,
+    HEADING_PLAN_WORDS,
+    HEADING_REVIEW_WORDS,
+    PART_HEADING_ENDS,
+    PART_PLAN_CUES,
+    PART_RESULT_CUES,
+    PLAN_HEADING_TERMS,
+    PLAN_NUMBER,
+    SENTENCE_END,
+    alternation,
+    first_clause,
+    split_sentences,
+)
+from ..vocab import MAX_SENTENCE_CHARS as MAX_SENTENCE_CHARS  # the bound split_sentences keeps
 from . import periods as _periods
 
 # Bump when parsing changes what is embedded (paragraphs, sentences, which are headings):
@@ -32,63 +48,44 @@ PARSER_VERSION = "1"
 # opened, without embedding anything (see `Assistant`).
 DETECTOR_VERSION = "2"
 
-_CN_NUM = "一二三四五六七八九十"
 # (level, pattern): the marker at the start of a heading line.
-_HEADING_MARKERS: tuple[tuple[int, re.Pattern[str]], ...] = (
-    (1, re.compile(rf"^第[{_CN_NUM}]+部分")),
-    (1, re.compile(rf"^[{_CN_NUM}]+[、.．]")),
-    (2, re.compile(rf"^[（(][{_CN_NUM}]+[）)]")),
-    (3, re.compile(r"^\d{1,2}[、.．](?!\d)")),
-    (4, re.compile(r"^[（(]\d{1,2}[）)]")),
-)
+_HEADING_MARKERS = tuple((level, re.compile(f"^{p}")) for level, p in HEADING_MARKERS)
 # A glossary entry: "［1］一降三减：" (in an appendix, a heading like 1.).
 _NOTE_MARKER = re.compile(r"^[［\[【]\d{1,3}[］\]】]")
 _FIRST_NOTE = re.compile(r"^[［\[【]1[］\]】]")
 # Appendix headings: 附件 / 附件2 / 附录 / 附： and glossary titles (名词解释, 有关内容名词注释).
 _APPENDIX = re.compile(
-    r"^(?:附件\s*[\d一二三四五六七八九十]*|附录\s*[\d一二三四五六七八九十]*|附表\s*\d*|附\s*[:：]?)\s*[:：]?$"
+    rf"^(?:附件\s*[\d{CN_NUMERALS}]*|附录\s*[\d{CN_NUMERALS}]*|附表\s*\d*|附\s*[:：]?)\s*[:：]?$"
 )
 _GLOSSARY = re.compile(
     r"(?:名词|词语|术语)(?:解释|注释|释义|说明)|^注释\s*[:：]?$|^注\s*[:：]$|注释\s*[:：]$"
 )
 _MAX_APPENDIX_TITLE = 30
 # A part heading without a number: short, no clause punctuation, ending in a part word.
-_PART_END = re.compile(
-    r"(?:工作回顾|回顾|发展成就|成就|总结|主要目标|目标任务|主要任务|重点任务|重大任务|重点工作"
-    r"|工作安排|工作任务|总体要求|政策取向|工作建议|战略举措)$"
-)
+_PART_END = re.compile(f"(?:{alternation(PART_HEADING_ENDS)})$")
 _MAX_PART_HEADING = 30
 # Lines of the title block and opening: salutation, "现在，我代表…向大会报告工作，请予审议".
 _FRONT_LINE = re.compile(r"^各位代表|我代表|受.{0,8}委托|向大会|报告工作|请予审议|提出意见")
 _NO_PART_PUNCT = re.compile(r"[，。；！？,;!?:：]")
-_SENTENCE_END = "。！？；!?;"
-_OPENERS = {"“": "”", "‘": "’", "「": "」", "『": "』", "《": "》", "（": "）", "(": ")", '"': '"'}
+_SENTENCE_END = SENTENCE_END
 _TITLE_LINE = re.compile(r"政府工作报告")
-_REVIEW_WORDS = re.compile(r"回顾|总结|成绩|成就|过去|一年来|五年来")
-_PLAN_WORDS = re.compile(r"安排|目标|任务|打算|计划|部署|重点工作|展望|建议|总体要求|取向|举措")
+_REVIEW_WORDS = re.compile(alternation(HEADING_REVIEW_WORDS))
+_PLAN_WORDS = re.compile(alternation(HEADING_PLAN_WORDS))
 # How a paragraph opens when it says which years it speaks of: 过去一年 / 这五年 /
 # “十四五”时期 / 2025年， / 2026年是 / 今年 (a year followed by a month is an event, not a frame).
 _OPENING_CUE = re.compile(
     r"^(?:——|－|-)?(?:刚刚)?(?:过去的|过去)?(?:"
-    r"(?:19|20)\d{2}\s*年(?![\d一二三四五六七八九十]+月|以来|以前|底|末|初)"
-    r"|[“\"]?(?:十[一二三四五六七八九]?|[一二三四五六七八九])五[”\"]?(?:时期|期间|以来|规划)"
-    r"|第[一二三四五六七八九十]+个五年(?:计划|规划)"
+    rf"(?:19|20)\d{{2}}\s*年(?![\d{CN_NUMERALS}]+月|以来|以前|底|末|初)"
+    rf"|[“\"]?(?:{PLAN_NUMBER})五[”\"]?(?:时期|期间|以来|规划)"
+    rf"|第[{CN_NUMERALS}]+个五年(?:计划|规划)"
     r"|这五年|五年来|五年|一年来|这一年|一年|今年|去年|未来五年|今后五年|本届政府"
     r")"
 )
 # Cue words that mark planned work ("确保…以上") or reported results ("实现了…", "预计全年").
-_PLAN_CUES = re.compile(r"确保|力争|以上|不低于|争取|将|要|今年|预期目标|全力|着力|加快")
-_REVIEW_CUES = re.compile(
-    r"预计|全年实现|完成了|实现了|取得|获评|荣获|入选|累计|同比|去年|过去一年"
-)
+_PLAN_CUES = re.compile(alternation(PART_PLAN_CUES))
+_REVIEW_CUES = re.compile(alternation(PART_RESULT_CUES))
 
 MAX_HEADING_CHARS = 60
-# The longest sentence in 79 real reports has about 500 characters. Longer "sentences" come
-# from text without full stops or from a quote never closed; every later stage (figure
-# extraction, highlighting) works sentence by sentence, so they are cut into pieces of at most
-# this many characters, at the last clause mark that fits.
-MAX_SENTENCE_CHARS = 1000
-_CLAUSE_MARKS = "，、：,:）)”"
 # The longest paragraph in those reports has about 1,400 characters. A longer line (a page
 # extracted without line breaks) becomes several paragraphs, cut between sentences, so a
 # citation quotes a readable paragraph, not the whole file.
@@ -102,41 +99,6 @@ def heading_level(line: str) -> int:
         if pattern.match(line):
             return level
     return 0
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split on 。！？； (and ASCII !?;), keeping quoted and bracketed text whole."""
-    sentences: list[str] = []
-    start = 0
-    closers: list[str] = []
-    for i, ch in enumerate(text):
-        if closers and ch == closers[-1]:
-            closers.pop()
-            continue
-        if ch in _OPENERS and not (ch == '"' and closers and closers[-1] == '"'):
-            closers.append(_OPENERS[ch])
-            continue
-        if ch in _SENTENCE_END and not closers:
-            # Keep a closing quote that directly follows the end mark with this sentence.
-            sentences.append(text[start : i + 1])
-            start = i + 1
-    if start < len(text):
-        sentences.append(text[start:])
-    return [piece for s in sentences for piece in _bounded(s.strip()) if piece]
-
-
-def _bounded(sentence: str) -> list[str]:
-    """A sentence as pieces of at most MAX_SENTENCE_CHARS characters, cut after the last clause
-    mark that fits (at the bound when there is none); itself when it fits."""
-    pieces = []
-    while len(sentence) > MAX_SENTENCE_CHARS:
-        window = sentence[:MAX_SENTENCE_CHARS]
-        cut = max(window.rfind(mark) for mark in _CLAUSE_MARKS) + 1
-        cut = cut if cut > MAX_SENTENCE_CHARS // 2 else MAX_SENTENCE_CHARS
-        pieces.append(sentence[:cut].strip())
-        sentence = sentence[cut:].strip()
-    pieces.append(sentence)
-    return pieces
 
 
 def _paragraphs_of(line: str) -> list[str]:
@@ -370,7 +332,7 @@ def _appendix_line(
     return 0, False, ""
 
 
-_MARKER_PREFIX = re.compile(rf"^(?:第[{_CN_NUM}]+部分|[{_CN_NUM}]+[、.．])\s*")
+_MARKER_PREFIX = re.compile(f"^(?:{'|'.join(p for level, p in HEADING_MARKERS if level == 1)})\\s*")
 
 
 def _is_title_line(line: str, items: list[_Item]) -> bool:
@@ -458,9 +420,7 @@ def _period_of(text: str, report_year: int | None) -> tuple[str, tuple[int, ...]
 
 
 # Plan words that make a heading a plan even without a year (二、对今年政府工作的建议 has 今年).
-_PLAN_ONLY = re.compile(
-    r"工作安排|重点工作|主要任务|工作任务|目标任务|主要目标|预期目标|政府工作的建议"
-)
+_PLAN_ONLY = re.compile(alternation(PLAN_HEADING_TERMS))
 
 
 def _fit(spans: Sequence[tuple[int, ...]], period: str, report_year: int | None) -> tuple[int, ...]:
@@ -484,7 +444,7 @@ def _period_of_opening(sentence: str, report_year: int | None) -> tuple[str, tup
 
 def _opening(sentence: str) -> str:
     """The first clause of a sentence (where a paragraph says what time it speaks of)."""
-    return re.split(r"[，,。；;：:]", sentence, maxsplit=1)[0]
+    return first_clause(sentence)
 
 
 def _heading_periods(heading: str, year: int | None) -> list[tuple[str, tuple[int, ...]]]:
