@@ -215,7 +215,7 @@ def _import_jieba():
         return jieba
     single = threading.active_count() == 1
     if single and "jieba" not in sys.modules and "pkg_resources" not in sys.modules:
-        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # -> ImportError
+        sys.modules["pkg_resources"] = None  # -> ImportError
         try:
             import jieba
         finally:

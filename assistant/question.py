@@ -446,8 +446,8 @@ def plan_question(
         and len({docs[d].region for d in place_docs}) == 1
     ):
         # A figure of one place with no year: the newest report of that place.
-        newest = max(place_docs, key=lambda d: docs[d].year or 0)
-        documents = (newest,)
+        newest_report = max(place_docs, key=lambda d: docs[d].year or 0)
+        documents = (newest_report,)
     elif not documents and place_docs and not uncovered:
         documents = place_docs
     if year is None and documents and len(documents) == 1 and not asked_years and not multi_year:

@@ -391,15 +391,15 @@ def build_pairs(
     targets: dict[tuple[str, str, int], _Figure] = {}
     results: dict[tuple[str, str, int], _Figure] = {}
     ordered = sorted(enumerate(records), key=lambda x: (x[1].doc_id, x[1].paragraph, x[0]))
-    for _, r in ordered:
-        report_year = report_years.get(r.doc_id)
-        if report_year is None or (region_ok is not None and not region_ok(r.region)):
+    for _, record in ordered:
+        report_year = report_years.get(record.doc_id)
+        if report_year is None or (region_ok is not None and not region_ok(record.region)):
             continue
-        delivered.setdefault(r.region, set()).add(report_year)
-        fig = _read(r, report_year, table, past)
+        delivered.setdefault(record.region, set()).add(report_year)
+        fig = _read(record, report_year, table, past)
         if fig is None or (wanted is not None and fig.indicator not in wanted):
             continue
-        key = (r.region, fig.indicator, fig.year)
+        key = (record.region, fig.indicator, fig.year)
         if fig.status == TARGET and fig.year == report_year:
             targets.setdefault(key, fig)
         elif fig.status == RESULT and fig.year == report_year - 1:

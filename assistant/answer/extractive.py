@@ -517,6 +517,7 @@ def answer_section(
         parent = None  # "2026年报告的第二部分": a top-level part, the year names the report
     wanted = parent.period if parent is not None else ""
     n = _ordinal(question)
+    target: Paragraph | None
     if n is not None:
         if parent is not None:
             pool = [p for p in outline if len(p.section) == 2 and p.section[0] == parent.section[0]]
@@ -539,8 +540,8 @@ def answer_section(
                 target = next((o for o in outline if o.section == p.section[:2]), None)
                 if target is not None:
                     break
-        if target is None:
-            return None
+    if target is None:
+        return None
     heading = target.section[-1]
     text = f"{heading}（{target.section[0]}）" if len(target.section) > 1 else heading
     return Extracted(text, False, (_heading_citation(title, target, 1.0),), 1.0)

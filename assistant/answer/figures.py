@@ -122,8 +122,9 @@ class FigureAnswerer:
         if plan.status:
             status = plan.status
             year = plan.year
-            if year is None and years.get(doc):
-                year = years[doc] - 1 if status == RESULT else years[doc]
+            doc_year = years.get(doc)
+            if year is None and doc_year:
+                year = doc_year - 1 if status == RESULT else doc_year
         else:
             period, year = intent.wanted(years.get(doc))
             status = {REVIEW: RESULT, PLAN: TARGET}.get(period, "")
@@ -150,7 +151,8 @@ class FigureAnswerer:
                 continue
             if not status and year is None and (r.doc_id, r.paragraph) not in pool:
                 continue
-            if _NUMBER.search(r.value_text).group(0) in given:
+            number = _NUMBER.search(r.value_text)
+            if number and number.group(0) in given:
                 continue  # the question states this figure ("去年18个…项目完成了多少投资")
             if bool(_SPAN_FIGURE.search(f"{r.name}{r.span}")) != plan.multi_year:
                 continue  # a five-year average or total for one year's figure, or the reverse

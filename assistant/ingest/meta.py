@@ -276,9 +276,9 @@ def _year(head: list[str], title_hint: str, lines: list[str], filename: str) -> 
     hint = periods.normalize(title_hint)
     # A dateline with an unknown day (2024年1月X日) still gives the year.
     for line in [*head, hint]:
-        for match in _YEAR_MONTH.finditer(line):
-            if _is_dateline(line, match):
-                return int(match.group(1))
+        for dated in _YEAR_MONTH.finditer(line):
+            if _is_dateline(line, dated):
+                return int(dated.group(1))
     for line in [*head, hint]:
         candidate = re.split(r"\s*(?:——|--|—)\s*", line, maxsplit=1)[0]
         if _TITLE.search(candidate) and not _NOT_TITLE.search(candidate):

@@ -1,125 +1,27 @@
-"""Indicator extraction: every figure of a report as a structured record (pure, no I/O).
-
-A figure is a number with a unit (亿元, 万人, %, 个百分点, 个, 公里…) stated as the value of an
-indicator: 地区生产总值1800亿元左右, 增长7.0%左右, 新增城镇就业5800人以上, 新增4个省级临床重点专科.
-Also 600多万套, 突破万亿元, 八成以上, 842元/月, and a bare 1240万 when it counts people (…人口).
-`value_text` is the figure as written, in digits where the text spells it (突破1万亿元, 8成以上).
-Numbers that only qualify a name (5亿元以上项目, 2×475兆瓦燃气轮机, 第3位, 2024年, 稳经济“30条”)
-are not. A range (6%－6.5%) is one figure: the lower bound, the rest as qualifier.
-
-Rules, per clause of a sentence:
-
-- the indicator name is the text before the figure, trimmed of verbs and adverbs (增长, 达到,
-  控制在, 实际…); a figure with no name of its own ("…1800亿元左右、增长7.0%左右") shares the
-  subject, and so do names that only say how or when (总量, 年均, 十年增加, 比去年增加); an amount
-  that is a change keeps its verb (农村贫困人口减少1240万);
-- "A、B、C分别增长x、y、z" (or items and values in parallel) pairs items with values, each item
-  completed from the last (城镇、农村常住居民人均可支配收入; a shared suffix such as 增加值;
-  "城乡居民…" means urban and rural); one value stated for several rates gives one figure each;
-- a count before its noun ("新增4个省级临床重点专科") is named by the noun after it, and by what
-  its clause says of it when it opens the clause ("7所高职学校入选…" -> 入选…的高职学校); so is a
-  share that opens its clause ("90%的县医院达到…");
-- "由A提高到B" gives both values, A of the year before the period; "三次产业比重为a∶b∶c" the
-  three sector shares;
-- kind: growth (a change in %, 成 or 个百分点 after 增长/下降/提高/上涨…), share (other %), count
-  (个, 户, 家…), level (amounts: 亿元, 万人, 公里…, and people counted in 名 or 人次);
-- status and year come from the paragraph's period (review: result; plan: target), and cue
-  words (力争, 确保, 目标; 预计, 完成了) decide when the paragraph has no period. A review that
-  turns to the five years of a plan (这五年, “十四五”时期…) labels its changes 五年累计; targets
-  under a 十五五 heading are for 2030, and 到2027年 sets the year of what follows it.
+"""The names of a sentence's figures (pure): the indicator each figure is the value of, read
+from the text before it, from the items of an "A、B分别…" list, from the noun a count qualifies,
+or from the subject of the sentence (see the rules in `assistant.indicators`).
 """
 
 from __future__ import annotations
 
 import copy
-import csv
-import io
 import itertools
 import re
-from collections.abc import Callable, Iterable
 
-from .ingest.periods import plan_years, small_number
-from .types import PLAN, RESULT, REVIEW, SECTION_SEP, TARGET, Indicator, Paragraph, Report
-from .vocab import (
+from ..vocab import (
     CLAUSE_END,
-    CN_DIGITS,
-    CN_MAGNITUDES,
     CN_NUMERALS,
     CN_TWO,
-    COUNT_UNITS,
-    FIGURE_UNITS,
-    MAGNITUDES,
-    PEOPLE_UNITS,
-    PERCENT_SIGNS,
-    PLAN_NUMBER,
-    POINTS,
-    POST_QUALIFIERS,
-    PRE_QUALIFIERS,
-    RATE_UNITS,
-    SENTENCE_PLAN_CUES,
-    SENTENCE_RESULT_CUES,
     TERRITORY_CHARS,
-    alternation,
     clause_spans,
-    cn_number,
 )
+from ._figures import _FIGURE, _NUM_START, _Figure, _find
 
-# Bump when extraction changes: stored tables are rebuilt from the stored paragraphs.
-EXTRACTOR_VERSION = "3"
-
-LEVEL, GROWTH, SHARE, COUNT = "level", "growth", "share", "count"
-KINDS = (LEVEL, GROWTH, SHARE, COUNT)
-
-_COUNT_UNITS = COUNT_UNITS
-_PEOPLE_UNITS = PEOPLE_UNITS
-# A count of people written with 个: 149.5万个婴幼儿.
-_PEOPLE_NOUN = re.compile(
-    r"^(?:婴幼儿|儿童|学生|老人|老年人|人|群众|居民|职工|农民工|毕业生|游客|患者)"
-)
-_PRE = r"(?P<pre>" + "|".join(PRE_QUALIFIERS) + r")?"
-_POST = r"(?P<post>" + "|".join(POST_QUALIFIERS) + r")?"
-_NUM_START = r"(?<![\d.×xX*/±+A-Za-z第])"
-
-_FIGURE = re.compile(
-    _PRE + _NUM_START + r"(?P<num>\d+(?:\.\d+)?)(?![\d.])"
-    r"(?P<approx0>余|多)?[ \u3000]?(?P<mult>" + "|".join(m for m, _ in MAGNITUDES) + r")?"
-    r"(?P<approx>余|多)?(?P<unit>" + alternation(FIGURE_UNITS) + r")"
-    r"(?P<per>/(?:月|年|人|天|日|吨|亩))?" + _POST
-)
-# A round amount without a digit: 突破万亿元, 保持在千亿元以上.
-_ROUND = re.compile(
-    _PRE
-    + rf"(?<![\d.{CN_NUMERALS}{CN_MAGNITUDES}几数{CN_TWO}/ ])(?P<mult>万亿|千亿|百亿)(?P<unit>元|美元)"
-    + _POST
-)
-_ROUND_VALUE = {"万亿": (1.0, "万亿"), "千亿": (1000.0, "亿"), "百亿": (100.0, "亿")}
-# Tenths: 八成以上, 下降超过五成 (a bare 一成 inside a word, as in 统一成立, is not one).
-_TENTHS = re.compile(
-    _PRE + rf"(?<![\d.{CN_NUMERALS}{CN_TWO}几数])(?P<num>[{CN_DIGITS}]|\d)成" + _POST
-)
-# People counted without a unit: 农村贫困人口减少1240万, 近1400万农业转移人口.
-_BARE_PEOPLE = re.compile(
-    _PRE + _NUM_START + r"(?P<num>\d+(?:\.\d+)?)(?![\d.])"
-    r"(?P<approx0>余|多)?(?P<mult>万|亿)(?P<approx>余|多)?" + _POST
-)
-# A unit (or a magnitude) right after a bare 万/亿: 1240万元 is not a count of people.
-_UNIT_NEXT = re.compile(r"[\d千百" + re.escape("".join({u[0] for u in FIGURE_UNITS})) + "]")
-_RATIO = r"\d+(?:\.\d+)?[∶:]\d+(?:\.\d+)?[∶:]\d+(?:\.\d+)?"
-_SECTORS = re.compile(
-    r"三次产业(?:比重|比例|结构|构成)?(?:由(?P<before>" + _RATIO + r"))?[^，,；;。\d]{0,8}?"
-    r"(?:为|到|至)(?P<after>" + _RATIO + r")"
-)
-# A number of a list whose unit comes with the last one (10.6万、3.8万、3.3万平方公里).
-_BARE_ITEM = re.compile(_NUM_START + r"(?P<num>\d+(?:\.\d+)?)(?P<mult>万亿|亿|万)?(?:、|和)$")
-# The upper end of a range: 6%－6.5%, 5%—5.5%, 8%至10%.
-_RANGE_SEP = r"(?:[－—–~～\-]{1,2}|至|到)"
-_LOWER_BOUND = re.compile(r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)[－—–~～\-]{1,2}$")
-_CLAUSE_END = CLAUSE_END
 _GROWTH_VERBS = re.compile(
     r"(增长|增速|增幅|提高|提升|上升|回升|提速|上涨|涨幅|上调|下调|下降|减少|降低|缩短|压减|压缩|下滑|"
     r"高于|低于)了?$"
 )
-_DECREASE = re.compile(r"下降|下调|减少|降低|缩短|压减|压缩|下滑|低于")
 # Verbs and links trimmed from the end of a name (the figure follows them).
 _TRAIL = re.compile(
     r"(?:分别|(?<![年平])均|共|(?<!年)累计|同比|比上年|较上年|全年|预计|达到|达|为|是|至|到|实现|完成|"
@@ -144,7 +46,6 @@ _ITEM_TRIM = re.compile(
 _CLAUSE_STOP = re.compile(r"[，,；;：:。！？!?、（(\d]")
 # "实施河坝街历史文化街区等特色项目": the examples before 等 are not the indicator.
 _EXAMPLES = re.compile(r"^.+?[^平高中初同]等(?=[^级次])")
-_POINTS_LIST = re.compile(r"、\d+(?:\.\d+)?个百分点")
 _SHARED_SUFFIX = re.compile(
     r"(增加值|投资|收入|产值|总额|总量|经费|支出|产量|面积|人数|贷款余额|贷款|余额|用电量|增值税|产业规模)$"
 )
@@ -153,18 +54,6 @@ _INDICATOR_END = re.compile(r"(?:率|额|值|量|数|资|入|出|积|价|费|金
 _RATE_END = re.compile(r"(?:率|比重|比例|占比)$")
 _PERIOD_SUFFIX = re.compile(r"(?:年均|累计)$")
 _NEXT_IN_LIST = re.compile(r"、" + _NUM_START + r"\d")
-# Five-year periods: a plan's own (“十五五”时期) and a review's (这五年, 过去一年).
-_FIVE_YEAR_PLAN = re.compile(rf"“?({PLAN_NUMBER})五”?(?:时期|规划|期间|目标|发展|以来)")
-_PERIOD_OPENING = re.compile(
-    rf"(?P<five>五年|“?十[{CN_DIGITS}]?五”?(?:时期|期间|以来))"
-    r"|(?P<one>一年|去年|(?:19|20)\d\d年是|刚刚过去的)"
-)
-_CUMULATIVE = re.compile(r"^growth|累计")  # a change over the five years, not a level
-_PERIOD_IN = re.compile(rf"年均|[{CN_NUMERALS}{CN_TWO}多几\d]年")
-_COMPARISON = re.compile(r"高于|低于|优于|快于|慢于|比")
-_BY_YEAR = re.compile(r"(?:到|至)((?:19|20)\d\d)年")
-_PLAN_CUES = re.compile(alternation(SENTENCE_PLAN_CUES))
-_RESULT_CUES = re.compile(alternation(SENTENCE_RESULT_CUES))
 _NOUN_END = re.compile(
     r"[，,；;：:。！？!?、（(\d]|等|和|及|与|分别|实现|全面|全部|完成|达到|建成|开工|入选|第"
 )
@@ -225,206 +114,14 @@ def _clean_name(text: str) -> str:
     return name
 
 
-class _Figure:
-    """A figure found in a sentence: where it is, what it says, and (once named) its name."""
-
-    __slots__ = (
-        "base", "count_noun", "count_verb", "end", "item", "name", "people", "post", "pre",
-        "qualifier", "span_end", "span_start", "start", "unit", "unit_word", "value", "value_text",
-        "verb", "year",
-    )  # fmt: skip
-
-    def __init__(
-        self,
-        sentence: str,
-        start: int,
-        end: int,
-        value: float,
-        unit_word: str,
-        mult: str = "",
-        *,
-        pre: str = "",
-        post: str = "",
-        qualifier: str = "",
-    ) -> None:
-        self.start, self.end = start, end
-        self.value = value
-        self.value_text = sentence[start:end]
-        self.unit_word = unit_word  # 个, %, 元/月 (without 万/亿)
-        self.unit = "%" if unit_word in PERCENT_SIGNS else mult + unit_word
-        self.pre, self.post = pre, post
-        self.qualifier = qualifier or pre or post
-        self.people = False  # a bare 1400万 counting people
-        self.base = False  # the start of 由A提高到B: a value of the year before the period
-        self.year: int | None = None  # a year the sentence gives the figure (从2007年的639亿元)
-        self.name = ""
-        self.span_start, self.span_end = start, end
-        self.verb = ""
-        self.count_noun = ""
-        self.count_verb = ""
-        self.item = ""
-
-    @property
-    def counter(self) -> bool:
-        """A counter word (个, 家, 名…, or a bare 万 of people) that can stand before its noun."""
-        return self.unit_word in _COUNT_UNITS or self.people
-
-    @property
-    def percent(self) -> bool:
-        return self.unit_word in (*RATE_UNITS, "成")
-
-
-def _from_match(sentence: str, m: re.Match[str], unit: str = "") -> _Figure:
-    g = m.groupdict()
-    return _Figure(
-        sentence,
-        m.start(),
-        m.end(),
-        float(g["num"]),
-        unit or g["unit"] + (g["per"] or ""),
-        g["mult"] or "",
-        pre=g["pre"] or "",
-        post=g["post"] or "",
-        qualifier=g["pre"] or g["post"] or g["approx0"] or g["approx"] or "",
-    )
-
-
-def _people_context(sentence: str, start: int, end: int) -> bool:
-    """'农村贫困人口减少1240万', '近1400万农业转移人口': the bare number counts people."""
-    before = re.split(r"[，,；;。、]", sentence[:start])[-1]
-    after = re.split(r"[，,；;。、]", sentence[end:])[0]
-    return bool(
-        re.search(r"人口[^\d]{0,4}$", before)
-        or re.match(r"[^\d]{0,8}人口", after)
-        or _PEOPLE_NOUN.match(after)
-    )
-
-
-def _find(sentence: str) -> list[_Figure]:
-    """Every figure of the sentence, in order, ranges joined (6%－6.5% is one figure)."""
-    found = [_from_match(sentence, m) for m in _FIGURE.finditer(sentence)]
-    taken = [(f.start, f.end) for f in found]
-
-    def free(a: int, b: int) -> bool:
-        return all(b <= s or a >= e for s, e in taken)
-
-    for m in _ROUND.finditer(sentence):
-        if free(m.start(), m.end()):
-            value, mult = _ROUND_VALUE[m.group("mult")]
-            found.append(
-                _Figure(sentence, m.start(), m.end(), value, m.group("unit"), mult,
-                        pre=m.group("pre") or "", post=m.group("post") or "")
-            )  # fmt: skip
-            found[-1].value_text = _with_digits(m, f"{value:g}{mult}{m.group('unit')}")
-    for m in _TENTHS.finditer(sentence):
-        after = sentence[m.end() : m.end() + 1]
-        if free(m.start(), m.end()) and (m.group("post") or not after or after in _CLAUSE_END):
-            num = m.group("num")
-            value = float(cn_number(num) or 0)
-            found.append(
-                _Figure(sentence, m.start(), m.end(), value, "成",
-                        pre=m.group("pre") or "", post=m.group("post") or "")
-            )  # fmt: skip
-            found[-1].value_text = _with_digits(m, f"{value:g}成")
-    for m in _BARE_PEOPLE.finditer(sentence):
-        if (
-            free(m.start(), m.end())
-            and not _UNIT_NEXT.match(sentence, m.end())
-            and _people_context(sentence, m.start(), m.end())
-        ):
-            found.append(_from_match(sentence, m, unit="人"))
-            found[-1].people = True
-    for f in list(found):
-        found.extend(_unit_shared(sentence, f, free))
-    found.extend(_sectors(sentence, free))
-    found.sort(key=lambda f: f.start)
-    found = [f for f in found if not _quoted(sentence, f.start)]
-    return _join_ranges(sentence, found)
-
-
-def _sectors(sentence: str, free: Callable[[int, int], bool]) -> list[_Figure]:
-    """'三次产业比重为4.0∶37.7∶58.3' (or 由…调整为…): the share of each sector."""
-    out: list[_Figure] = []
-    for m in _SECTORS.finditer(sentence):
-        for group, base in (("before", True), ("after", False)):
-            if not m.group(group) or not free(m.start(group), m.end(group)):
-                continue
-            for i, num in enumerate(re.finditer(r"\d+(?:\.\d+)?", m.group(group))):
-                at = m.start(group) + num.start()
-                f = _Figure(sentence, at, at + len(num.group(0)), float(num.group(0)), "%")
-                f.name = f"第{'一二三'[i]}产业比重"
-                f.span_start, f.span_end, f.base = m.start(), m.end(), base
-                out.append(f)
-    return out
-
-
-def _with_digits(m: re.Match[str], figure: str) -> str:
-    """A spelled-out figure written with digits, as every value_text has: 突破万亿元 -> 突破1万亿元,
-    超过五成 -> 超过5成 (the span keeps the words)."""
-    return (m.group("pre") or "") + figure + (m.group("post") or "")
-
-
-def _unit_shared(sentence: str, f: _Figure, free: Callable[[int, int], bool]) -> list[_Figure]:
-    """'分别净减少10.6万、3.8万、3.3万平方公里', '高4.2和0.7个百分点': the numbers before the
-    last take its unit."""
-    out: list[_Figure] = []
-    at = f.start
-    while not f.pre and (m := _BARE_ITEM.search(sentence[:at])) and free(m.start(), m.end()):
-        end = m.end("mult") if m.group("mult") else m.end("num")
-        out.append(
-            _Figure(
-                sentence, m.start(), end, float(m.group("num")), f.unit_word, m.group("mult") or ""
-            )
-        )
-        at = m.start()
-    return out
-
-
-def _quoted(sentence: str, at: int) -> bool:
-    """Inside “…” or 《…》: part of a name (稳经济“30条”), not a figure."""
-    before = sentence[:at]
-    return before.count("“") > before.count("”") or before.count("《") > before.count("》")
-
-
-def _join_ranges(sentence: str, figs: list[_Figure]) -> list[_Figure]:
-    """'6%－6.5%' and '4.5-5%': one figure, the lower bound as value and the rest as qualifier."""
-    out: list[_Figure] = []
-    for f in figs:
-        prev = out[-1] if out else None
-        gap = sentence[prev.end : f.start] if prev else ""
-        if (
-            prev is not None
-            and prev.unit == f.unit
-            and not prev.post
-            and not f.pre
-            and re.fullmatch(_RANGE_SEP, gap)
-            and (gap not in ("至", "到") or prev.unit == "%")
-            and not re.search(r"[从由][^，,；;。]*$", sentence[: prev.start])
-        ):
-            prev.qualifier = sentence[prev.end : f.end]
-            prev.end = prev.span_end = f.end
-            prev.value_text = sentence[prev.start : f.end]
-            continue
-        lower = _LOWER_BOUND.search(sentence, 0, f.start) if not f.pre else None
-        if lower and f.unit in ("%", POINTS):
-            f.qualifier = sentence[lower.end("num") : f.end]
-            f.value = float(lower.group("num"))
-            f.start = f.span_start = lower.start()
-            f.value_text = sentence[f.start : f.end]
-        out.append(f)
-    return out
-
-
 def _share_subject(sentence: str, f: _Figure) -> tuple[str, int] | None:
     """A share that opens its clause, named by what the clause says of its noun: '每年70%以上的
     财政支出投入民生领域' -> (每年投入民生领域的财政支出比重, end of the statement)."""
-    start = max(sentence.rfind(c, 0, f.start) for c in _CLAUSE_END) + 1
+    start = max(sentence.rfind(c, 0, f.start) for c in CLAUSE_END) + 1
     lead = sentence[start : f.start].strip(" 、")
     if not _SUBJECT_LEAD.match(lead):
         return None
-    end = next(
-        (i for i in range(f.end, len(sentence)) if sentence[i] in _CLAUSE_END), len(sentence)
-    )
+    end = next((i for i in range(f.end, len(sentence)) if sentence[i] in CLAUSE_END), len(sentence))
     noun_start = f.end + sentence.startswith("的", f.end)
     pred = _PREDICATE.search(sentence, noun_start, end)
     if not pred or pred.start() - noun_start < 2:
@@ -438,7 +135,7 @@ def _share_subject(sentence: str, f: _Figure) -> tuple[str, int] | None:
 def _modifier(sentence: str, f: _Figure) -> bool:
     """True when the figure only qualifies a following noun (5亿元以上项目, 2×475兆瓦燃气轮机)."""
     after = sentence[f.end : f.end + 1]
-    if not after or after in _CLAUSE_END or after in "、）)”》（(等和及":
+    if not after or after in CLAUSE_END or after in "、）)”》（(等和及":
         return False
     if _AFTER_VALUE.match(sentence, f.end):
         return False  # 赤字率拟按3%安排, 稳定在5%左右的较低水平, 按5%的幅度压减…
@@ -471,7 +168,7 @@ def _count_noun(sentence: str, end: int) -> tuple[str, int]:
     noun = noun.strip()
     if len(noun) <= 2 and stop and not _CLAUSE_STOP.match(rest, stop.start()):
         # "…等40余个项目建成投用": a bare 项目 is named by what is done with it.
-        clause = re.match(r"[^，,；;：:。！？!?、]*", rest).group(0)
+        clause = re.split(r"[，,；;：:。！？!?、]", rest, maxsplit=1)[0]
         if len(clause) <= 8:
             noun, used = clause, len(clause)
     return (noun, used) if 2 <= len(noun) <= 20 else ("", 0)
@@ -485,7 +182,7 @@ def _subject_counts(sentence: str, start: int, end: int, figs: list[_Figure]) ->
     for f in figs:
         lead = sentence[cursor : f.start]
         nxt = sentence[f.end : f.end + 1]
-        if f.name or not f.counter or not nxt or nxt in _CLAUSE_END or nxt in "、）)”》（(":
+        if f.name or not f.counter or not nxt or nxt in CLAUSE_END or nxt in "、）)”》（(":
             break
         if not chain and not _SUBJECT_LEAD.match(lead.strip(" 、，,")):
             return
@@ -714,7 +411,7 @@ def _name_figures(sentence: str) -> list[_Figure]:
             f.verb = lead
             f.span_start = cursor + (len(lead) - len(lead.lstrip("、，, ")))
             after = sentence[f.end : f.end + 1]
-            if f.counter and after and after not in _CLAUSE_END and after not in "、）)”》（(":
+            if f.counter and after and after not in CLAUSE_END and after not in "、）)”》（(":
                 # A count before its noun: 新增4个省级临床重点专科, 引进…项目5个 is the other way.
                 noun, used = _count_noun(sentence, f.end)
                 if (
@@ -803,172 +500,3 @@ def _one_value_each(f: _Figure) -> list[_Figure]:
         g.name = part + (period.group(0) if period else "")
         out.append(g)
     return out
-
-
-def _status(para: Paragraph, sentence: str, report_year: int | None) -> tuple[str, int | None]:
-    # A paragraph on several years (a five-year review) states end-of-period figures: the
-    # last year of its period.
-    year = para.period_year or (para.period_years[-1] if para.period_years else None)
-    if para.period == REVIEW:
-        return RESULT, year
-    if para.period == PLAN:
-        return TARGET, year
-    if _PLAN_CUES.search(sentence) and not _RESULT_CUES.search(sentence):
-        return TARGET, report_year
-    if _RESULT_CUES.search(sentence):
-        return RESULT, (report_year - 1) if report_year else None
-    return "", None
-
-
-def _plan_end(section: tuple[str, ...]) -> int | None:
-    """The last year of a five-year plan a section is about: “十五五”时期主要目标 -> 2030."""
-    for title in reversed(section):
-        m = _FIVE_YEAR_PLAN.search(title)
-        if m:
-            n = small_number(m.group(1)) or 0
-            return plan_years(n)[-1] if n >= 6 else None
-    return None
-
-
-def _five_years(para: Paragraph) -> bool | None:
-    """True when a review paragraph opens on the five years (这五年, 过去五年, “十四五”时期…),
-    False when on the one year (过去一年, 一年来, 2025年是…); None when it says neither."""
-    opening = "".join(para.sentences[:2]) or para.text[:120]
-    last = None
-    for m in _PERIOD_OPENING.finditer(opening):
-        last = m
-    return None if last is None else bool(last.group("five"))
-
-
-def _kind(f: _Figure, sentence: str) -> str:
-    if f.unit_word in (*RATE_UNITS, "成"):
-        growth = f.unit_word == POINTS or _GROWTH_VERBS.search(f.verb.strip())
-        return GROWTH if growth else SHARE
-    if f.unit_word in _PEOPLE_UNITS or f.unit_word == "人":
-        return LEVEL
-    if f.unit_word == "个" and _PEOPLE_NOUN.match(f.count_noun or sentence[f.end :]):
-        return LEVEL
-    return COUNT if f.counter else LEVEL
-
-
-def extract_paragraph(
-    para: Paragraph,
-    *,
-    title: str = "",
-    region: str = "",
-    report_year: int | None = None,
-    five_years: bool | None = None,
-) -> list[Indicator]:
-    """Every figure of one paragraph, in order (headings have none).
-
-    `five_years`: whether a review paragraph is about the five years of a plan rather than the
-    last year (`extract` follows it from paragraph to paragraph); None reads it from the
-    paragraph's own opening."""
-    if para.is_heading:
-        return []
-    if five_years is None:
-        five_years = bool(_five_years(para))
-    five_years = five_years and para.period == REVIEW
-    plan_end = _plan_end(para.section) if para.period == PLAN else None
-    out = []
-    for sentence in para.sentences:
-        status, year = _status(para, sentence, report_year)
-        if not status:
-            continue  # neither a result nor a target: not a figure we can label
-        for f in _name_figures(sentence):
-            unit, kind = f.unit, _kind(f, sentence)
-            if unit == "个" and _POINTS_LIST.match(sentence, f.end):
-                unit, kind = "个百分点", GROWTH  # 超目标任务42个、23个百分点
-            value = f.value
-            if kind == GROWTH and _DECREASE.search(f.verb):
-                value = -value
-            name, f_status, f_year = f.name, status, year
-            if status == TARGET:
-                by = _BY_YEAR.findall(sentence, 0, f.start)
-                f_year = int(by[-1]) if by else plan_end or year
-            if f.year:
-                f_year = f.year
-            elif f.base and year:
-                # The start of 由A提高到B: the year before the period (or before the plan).
-                f_status = RESULT
-                if status == TARGET:
-                    f_year = (report_year or year) - 1  # where the plan starts from
-                else:
-                    f_year = year - (5 if five_years else 1)
-            if (
-                five_years
-                and _CUMULATIVE.search(f"{kind} {f.verb}")
-                and not _PERIOD_IN.search(name)
-                and not _COMPARISON.search(f.verb)
-            ):
-                name = name.replace("累计", "") + "五年累计"  # 城镇累计新增就业 over the five years
-            out.append(
-                Indicator(
-                    doc_id=para.doc_id,
-                    title=title or para.doc_id,
-                    region=region,
-                    paragraph=para.number,
-                    section=SECTION_SEP.join(para.section),
-                    sentence=sentence,
-                    span=sentence[f.span_start : f.span_end].strip("、，, "),
-                    name=name,
-                    value=value,
-                    value_text=f.value_text,
-                    unit=unit,
-                    kind=kind,
-                    qualifier=f.qualifier,
-                    year=f_year,
-                    status=f_status,
-                    period=para.period_label,
-                )
-            )
-    return out
-
-
-def extract(
-    paragraphs: Iterable[Paragraph],
-    *,
-    title: str = "",
-    region: str = "",
-    report_year: int | None = None,
-) -> list[Indicator]:
-    """Every figure of the given paragraphs of one report."""
-    out: list[Indicator] = []
-    five_years = False  # the review is about the five years of a plan, until it turns to one
-    for p in sorted(paragraphs, key=lambda p: p.number):
-        if p.period != REVIEW:
-            five_years = False
-        elif not p.is_heading:
-            opens = _five_years(p)
-            five_years = five_years if opens is None else opens
-        out.extend(
-            extract_paragraph(
-                p, title=title, region=region, report_year=report_year, five_years=five_years
-            )
-        )
-    return out
-
-
-def extract_report(report: Report) -> list[Indicator]:
-    """Every figure of a parsed report."""
-    return extract(
-        report.paragraphs,
-        title=report.title,
-        region=report.meta.region,
-        report_year=report.meta.year,
-    )
-
-
-CSV_FIELDS = tuple(Indicator.__dataclass_fields__)
-
-
-def to_csv(records: Iterable[Indicator]) -> str:
-    """The records as CSV text (a header row, then one row per figure, in field order)."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for r in records:
-        row = r.to_dict()
-        row["year"] = row["year"] or ""
-        writer.writerow(row)
-    return buf.getvalue()
