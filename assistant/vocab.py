@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from .types import NATIONAL
+from .types import NATIONAL, PLAN, REVIEW
 
 
 def alternation(words: Iterable[str]) -> str:
@@ -171,6 +171,12 @@ ASK_WORDS = frozenset(
     "详细 说明 介绍 讲讲 解释 一下 请问 具体 情况 内容 有关 相关 通过 方面 进行 开展 实施 "
     "最后 最终 到底 究竟 一共 总共 大概 大约 定了 安排".split()
 )
+# Words by which a question points into the review part or the plan part of a report
+# ("去年工作回顾的第二项", "今年重点工作的第三项").
+PART_ASK_WORDS = {
+    REVIEW: ("回顾", "成绩", "去年", "过去"),
+    PLAN: ("安排", "今年", "部署", "重点工作", "主要任务", "工作任务"),
+}
 # A question's period words as a follow-up or a two-part question names them (目标, 实绩…).
 PERIOD_ASK_WORDS = (
     "预期目标", "主要目标", "目标任务", "发展目标", "目标", "计划", "预期", "实际完成情况",

@@ -16,6 +16,7 @@ from ..vocab import (
     CN_SEVERAL,
     CN_ZEROS,
     MULTI_YEAR_WORDS,
+    PART_ASK_WORDS,
     RECENT_PLAN,
     UNIT_CHARS,
     alternation,
@@ -436,10 +437,7 @@ def _period_note(para: Paragraph) -> str:
 
 
 _ORDINAL = re.compile(rf"第([{CN_NUMERALS}\d]+)(?:部分|项|个方面|方面|节|大项|条|个)|(最后)")
-_PARENT_WORDS = {
-    REVIEW: ("回顾", "成绩", "去年", "过去"),
-    PLAN: ("安排", "今年", "部署", "重点工作", "主要任务", "工作任务"),
-}
+_PARENT_WORDS = PART_ASK_WORDS
 
 
 def _ordinal(question: str) -> int | None:

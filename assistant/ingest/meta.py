@@ -27,6 +27,8 @@ from ..vocab import (
     CITY_UNITS,
     CN_NUMERALS,
     COUNTY_UNITS,
+    HEADING_PLAN_WORDS,
+    HEADING_REVIEW_WORDS,
     LOCAL_SELF_WORDS,
     MUNICIPALITIES,
     NATIONAL_SELF_WORDS,
@@ -75,12 +77,14 @@ _NATIONAL_TITLE = re.compile(r"国务院|中华人民共和国")
 _NATIONAL_WORDS = re.compile(alternation(NATIONAL_SELF_WORDS))
 _LOCAL_WORDS = re.compile(alternation(LOCAL_SELF_WORDS))
 _MIN_NATIONAL_WORDS = 20
-_REVIEW_HEADING = re.compile(r"((?:19|20)\d{2})\s*年[^，。；]{0,8}(?:回顾|总结|成就)")
+_REVIEW_HEADING = re.compile(
+    rf"((?:19|20)\d{{2}})\s*年[^，。；]{{0,8}}(?:{alternation(HEADING_REVIEW_WORDS)})"
+)
 _PLAN_HEADING = re.compile(
     rf"((?:19|20)\d{{2}})\s*年[^，。；]{{0,12}}(?:{alternation(PLAN_HEADING_TERMS)})"
 )
-_FIVE_YEAR_REVIEW = re.compile(r"(?:回顾|成就|总结)")
-_FIVE_YEAR_PLAN = re.compile(r"(?:目标|任务|举措|建议)")
+_FIVE_YEAR_REVIEW = re.compile(alternation(HEADING_REVIEW_WORDS))
+_FIVE_YEAR_PLAN = re.compile(alternation(HEADING_PLAN_WORDS))
 # Phrases of the body that date the report: 刚刚过去的2025年 (2026), 2024年的主要预期目标
 # (2024), 本届政府1998年3月就职…五年 (2003).
 _JUST_PAST = re.compile(r"刚刚过去的((?:19|20)\d{2})年")
@@ -88,8 +92,8 @@ _TARGET_YEAR = re.compile(
     r"((?:19|20)\d{2})年(?:国民经济和社会发展|经济社会发展|全省|全市|全区|全县)?的?主要预期目标"
 )
 _OPENING_YEAR = re.compile(r"^(?:——)?((?:19|20)\d{2})年(?=[,，]|是)")
-_PART_REVIEW = re.compile(r"回顾|总结|过去")
-_PART_PLAN = re.compile(r"(?:今年|\d{4}年).*(?:任务|安排|部署|建议|目标|要求)")
+_PART_REVIEW = re.compile(alternation(HEADING_REVIEW_WORDS))
+_PART_PLAN = re.compile(rf"(?:今年|\d{{4}}年).*(?:{alternation((*HEADING_PLAN_WORDS, '要求'))})")
 _TERM_START = re.compile(r"本届政府(?:从|自)?((?:19|20)\d{2})年\d{1,2}月就职")
 _TERM_END = re.compile(r"已经五年|任期即将结束|过去五年")
 
