@@ -57,7 +57,7 @@ from ._figures import _PEOPLE_NOUN, _Figure
 from ._names import _GROWTH_VERBS, _name_figures
 
 # Bump when extraction changes: stored tables are rebuilt from the stored paragraphs.
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 
 LEVEL, GROWTH, SHARE, COUNT = "level", "growth", "share", "count"
 KINDS = (LEVEL, GROWTH, SHARE, COUNT)

@@ -46,7 +46,7 @@ PARSER_VERSION = "1"
 # Bump when the metadata (meta.py) or the derived structure (sections, parts, periods)
 # changes: stored reports are re-derived from their stored paragraphs when the store is
 # opened, without embedding anything (see `Assistant`).
-DETECTOR_VERSION = "2"
+DETECTOR_VERSION = "3"
 
 # (level, pattern): the marker at the start of a heading line.
 _HEADING_MARKERS = tuple((level, re.compile(f"^{p}")) for level, p in HEADING_MARKERS)
