@@ -74,6 +74,8 @@ def test_a_figure_in_chinese_numerals_gets_its_value():
 
 
 def test_ordinals_and_counts_of_questions_read_any_chinese_numeral():
+    # The number a question asks for is what the test is about; the answer built from it
+    # depends on an outline and hits, and no public call returns the number itself.
     assert _ordinal("第二十三项是什么") == 23
     assert _ordinal("第三部分讲了什么") == 3
     assert _ordinal("第12条") == 12
