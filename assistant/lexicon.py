@@ -21,11 +21,14 @@ from typing import ClassVar
 
 from .types import PLAN, REVIEW
 from .vocab import (
+    ASKED_RATE_UNITS,
     ASKED_UNITS,
     LAST_YEAR_WORDS,
     MONEY_UNITS_ACCEPTED,
+    PROVINCES,
     QUESTION_RESULT_CUES,
     QUESTION_TARGET_CUES,
+    RATE_ASK_WORDS,
     THIS_YEAR_WORDS,
     UNIT_CHARS,
     UNIT_FAMILIES,
@@ -85,6 +88,10 @@ _ASKED_UNIT = re.compile(
 )
 _UNIT_FAMILIES = UNIT_FAMILIES
 _UNITS_ACCEPTED = MONEY_UNITS_ACCEPTED
+# A rate asked without a unit (增速是多少, 占比多少, 百分之几, 失业率为多少).
+_ASKED_RATE = re.compile(
+    f"(?:{alternation(RATE_ASK_WORDS)})[^，,。；;？?]{{0,6}}?(?:多少|几|哪个|谁)"
+)
 _PUNCT_ONLY = re.compile(r"^[\W_]+$", re.UNICODE)
 _LATIN = re.compile(r"[A-Za-z]+")
 
@@ -519,7 +526,9 @@ def intent(question: str, regions: tuple[str, ...] = ()) -> QuestionIntent:
         )
     )
     named = tuple(r for r in regions if r and r in norm and not any(r in p for p in places))
-    places = tuple(dict.fromkeys(places + named))
+    # Provinces by their short names (西藏, 宁夏): jieba does not always tag them as places.
+    provinces = tuple(p for p in PROVINCES if p in norm and not any(p in q for q in places + named))
+    places = tuple(dict.fromkeys(places + named + provinces))
     asked = _ASKED_UNIT.search(norm)
     units: tuple[str, ...] = ()
     if asked:
@@ -529,6 +538,8 @@ def intent(question: str, regions: tuple[str, ...] = ()) -> QuestionIntent:
         units = _UNITS_ACCEPTED.get(unit) or next(
             (fam for fam in _UNIT_FAMILIES.values() if unit in fam), (unit,)
         )
+    elif _ASKED_RATE.search(norm) and len(re.findall(r"多少|几", norm)) <= 1:
+        units = ASKED_RATE_UNITS  # (two figures asked, 赤字是多少、赤字率多少: no one unit)
     return QuestionIntent(
         units=units,
         years=years,

@@ -38,6 +38,7 @@ from .vocab import (
     PLAN_RESULT_CUES,
     PLAN_TARGET_CUES,
     PROVINCE_UNITS,
+    PROVINCES,
     RECENT_PLAN,
     UNIT_CHARS,
     alternation,
@@ -301,7 +302,7 @@ def _documents_of_places(
     """(reports of the named places, national named, a named place no report is about)."""
     national = names_country(norm, places)
     found: list[str] = []
-    unknown = ""
+    unknown = province = ""
     if national:
         found += [
             d for d, info in docs.items() if info.level == NATIONAL_LEVEL or info.region == NATIONAL
@@ -314,6 +315,10 @@ def _documents_of_places(
             found += matched
         elif place.endswith(("省", "市", "自治区", "县")) and not unknown:
             unknown = place
+        elif place.startswith(PROVINCES) and not province:
+            province = place  # 西藏, 西藏地区: a province named without 省/自治区
+    if not unknown and not found:
+        unknown = province  # (四川内江: the province of a report's city is no other place)
     return tuple(dict.fromkeys(found)), national, unknown
 
 

@@ -203,6 +203,11 @@ AUTONOMOUS_PEOPLES = (
     "回族", "维吾尔", "壮族", "藏族", "蒙古族", "朝鲜族", "土家族", "苗族", "彝族", "哈萨克",
 )  # fmt: skip
 MUNICIPALITIES = frozenset({"北京市", "天津市", "上海市", "重庆市"})  # province level
+# The provincial-level regions by their short names (jieba does not always tag them as places).
+PROVINCES = tuple(
+    "北京 天津 河北 山西 内蒙古 辽宁 吉林 黑龙江 上海 江苏 浙江 安徽 福建 江西 山东 河南 湖北 "
+    "湖南 广东 广西 海南 重庆 四川 贵州 云南 西藏 陕西 甘肃 青海 宁夏 新疆 香港 澳门 台湾".split()
+)
 # Words by which a question names the national report.
 NATIONAL_NAMES = (NATIONAL, "我国", "国务院", "中央政府")
 # Words by which a report names its own territory: 全国/我国 in the national report; 全省,
@@ -255,6 +260,40 @@ ASKED_UNITS = (
     *(f"亿{u}" for u in ("千瓦时", "千瓦", "立方米", "吨", "人次", "斤")),
 )  # fmt: skip
 # Units that answer for each other (a figure asked in 吨 may be stated in 万吨).
+# A rate asked without a unit (增速是多少, 占比多少, 百分之几): a figure in per cent or points.
+RATE_ASK_WORDS = (
+    "百分之",
+    "百分比",
+    "增速",
+    "增幅",
+    "涨幅",
+    "降幅",
+    "增长率",
+    "比重",
+    "占比",
+    "比例",
+    "率",
+)
+ASKED_RATE_UNITS = (*RATE_UNITS, "百分点", "‰")
+# Words of a change: a question with none asks a level, and a figure after one is a change.
+CHANGE_ASK_WORDS = (
+    "增长",
+    "增速",
+    "增幅",
+    "涨幅",
+    "降幅",
+    "提高",
+    "下降",
+    "降低",
+    "增加",
+    "减少",
+    "上涨",
+    "回落",
+    "变化",
+    "多了",
+    "少了",
+)
+CHANGE_WORDS = ("增长", "下降", "增加", "减少", "提高", "降低", "上涨", "回落", "扩大", "缩小")
 UNIT_FAMILIES = {
     "元": ("万亿元", "亿元", "万元", "元"),
     "人": ("万人次", "万人", "人次", "人"),

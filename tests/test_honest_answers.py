@@ -11,7 +11,9 @@ import json
 
 import pytest
 
+from assistant.answer.extractive import ExtractiveConfig, supports
 from assistant.cli import _print_answer as print_answer
+from assistant.question import plan_question
 
 NATIONAL_2017 = """政府工作报告
 ——2017年3月5日在第十二届全国人民代表大会第五次会议上
@@ -151,3 +153,37 @@ def test_the_cli_shows_related_statements_apart_from_the_answer(reports):
     assert text.startswith("答：报告中未找到")
     assert "相关内容" in text and "人均可支配收入" in text.split("相关内容", 1)[1]
     assert json.loads(json.dumps(ans.to_dict(), ensure_ascii=False))["related"]
+
+
+def test_a_level_asked_is_not_answered_with_its_growth(reports):
+    # The 2018 report gives 2017's GDP growth (6.9%), not its amount.
+    ans = reports.ask("2017年我国国内生产总值是多少？")
+    assert ans.abstained and "6.9%" not in ans.text
+
+
+def test_a_rate_asked_is_not_answered_with_a_count(reports):
+    # 城镇新增就业1314万人 is a count; its growth rate is not in the report.
+    ans = reports.ask("2016年城镇新增就业增速是多少？")
+    assert ans.abstained and "1314" not in ans.text
+
+
+def test_a_rate_asked_is_answered_in_per_cent(reports):
+    ans = reports.ask("2017年城镇登记失业率目标是多少？")
+    assert not ans.abstained and "4.5%" in ans.text
+
+
+def test_a_province_named_by_its_short_name_without_a_report_is_declined(reports):
+    ans = reports.ask("2025年西藏地区生产总值增长多少？")
+    assert ans.abstained and "5.5%" not in ans.text
+
+
+def test_a_figure_worded_unlike_the_report_passes_when_very_close_in_meaning():
+    """The rarest question term (降到; the report says 降至) may be missing from a sentence
+    very close to the question in meaning, never from one that is merely near it."""
+    q = "2019年增值税改革中，制造业等行业税率从多少降到多少？"
+    weights = {"增值税": 5.7, "改革": 2.3, "制造业": 4.0, "行业": 4.0, "税率": 6.3, "降到": 7.5}
+    plan = plan_question(q, {}, weights)
+    sentence = "深化增值税改革，将制造业等行业现行16%的税率降至13%。"
+    cfg = ExtractiveConfig()
+    assert supports(plan, sentence, cfg, similarity=cfg.figure_similarity + 0.02)
+    assert not supports(plan, sentence, cfg, similarity=cfg.figure_similarity - 0.05)

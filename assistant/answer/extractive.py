@@ -12,6 +12,8 @@ from ..cite import citation
 from ..question import AGE, DATE, FIGURE, LIST, PERSON, SECTION, QuestionPlan, region_core
 from ..types import NATIONAL, PLAN, REVIEW, Citation, Hit, Paragraph
 from ..vocab import (
+    CHANGE_ASK_WORDS,
+    CHANGE_WORDS,
     CN_NUMERALS,
     CN_SEVERAL,
     CN_ZEROS,
@@ -35,6 +37,13 @@ _RESPECTIVELY = re.compile(
 )
 # A figure over several years, when the question asks about one year.
 _SPAN_FIGURE = re.compile(f"{alternation(MULTI_YEAR_WORDS)}|{RECENT_PLAN}")
+# A level asked (…是多少, 有多少): a change (增长6.7%, 下降2%) does not answer it.
+_LEVEL_ASKED = re.compile(r"(?:是|有|为|达到?|在|共)多少")
+_CHANGE_ASKED = re.compile(alternation(CHANGE_ASK_WORDS))
+_CHANGE_FIGURE = re.compile(
+    f"(?:{alternation(CHANGE_WORDS)})了?(?:约|近|超过|超|达)?"
+    r"\d+(?:\.\d+)?\s*(?:%|个百分点|百分点|‰|倍)?"
+)
 _BY_YEAR = re.compile(r"(?:到|至|在)((?:19|20)\d{2})年")
 _DATE_TEXT = re.compile(
     rf"\d{{1,2}}月\d{{1,2}}日|(?:19|20)\d{{2}}年\d{{1,2}}月|[{CN_NUMERALS}{CN_ZEROS[0]}]+月[{CN_NUMERALS}]+日"
@@ -150,12 +159,16 @@ def figure_clause(
     if plan.unknown_place and region_core(plan.unknown_place) not in norm:
         return None  # a place no report is about: only a sentence naming it speaks of it
     clauses = split_clauses(norm)
+    level_asked = bool(_LEVEL_ASKED.search(plan.question)) and not _CHANGE_ASKED.search(
+        plan.question
+    )
     for i, clause in enumerate(clauses):
-        if not plan.figure_in(clause):
+        # How much it is is not answered by how much it grew (增长6.7%, 下降2%).
+        if not plan.figure_in(_CHANGE_FIGURE.sub("", clause) if level_asked else clause):
             continue
         window = "".join(clauses[max(0, i - 1) : i + 1])
         if plan.topic and (
-            plan.topic_coverage(window) < min_topic or not _key_term_in(plan, window)
+            plan.topic_coverage(window) < min_topic or (key_term and not _key_term_in(plan, window))
         ):
             continue  # the figure of another indicator, or of a narrower or wider one
         if not plan.multi_year and _SPAN_FIGURE.search(window):
