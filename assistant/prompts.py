@@ -9,8 +9,9 @@ template is escaped so that it cannot forge the ``<doc>``, ``<question>`` or ``<
 delimiters (ASCII angle brackets become full-width ＜＞, quotes in attributes ＂), and the
 system prompt tells the model that text inside the delimiters is never an instruction.
 
-The ``prompts/`` folder sits next to the ``assistant`` package in the source tree, which is
-where a checkout or an editable install (``pip install -e .``) finds it.
+The templates are edited in the top-level ``prompts/`` folder, where a source checkout or an
+editable install (``pip install -e .``) reads them; building the package (``setup.py``)
+copies them into ``assistant/resources/prompts/``, where an installed wheel reads them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,18 @@ from .errors import ConfigError
 from .tokens import Budget, Fitted, count_message_tokens, fit_hits
 from .types import Hit
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+SOURCE_PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+
+
+def _prompts_dir() -> Path:
+    """The templates shipped in the package, else those of the source tree."""
+    packaged = resources.files("assistant.resources").joinpath("prompts")
+    if isinstance(packaged, Path) and packaged.is_dir():
+        return packaged
+    return SOURCE_PROMPTS_DIR
+
+
+PROMPTS_DIR = _prompts_dir()
 ANSWER = "answer_v1"
 REWRITE = "rewrite_v1"
 JUDGE = "judge_v1"
@@ -82,13 +95,13 @@ def _check(path: Path, what: str, used: set[str], declared: Sequence[str]) -> No
 
 @lru_cache(maxsize=16)
 def load_prompt(name: str, directory: str | Path | None = None) -> PromptFile:
-    """Load and check ``<directory>/<name>.yaml`` (default: the top-level prompts/ folder)."""
+    """Load and check ``<directory>/<name>.yaml`` (default: `PROMPTS_DIR`)."""
     folder = Path(directory) if directory is not None else PROMPTS_DIR
     path = folder / f"{name}.yaml"
     if not path.is_file():
         raise ConfigError(
-            f"prompt template {path.name} not found in {folder}: the prompts/ folder must sit "
-            "next to the assistant package (run from a source checkout or `pip install -e .`)"
+            f"prompt template {path.name} not found in {folder}: an installed package has them "
+            "in assistant/resources/prompts/ (reinstall it), a source checkout in prompts/"
         )
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -58,29 +59,46 @@ def fake_assistant(tmp_path):
     return Assistant(settings=settings, embedder=emb), emb
 
 
+class Failures(list):
+    """What the stub endpoint does with the next requests, in order: an HTTP status to fail
+    with, a (status, headers) pair, or a number of seconds to wait before replying.
+    `requests` counts the requests it received."""
+
+    requests = 0
+
+
 @pytest.fixture
 def stub_endpoint():
     """A local chat-completions endpoint: replies, streams, or fails with the queued status."""
-    failures: list[int] = []
+    failures = Failures()
     reply = "全年实现地区生产总值1800亿元左右、增长7.0%左右[1]。"
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
             pass
 
-        def _send(self, status: int, body: bytes, content_type: str = "application/json"):
+        def _send(
+            self, status: int, body: bytes, content_type: str = "application/json", headers=()
+        ):
             self.send_response(status)
             self.send_header("content-type", content_type)
             self.send_header("content-length", str(len(body)))
+            for name, value in dict(headers).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
 
         def do_POST(self):
             request = json.loads(self.rfile.read(int(self.headers["content-length"])))
-            if failures:
-                status = failures.pop(0)
+            failures.requests += 1
+            step = failures.pop(0) if failures else None
+            if isinstance(step, float):
+                time.sleep(step)  # longer than the client waits: it has given up
+                return None
+            if step is not None:
+                status, headers = step if isinstance(step, tuple) else (step, {})
                 error = {"message": f"failure {status} for key {KEY}", "code": str(status)}
-                return self._send(status, json.dumps({"error": error}).encode())
+                return self._send(status, json.dumps({"error": error}).encode(), headers=headers)
             if request.get("stream"):
                 events = [
                     {"choices": [{"index": 0, "delta": {"content": reply[i : i + 5]}}]}

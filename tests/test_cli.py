@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
 from assistant.cli import main
 
-from .helpers import CITY, DATA
+from .helpers import CITY, DATA, ROOT
 
 
 def test_ingest_ask_docs_delete_round_trip(store_copy, capsys, cache_dir):
@@ -151,3 +152,38 @@ def test_batch_output_path_errors_are_one_line(tmp_path, capsys):
         assert code == 2 and err.count("\n") == 1 and reason in err, (output, err)
     assert notes.read_text(encoding="utf-8") == "my notes\nmore notes\n"
     assert not (tmp_path / "missing").exists()
+
+
+def test_indicators_name_search_lists_the_exact_name_first_as_the_ui_does(real_store, capsys):
+    from assistant import Assistant, Settings
+
+    stored = Assistant(settings=Settings.from_env(store_dir=real_store)).indicators(name="粮食产量")
+    assert stored[0].name != "粮食产量", "the store lists the matches by paragraph"
+    assert main(["indicators", "--name", "粮食产量", "--store", str(real_store)]) == 0
+    names = [line.split("\t")[4] for line in capsys.readouterr().out.splitlines()]
+    assert names[0] == "粮食产量"
+    assert sorted(names) == sorted(r.name for r in stored)  # the same figures, ranked
+
+
+def test_readme_lists_every_subcommand():
+    from assistant.cli import build_parser, subcommands
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Command line\n", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```text\n", 1)[1].split("```", 1)[0]
+    listed = re.findall(r"(?:^|\| )assistant ([a-z]+)", block, re.MULTILINE)
+    assert sorted(set(listed)) == sorted(subcommands(build_parser()))
+
+
+def test_app_py_takes_the_serve_commands_options():
+    from app import parse_args as app_args
+    from assistant.cli import build_parser
+
+    serve = build_parser().parse_args(["serve", "--port", "9000", "--auth", "me:pw", "r.txt"])
+    app = app_args(["--port", "9000", "--auth", "me:pw", "r.txt"], env={})
+    shared = ("host", "port", "share", "auth", "paths", "store")
+    assert {k: getattr(app, k) for k in shared if k != "host"} == {
+        k: getattr(serve, k) for k in shared if k != "host"
+    }
+    assert serve.host is None and app.host == "127.0.0.1"  # serve resolves it when it starts
+    assert serve.func.__name__ == "cmd_serve"

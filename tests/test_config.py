@@ -25,6 +25,7 @@ def test_settings_come_from_the_environment_with_overrides_winning(tmp_path):
     assert s.llm_model == "deepseek-chat" and s.chroma_port == 9000
     assert s.mode == "llm"
     assert Settings.from_env({}).mode == "extractive"
+    assert Settings.from_env({"ASSISTANT_LLM_MAX_RETRIES": "0"}).llm_max_retries == 0
 
 
 def test_the_api_key_never_shows_in_repr():
@@ -39,6 +40,8 @@ def test_the_api_key_never_shows_in_repr():
         ({"ASSISTANT_EMBEDDINGS": "openai"}, "OPENAI_API_KEY"),
         ({"CHROMA_PORT": "eighty"}, "CHROMA_PORT"),
         ({"ASSISTANT_ON_UNVERIFIED": "ignore"}, "ASSISTANT_ON_UNVERIFIED"),
+        ({"ASSISTANT_LLM_MAX_RETRIES": "-1"}, "ASSISTANT_LLM_MAX_RETRIES"),
+        ({"ASSISTANT_LLM_MAX_RETRIES": "many"}, "ASSISTANT_LLM_MAX_RETRIES"),
     ],
 )
 def test_invalid_settings_fail_with_the_variable_named(env, message):

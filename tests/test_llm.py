@@ -1,5 +1,6 @@
 """The LLM answer mode with a scripted chat model: prompts, citations, verification, fallback,
-streaming, batching, retries, error mapping, follow-ups and the token budget. No network."""
+streaming, batching, error mapping, follow-ups and the token budget; the chat model chosen by
+name, and the client's retries and timeouts against a local stub endpoint. No network."""
 
 from __future__ import annotations
 
@@ -15,17 +16,11 @@ import tiktoken.registry
 from pydantic import SecretStr
 
 from assistant import tokens
+from assistant.answer.chat import make_chat_model, split_model_name
 from assistant.answer.extractive import Extracted
 from assistant.answer.followup import rewrite_followup
-from assistant.answer.llm import (
-    LLMAnswerer,
-    LLMResult,
-    answerer_from_settings,
-    figures,
-    make_chat_model,
-    parse_markers,
-    unsupported_figures,
-)
+from assistant.answer.llm import LLMAnswerer, LLMResult, answerer_from_settings
+from assistant.answer.markers import figures, parse_markers, unsupported_figures
 from assistant.cite import citation
 from assistant.config import Settings
 from assistant.errors import ConfigError, LLMError
@@ -110,12 +105,7 @@ def http_error(cls, status: int, message: str, headers: dict | None = None):
     return cls(message, response=response, body=None)
 
 
-def no_sleep(delays: list[float]):
-    return delays.append
-
-
 def answerer(model: ScriptedChatModel, **options) -> LLMAnswerer:
-    options.setdefault("sleep", no_sleep([]))
     return LLMAnswerer(model, **options)
 
 
@@ -310,17 +300,14 @@ def test_stream_yields_text_chunks_then_the_final_result():
     assert final.citations[0].quote == "规模以上工业增加值增长8.0%；"
 
 
-def test_stream_retries_a_rate_limit_before_the_first_chunk():
-    delays: list[float] = []
-    model = ScriptedChatModel(
-        replies=[http_error(openai.RateLimitError, 429, "slow down"), "城镇新增就业5800人[1]。"]
-    )
-    items = list(answerer(model, sleep=delays.append).stream("就业？", [DISTRICT_HIT]))
-    assert isinstance(items[-1], LLMResult) and items[-1].verified is True
-    assert len(delays) == 1 and model.calls == 2
+def test_stream_failure_becomes_an_llm_error():
+    model = ScriptedChatModel(replies=[http_error(openai.RateLimitError, 429, "slow down")])
+    with pytest.raises(LLMError, match="rate-limiting"):
+        list(answerer(model).stream("就业？", [DISTRICT_HIT]))
+    assert model.calls == 1  # retrying is the client's job, not the answerer's
 
 
-# -- batches, retries, timeouts -----------------------------------------------------------
+# -- batches -----------------------------------------------------------------------------
 
 
 def test_answer_many_keeps_input_order_under_concurrency():
@@ -357,57 +344,6 @@ def test_answer_many_can_return_errors_in_place():
         [("a", HITS), ("b", HITS, None)], return_exceptions=True
     )
     assert isinstance(results[0], LLMResult) and isinstance(results[1], LLMError)
-
-
-def test_rate_limit_is_retried_with_backoff_then_succeeds():
-    delays: list[float] = []
-    model = ScriptedChatModel(
-        replies=[
-            http_error(openai.RateLimitError, 429, "slow down"),
-            http_error(openai.InternalServerError, 503, "overloaded"),
-            "地区生产总值1800亿元左右[1]。",
-        ]
-    )
-    result = answerer(model, sleep=delays.append, backoff=1.0).answer("GDP？", HITS)
-    assert result.verified is True and model.calls == 3
-    assert len(delays) == 2 and 1.0 <= delays[0] < delays[1]
-
-
-def test_server_errors_give_up_after_max_retries():
-    delays: list[float] = []
-    model = ScriptedChatModel(default=http_error(openai.InternalServerError, 502, "bad gateway"))
-    with pytest.raises(LLMError, match=r"HTTP 502.*after 3 attempts"):
-        answerer(model, sleep=delays.append, max_retries=2).answer("GDP？", HITS)
-    assert model.calls == 3 and len(delays) == 2
-
-
-def test_retry_after_header_is_honoured():
-    delays: list[float] = []
-    model = ScriptedChatModel(
-        replies=[
-            http_error(openai.RateLimitError, 429, "slow down", {"retry-after": "7"}),
-            "地区生产总值1800亿元左右[1]。",
-        ]
-    )
-    answerer(model, sleep=delays.append, backoff=0.5).answer("GDP？", HITS)
-    assert delays == [7.0]
-
-
-def test_a_call_that_overruns_the_timeout_is_retried_then_reported():
-    release = threading.Event()
-
-    def hang(messages):
-        release.wait(5)
-        return "太晚了"
-
-    delays: list[float] = []
-    model = ScriptedChatModel(default=hang)
-    try:
-        with pytest.raises(LLMError, match=r"within 0\.05s \(after 2 attempts\)"):
-            answerer(model, timeout=0.05, max_retries=1, sleep=delays.append).answer("GDP？", HITS)
-    finally:
-        release.set()
-    assert model.calls == 2
 
 
 # -- error mapping ------------------------------------------------------------------------
@@ -477,15 +413,61 @@ def test_make_chat_model_uses_the_settings_and_hides_the_key():
     model = make_chat_model(settings)
     assert isinstance(model, ChatOpenAI)
     assert model.model_name == "qwen-plus" and model.openai_api_base == "http://localhost:8000/v1"
-    assert model.max_retries == 0 and model.request_timeout == 12.0
+    assert model.max_retries == settings.llm_max_retries == 3 and model.request_timeout == 12.0
     assert KEY not in repr(model)
     llm = answerer_from_settings(settings)
-    assert llm.on_unverified == "fallback" and llm.concurrency == 2 and llm.timeout == 12.0
+    assert llm.on_unverified == "fallback" and llm.concurrency == 2
+    assert llm.timeout == 12.0 and llm.max_retries == 3
     assert llm.budget.window == context_window("qwen-plus")
     # The answerer's own redaction, before any error is raised with a key in it.
     assert KEY not in llm._redact(f"failed with {KEY}")
     with pytest.raises(ConfigError):
         make_chat_model(Settings.from_env(env={}))
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("openai:gpt-4o-mini", ("openai", "gpt-4o-mini")),
+        ("gpt-4o-mini", ("openai", "gpt-4o-mini")),
+        ("anthropic:claude-sonnet-4-5", ("anthropic", "claude-sonnet-4-5")),
+        # Names of OpenAI-compatible endpoints, whatever LangChain would infer from them.
+        ("deepseek-chat", ("openai", "deepseek-chat")),
+        ("qwen2.5:7b", ("openai", "qwen2.5:7b")),
+        ("mistral:latest", ("openai", "mistral:latest")),
+    ],
+)
+def test_the_model_name_may_name_a_langchain_provider(name, expected):
+    assert split_model_name(name) == expected
+
+
+def test_a_provider_prefixed_name_builds_that_providers_chat_model():
+    from langchain_openai import ChatOpenAI
+
+    settings = Settings.from_env(env={}, openai_api_key=KEY, llm_model="openai:gpt-4o")
+    model = make_chat_model(settings)
+    assert isinstance(model, ChatOpenAI) and model.model_name == "gpt-4o"
+    ollama = Settings.from_env(
+        env={},
+        openai_api_key=KEY,
+        openai_base_url="http://127.0.0.1:11434/v1",
+        llm_model="qwen2.5:7b",
+    )
+    assert make_chat_model(ollama).model_name == "qwen2.5:7b"
+
+
+def test_a_provider_whose_integration_is_missing_is_a_config_error(monkeypatch):
+    import langchain.chat_models as chat_models
+
+    def missing(*args, **kwargs):
+        raise ImportError(
+            "Unable to import langchain_anthropic. Please install with `pip install -U langchain-anthropic`"
+        )
+
+    monkeypatch.setattr(chat_models, "init_chat_model", missing)
+    settings = Settings.from_env(env={}, openai_api_key=KEY, llm_model="anthropic:claude-x")
+    with pytest.raises(ConfigError, match=r"anthropic.*langchain-anthropic"):
+        make_chat_model(settings)
 
 
 # -- follow-ups ---------------------------------------------------------------------------
@@ -604,18 +586,63 @@ def test_rendered_prompt_fits_the_window_with_room_for_the_answer():
 # -- the real ChatOpenAI client against a local OpenAI-compatible stub ---------------------
 
 
+def stub_answerer(url: str, **settings) -> LLMAnswerer:
+    """The answerer `Settings` build (ChatOpenAI through init_chat_model) on the stub."""
+    settings.setdefault("llm_timeout", 5.0)
+    return answerer_from_settings(
+        Settings.from_env(env={}, openai_api_key=KEY, openai_base_url=url, **settings)
+    )
+
+
 def test_chat_openai_answers_streams_and_maps_errors_through_a_local_endpoint(stub_endpoint):
     url, failures = stub_endpoint
-    settings = Settings.from_env(env={}, openai_api_key=KEY, openai_base_url=url, llm_timeout=5.0)
-    delays: list[float] = []
-    llm = answerer_from_settings(settings, sleep=delays.append)
+    llm = stub_answerer(url)
     assert llm.answer("GDP？", HITS).citations[0].paragraph == 5
     *chunks, final = llm.stream("GDP？", HITS)
     assert len(chunks) > 1 and final.verified is True
-    failures.append(429)
-    assert llm.answer("GDP？", HITS).verified is True and len(delays) == 1
     for status, expected in ((401, "API key"), (404, "not found")):
         failures.append(status)
+        before = failures.requests
         with pytest.raises(LLMError, match=expected) as info:
             llm.answer("GDP？", HITS)
         assert KEY not in str(info.value)
+        assert failures.requests == before + 1  # a wrong key or model is not retried
+
+
+def test_the_client_retries_rate_limits_and_server_errors_then_succeeds(stub_endpoint):
+    url, failures = stub_endpoint
+    llm = stub_answerer(url)
+    failures.extend([429, 503])
+    assert llm.answer("GDP？", HITS).verified is True
+    assert failures.requests == 3
+    failures.append(429)  # before the first chunk of a stream, too
+    *_, final = llm.stream("GDP？", HITS)
+    assert final.verified is True and failures.requests == 5
+
+
+def test_the_client_gives_up_on_server_errors_after_max_retries(stub_endpoint):
+    url, failures = stub_endpoint
+    llm = stub_answerer(url, llm_max_retries=2)
+    failures.extend([502, 502, 502, 502])
+    with pytest.raises(LLMError, match=r"HTTP 502.*after 3 attempts"):
+        llm.answer("GDP？", HITS)
+    assert failures.requests == 3
+
+
+def test_the_client_honours_retry_after(stub_endpoint):
+    url, failures = stub_endpoint
+    llm = stub_answerer(url)
+    failures.append((429, {"retry-after": "2"}))
+    start = time.perf_counter()
+    assert llm.answer("GDP？", HITS).verified is True
+    # The client's own back-off before a first retry is under a second.
+    assert time.perf_counter() - start >= 2.0 and failures.requests == 2
+
+
+def test_a_request_that_overruns_the_timeout_is_retried_then_reported(stub_endpoint):
+    url, failures = stub_endpoint
+    llm = stub_answerer(url, llm_timeout=0.3, llm_max_retries=1)
+    failures.extend([1.0, 1.0])
+    with pytest.raises(LLMError, match=r"within 0\.3s \(after 2 attempts\)"):
+        llm.answer("GDP？", HITS)
+    assert failures.requests == 2

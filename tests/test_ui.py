@@ -18,6 +18,7 @@ from assistant import (
     LLMError,
     Settings,
 )
+from assistant.indicators import rank_by_name
 from assistant.ingest.loaders import SUPPORTED_EXTENSIONS
 from assistant.types import Indicator
 from assistant.ui import (
@@ -36,7 +37,6 @@ from assistant.ui import (
     serve,
     stage_upload,
 )
-from assistant.ui.figures import rank_by_name
 from assistant.ui.render import render_index_progress
 
 from .fakes import gated_assistant

@@ -1,9 +1,9 @@
 """The LLM answerer: a LangChain chain (answer prompt → chat model → text) over the retrieved
 paragraphs. The [n] markers of the reply are mapped back to those paragraphs, and every figure
-in the reply is checked against the paragraphs it cites.
+in the reply is checked against the paragraphs it cites (``markers``).
 
-Any LangChain ``BaseChatModel`` works; ``make_chat_model`` builds the OpenAI-compatible one
-from Settings. The answerer never reads the environment.
+Any LangChain ``BaseChatModel`` works; ``chat.make_chat_model`` builds the one Settings name.
+The answerer never reads the environment.
 
 Streaming protocol: ``LLMAnswerer.stream()`` yields ``str`` chunks of the model's reply as they
 arrive, then exactly one ``LLMResult`` as its last item::
@@ -19,39 +19,33 @@ to ``citations``, invalid markers removed, or the extractive answer on fallback)
 replaces the streamed text with it at the end.
 
 Failures of the chat model surface as ``LLMError`` with a one-line message that never
-contains the API key. Rate limits (HTTP 429), server errors (5xx) and timeouts are retried
-with exponential backoff; a wrong key, an unknown model or an unreachable endpoint are not.
+contains the API key. Timeouts and retries are the chat model's client's (``chat``): rate
+limits, server errors, timeouts and dropped connections are retried there, with back-off
+that honours ``Retry-After``; the answerer calls the model once per question.
 """
 
 from __future__ import annotations
 
 import contextvars
 import logging
-import random
 import re
-import threading
-import time
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
 
-import openai
-from langchain_core import exceptions as lc_errors
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
-from pydantic import SecretStr
 
 from .. import prompts
 from ..cite import citation
 from ..config import ON_UNVERIFIED
 from ..errors import ConfigError, LLMError, redact
-from ..tokens import ANSWER_TOKENS, Budget
+from ..tokens import Budget
 from ..types import Citation, Hit
+from .chat import classify, client_retries, client_timeout, llm_error, make_chat_model, secrets_of
 from .extractive import Extracted
+from .markers import ParsedMarkers, parse_markers, quote_sentences, unsupported_figures
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -65,6 +59,15 @@ BatchItem = tuple[str, Sequence[Hit]] | tuple[str, Sequence[Hit], Fallback | Non
 NO_CONTEXT = "报告中未找到：没有检索到与问题相关的段落。"
 EMPTY_REPLY = "模型没有给出回答，请重试。"
 REWRITE_MAX_CHARS = 200
+
+# make_chat_model and classify are part of this module's surface (the eval judge uses them).
+__all__ = [
+    "LLMAnswerer",
+    "LLMResult",
+    "answerer_from_settings",
+    "classify",
+    "make_chat_model",
+]
 
 
 @dataclass(frozen=True)
@@ -83,253 +86,6 @@ class LLMResult:
     prompt_version: str = ""
 
 
-# -- figures ------------------------------------------------------------------------------
-
-_UNITS = (
-    "万亿元|亿元|万元|元|万亿|亿|个百分点|百分点|%|‰|倍|万人次|人次|万人|人|万户|户|万吨|吨|"
-    "平方公里|公里|千米|万平方米|平方米|万亩|亩|家|个|项|座|条|所|张|套|辆|台|床|次|天|万"
-)
-_FIGURE = re.compile(rf"(?<![\d.])(\d+(?:,\d{{3}})*(?:\.\d+)?)\s*({_UNITS})?")
-_DATE_UNIT = re.compile(r"\s*(?:年|月|日|号|季度)")
-
-
-def _normalize(text: str) -> str:
-    """Full-width to half-width (NFKC), so ４．２％ and 4.2% compare equal."""
-    return unicodedata.normalize("NFKC", text)
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A number with its unit, e.g. 1800亿元 → (1800, "亿元")."""
-
-    value: Decimal
-    unit: str
-    text: str
-
-    def matches(self, other: Figure) -> bool:
-        """Same number, and units equal or one a prefix of the other (1800亿 ~ 1800亿元)."""
-        if self.value != other.value:
-            return False
-        if not self.unit or not other.unit:
-            return True
-        return self.unit.startswith(other.unit) or other.unit.startswith(self.unit)
-
-
-def figures(text: str) -> list[Figure]:
-    """Numbers in `text` with their units; years, months and days are left out."""
-    norm = _normalize(text)
-    out = []
-    for m in _FIGURE.finditer(norm):
-        number, unit = m.group(1), m.group(2) or ""
-        if not unit and _DATE_UNIT.match(norm, m.end()):
-            continue  # 2023年, 3月, 15日: dates, not figures to verify
-        try:
-            value = Decimal(number.replace(",", ""))
-        except InvalidOperation:
-            continue
-        unit = "个百分点" if unit == "百分点" else unit
-        out.append(Figure(value, unit, m.group(0).strip()))
-    return out
-
-
-def unsupported_figures(text: str, sources: Sequence[str]) -> list[str]:
-    """Figures of `text` that none of `sources` contains (each listed once)."""
-    known = [f for s in sources for f in figures(s)]
-    missing: list[str] = []
-    for f in figures(text):
-        if not any(f.matches(k) for k in known) and f.text not in missing:
-            missing.append(f.text)
-    return missing
-
-
-# -- citation markers ---------------------------------------------------------------------
-
-_BRACKETS = re.compile(r"[\[【［]([^\[\]【】［］\n]{0,24})[\]】］]")
-_NUMBER_LIST = re.compile(r"\s*\d+(?:\s*[,，、;；]\s*\d+)*\s*")
-_CLAIM_START = re.compile(r"[。！？；!?;\n]")
-
-
-@dataclass(frozen=True)
-class ParsedMarkers:
-    """An answer's text with its markers renumbered to the citation order."""
-
-    text: str
-    cited: tuple[int, ...]  # context numbers (1-based) in the order first cited
-    claims: dict[int, list[str]]  # context number -> the claims citing it
-    invalid: tuple[str, ...]
-
-
-def parse_markers(text: str, count: int) -> ParsedMarkers:
-    """Find [n] markers (also [1,2], 【1】), keep those within 1..count, renumber them.
-
-    Bracketed text without a digit is not a marker and stays; a bracket with a digit that
-    is not a number list ("[第1段]", "[1-3]") or a number out of range is dropped and listed.
-    """
-    out: list[str] = []
-    cited: list[int] = []
-    claims: dict[int, list[str]] = {}
-    invalid: list[str] = []
-    pos = 0
-    claim_from = 0  # where the claim of the next marker starts
-    last_claim = ""
-    for m in _BRACKETS.finditer(text):
-        content = _normalize(m.group(1))
-        if not re.search(r"\d", content):
-            continue
-        before = text[pos : m.start()]
-        out.append(before)
-        pos = m.end()
-        if _NUMBER_LIST.fullmatch(content):
-            numbers = [int(n) for n in re.findall(r"\d+", content)]
-        else:
-            invalid.append(m.group(0))
-            numbers = []
-        segment = text[claim_from : m.start()]
-        boundary = max((b.end() for b in _CLAIM_START.finditer(segment)), default=0)
-        claim = segment[boundary:].strip()
-        if not claim:
-            claim = last_claim  # [1][2]: both markers back the same claim
-        last_claim = claim
-        claim_from = m.end()
-        for n in numbers:
-            if not 1 <= n <= count:
-                invalid.append(f"[{n}]")
-                continue
-            if n not in cited:
-                cited.append(n)
-            claims.setdefault(n, []).append(claim)
-            marker = f"[{cited.index(n) + 1}]"
-            if not out[-1].endswith(marker):
-                out.append(marker)
-    out.append(text[pos:])
-    clean = re.sub(r"[ \t]+([，。；、！？])", r"\1", "".join(out)).strip()
-    return ParsedMarkers(clean, tuple(cited), claims, tuple(dict.fromkeys(invalid)))
-
-
-def _bigrams(text: str) -> set[str]:
-    norm = re.sub(r"\W", "", _normalize(text))
-    return {norm[i : i + 2] for i in range(len(norm) - 1)}
-
-
-def quote_sentences(sentences: Sequence[str], claims: Sequence[str], default: int = 0) -> list[int]:
-    """Indexes of the sentences that best support the claims: shared figures, then wording.
-
-    A claim that shares nothing with any sentence quotes sentence `default` (e.g. the one
-    retrieval matched best).
-    """
-    if not sentences:
-        return []
-    chosen: list[int] = []
-    for claim in claims or [""]:
-        claim_figures = figures(claim)
-        claim_grams = _bigrams(claim)
-
-        def score(i: int, claim_figures=claim_figures, claim_grams=claim_grams) -> float:
-            own = figures(sentences[i])
-            shared = sum(1 for f in claim_figures if any(f.matches(o) for o in own))
-            overlap = len(claim_grams & _bigrams(sentences[i])) / (len(claim_grams) or 1)
-            return 2.0 * shared + overlap
-
-        best = max(range(len(sentences)), key=lambda i: (score(i), -i))
-        if score(best) == 0 and 0 <= default < len(sentences):
-            best = default
-        chosen.append(best)
-        # A claim whose figures come from several sentences quotes each of them.
-        missing = [
-            f for f in claim_figures if not any(f.matches(o) for o in figures(sentences[best]))
-        ]
-        for i, sentence in enumerate(sentences):
-            own = figures(sentence)
-            if any(f.matches(o) for f in missing for o in own):
-                chosen.append(i)
-                missing = [f for f in missing if not any(f.matches(o) for o in own)]
-    return sorted(set(chosen))
-
-
-# -- errors and retries -------------------------------------------------------------------
-
-_RETRYABLE = ("rate_limit", "server", "timeout")
-
-
-def _status(exc: BaseException) -> int | None:
-    status = getattr(exc, "status_code", None)
-    if status is None:
-        status = getattr(getattr(exc, "response", None), "status_code", None)
-    return status if isinstance(status, int) else None
-
-
-def classify(exc: BaseException) -> str:
-    """auth | permission | not_found | rate_limit | server | timeout | connection | context |
-    bad_request | other."""
-    if isinstance(exc, lc_errors.ContextOverflowError):
-        return "context"
-    if isinstance(exc, (TimeoutError, openai.APITimeoutError, lc_errors.ModelTimeoutError)):
-        return "timeout"
-    if isinstance(exc, (openai.APIConnectionError, lc_errors.ModelConnectionError)):
-        return "connection"
-    status = _status(exc)
-    if isinstance(exc, lc_errors.ModelAuthenticationError) or status == 401:
-        return "auth"
-    if isinstance(exc, lc_errors.ModelPermissionDeniedError) or status == 403:
-        return "permission"
-    if isinstance(exc, lc_errors.ModelNotFoundError) or status == 404:
-        return "not_found"
-    if isinstance(exc, lc_errors.ModelRateLimitError) or status == 429:
-        return "rate_limit"
-    if isinstance(exc, lc_errors.ModelAPIError) or (status is not None and status >= 500):
-        return "server"
-    if status in (400, 413, 422) or isinstance(exc, lc_errors.ModelInvalidRequestError):
-        return "bad_request"
-    return "other"
-
-
-def _endpoint(exc: BaseException) -> str:
-    """scheme://host[:port] of the failed request (never its path, query or credentials)."""
-    try:
-        url = urlsplit(str(exc.request.url))  # type: ignore[attr-defined]
-    except Exception:
-        return "the LLM endpoint"
-    if not url.hostname:
-        return "the LLM endpoint"
-    port = f":{url.port}" if url.port else ""
-    return f"the LLM endpoint {url.scheme}://{url.hostname}{port}"
-
-
-def _retry_after(exc: BaseException) -> float | None:
-    headers = getattr(getattr(exc, "response", None), "headers", None)
-    try:
-        value = float(headers.get("retry-after")) if headers is not None else None
-    except (TypeError, ValueError):
-        return None
-    return value if value is not None and 0 <= value <= 60 else None
-
-
-def _with_deadline(fn: Callable[[], T], timeout: float) -> T:
-    """Run `fn` in a helper thread and give up after `timeout` seconds.
-
-    A call that overruns is abandoned, not killed (Python cannot kill a thread); the chat
-    model's own client timeout (``make_chat_model`` sets it) ends it soon after.
-    """
-    box: dict[str, Any] = {}
-    done = threading.Event()
-    context = contextvars.copy_context()  # LangChain callbacks and tracing follow the call
-
-    def run() -> None:
-        try:
-            box["value"] = context.run(fn)
-        except BaseException as exc:
-            box["error"] = exc
-        finally:
-            done.set()
-
-    threading.Thread(target=run, name="llm-call", daemon=True).start()
-    if not done.wait(timeout):
-        raise TimeoutError(f"no answer within {timeout:g}s")
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
-
 # -- the answerer -------------------------------------------------------------------------
 
 
@@ -342,33 +98,22 @@ class LLMAnswerer:
         *,
         on_unverified: str = "warn",
         concurrency: int = 4,
-        timeout: float = 60.0,
-        max_retries: int = 3,
-        backoff: float = 1.0,
-        max_backoff: float = 30.0,
         budget: Budget | None = None,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if on_unverified not in ON_UNVERIFIED:
             raise ConfigError(f"on_unverified must be one of {', '.join(ON_UNVERIFIED)}")
         if concurrency < 1:
             raise ConfigError("concurrency must be at least 1")
-        if timeout <= 0:
-            raise ConfigError("timeout must be positive")
-        if max_retries < 0 or backoff < 0:
-            raise ConfigError("max_retries and backoff must not be negative")
         self.chat_model = chat_model
         self.model_name = str(
             getattr(chat_model, "model_name", None) or getattr(chat_model, "model", None) or ""
         )
         self.on_unverified = on_unverified
         self.concurrency = concurrency
-        self.timeout = float(timeout)
-        self.max_retries = max_retries
-        self.backoff = backoff
-        self.max_backoff = max_backoff
+        # Set on the chat model's client (see `chat.make_chat_model`), read for messages.
+        self.timeout = client_timeout(chat_model)
+        self.max_retries = client_retries(chat_model)
         self.budget = budget or Budget.for_model(self.model_name)
-        self._sleep = sleep
         self._not_found = prompts.not_found_phrase()
         # The chains: prompt template → chat model → plain text.
         self.answer_chain = (
@@ -395,10 +140,9 @@ class LLMAnswerer:
     ) -> Iterator[str | LLMResult]:
         """Yield the reply's text chunks as they arrive, then the final `LLMResult`.
 
-        A failure before the first chunk is retried like `answer`; once text has been
-        yielded a failure raises `LLMError` (the caller has shown part of the reply).
-        The wall-clock deadline of `answer` does not apply between chunks: the chat model's
-        client timeout (set by `make_chat_model`) bounds each read instead.
+        The client retries a request that fails before the reply starts, as for `answer`;
+        once text has been yielded a failure raises `LLMError` (the caller has shown part of
+        the reply). The client's timeout bounds each read.
         """
         prompt = prompts.build_answer_prompt(question, hits, self.budget)
         if not prompt.sources:
@@ -406,19 +150,13 @@ class LLMAnswerer:
             yield self._no_context(prompt.version)
             return
         parts: list[str] = []
-        attempt = 0
-        while True:
-            try:
-                for chunk in self.answer_chain.stream(prompt.variables):
-                    if chunk:
-                        parts.append(chunk)
-                        yield chunk
-                break
-            except Exception as exc:
-                if parts or not self._should_retry(exc, attempt):
-                    raise self._error(exc, attempt + 1) from None
-                self._wait(exc, attempt)
-                attempt += 1
+        try:
+            for chunk in self.answer_chain.stream(prompt.variables):
+                if chunk:
+                    parts.append(chunk)
+                    yield chunk
+        except Exception as exc:
+            raise self._error(exc) from None
         yield self._finish("".join(parts), prompt, fallback)
 
     def answer_many(
@@ -434,7 +172,7 @@ class LLMAnswerer:
 
         def one(item: BatchItem) -> LLMResult | LLMError:
             question, hits = item[0], item[1]
-            fallback = item[2] if len(item) > 2 else None  # type: ignore[misc]
+            fallback = item[2] if len(item) > 2 else None
             try:
                 return self.answer(question, hits, fallback)
             except LLMError as exc:
@@ -540,99 +278,32 @@ class LLMAnswerer:
             )
         return replace(result, verified=False, notices=(*notices, f"{reason}，请核对原文。"))
 
-    def _should_retry(self, exc: BaseException, attempt: int) -> bool:
-        return classify(exc) in _RETRYABLE and attempt < self.max_retries
-
-    def _wait(self, exc: BaseException, attempt: int) -> None:
-        delay = min(self.max_backoff, self.backoff * 2**attempt)
-        delay += random.uniform(0, delay / 4)  # spread the retries of concurrent calls
-        delay = max(delay, _retry_after(exc) or 0.0)
-        log.info("LLM call failed (%s); retry %d in %.1fs", classify(exc), attempt + 1, delay)
-        self._sleep(delay)
-
     def _call(self, fn: Callable[[], T]) -> T:
-        """Call the model with the timeout, retrying rate limits, 5xx and timeouts."""
-        attempt = 0
-        while True:
-            try:
-                return _with_deadline(fn, self.timeout)
-            except LLMError:
-                raise
-            except Exception as exc:
-                if not self._should_retry(exc, attempt):
-                    raise self._error(exc, attempt + 1) from None
-                self._wait(exc, attempt)
-                attempt += 1
-
-    def _secrets(self) -> list[str]:
-        """Secret values held by the chat model (its API key), to keep them out of messages."""
-        found = []
-        for name in type(self.chat_model).model_fields:
-            value = getattr(self.chat_model, name, None)
-            if isinstance(value, SecretStr) and value.get_secret_value():
-                found.append(value.get_secret_value())
-        return found
+        """Call the model (its client times out and retries); failures become `LLMError`."""
+        try:
+            return fn()
+        except LLMError:
+            raise
+        except Exception as exc:
+            raise self._error(exc) from None
 
     def _redact(self, text: str) -> str:
-        return redact(text, self._secrets())
+        return redact(text, secrets_of(self.chat_model))
 
-    def _error(self, exc: BaseException, attempts: int) -> LLMError:
+    def _error(self, exc: BaseException) -> LLMError:
         """A one-line LLMError for a failed call (the key is never part of it)."""
-        kind = classify(exc)
-        status = _status(exc)
-        tries = f"after {attempts} attempt{'s' if attempts != 1 else ''}"
-        model = repr(self.model_name) if self.model_name else "the configured model"
-        detail = self._redact(getattr(exc, "message", None) or str(exc))
-        messages = {
-            "auth": "the LLM endpoint rejected the API key (HTTP 401): check OPENAI_API_KEY",
-            "permission": f"the API key may not use {model} (HTTP 403)",
-            "not_found": f"model {model} was not found at the LLM endpoint (HTTP 404): "
-            "check ASSISTANT_LLM_MODEL and OPENAI_BASE_URL",
-            "connection": f"cannot reach {_endpoint(exc)}: check OPENAI_BASE_URL and the network",
-            "timeout": f"the LLM did not answer within {self.timeout:g}s ({tries})",
-            "rate_limit": f"the LLM endpoint is rate-limiting requests (HTTP 429); gave up {tries}",
-            "server": f"the LLM endpoint failed (HTTP {status or '5xx'}) {tries}",
-            "context": "the prompt does not fit the model's context window: "
-            "lower the context budget",
-            "bad_request": f"the LLM endpoint rejected the request (HTTP {status}): {detail}",
-            "other": f"the LLM call failed: {type(exc).__name__}: {detail}",
-        }
-        log.debug("LLM call failed: %s", type(exc).__name__)
-        return LLMError(messages[kind])
-
-
-def make_chat_model(settings: Settings, *, streaming: bool = False) -> BaseChatModel:
-    """The OpenAI-compatible chat model configured by `settings`.
-
-    Retries are ours (``LLMAnswerer``), so the client's own are off. ``.stream()`` streams
-    by default; `streaming=True` makes plain calls stream as well. (`streaming` is passed
-    only when True: LangChain reads an explicit ``streaming=False`` as "never stream".)
-    """
-    if not settings.openai_api_key:
-        raise ConfigError("the LLM mode needs OPENAI_API_KEY")
-    from langchain_openai import ChatOpenAI
-
-    options: dict[str, Any] = {"streaming": True} if streaming else {}
-    return ChatOpenAI(
-        model=settings.llm_model,
-        api_key=SecretStr(settings.openai_api_key),
-        base_url=settings.openai_base_url or None,
-        timeout=settings.llm_timeout,
-        max_retries=0,
-        temperature=0,
-        max_tokens=ANSWER_TOKENS,
-        **options,
-    )
+        log.debug("LLM call failed: %s (%s)", type(exc).__name__, classify(exc))
+        return llm_error(exc, self.chat_model, self.model_name)
 
 
 def answerer_from_settings(
     settings: Settings, chat_model: BaseChatModel | None = None, **options: Any
 ) -> LLMAnswerer:
-    """An `LLMAnswerer` with the concurrency, timeout and fallback policy of `settings`."""
+    """An `LLMAnswerer` over the chat model `settings` name (timeout and retries set on its
+    client), with their concurrency and fallback policy."""
     return LLMAnswerer(
         chat_model or make_chat_model(settings),
         on_unverified=settings.on_unverified,
         concurrency=settings.llm_concurrency,
-        timeout=settings.llm_timeout,
         **options,
     )

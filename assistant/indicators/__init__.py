@@ -37,9 +37,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from ..ingest.periods import plan_years, small_number
+from ..lexicon import normalize
 from ..types import PLAN, RESULT, REVIEW, SECTION_SEP, TARGET, Indicator, Paragraph, Report
 from ..vocab import (
     CN_DIGITS,
@@ -244,3 +245,22 @@ def to_csv(records: Iterable[Indicator]) -> str:
         row["year"] = row["year"] or ""
         writer.writerow(row)
     return buf.getvalue()
+
+
+def rank_by_name(records: Sequence[Indicator], search: str) -> list[Indicator]:
+    """The records a search found, best first: indicators named exactly `search`, then those
+    whose name starts with it, then those whose name contains it, then those found by their
+    sentence alone; each group keeps its order (report, then paragraph)."""
+    needle = normalize(search or "")
+    if not needle:
+        return list(records)
+
+    def rank(record: Indicator) -> int:
+        name = normalize(record.name)
+        if name == needle:
+            return 0
+        if name.startswith(needle):
+            return 1
+        return 2 if needle in name else 3
+
+    return sorted(records, key=rank)

@@ -22,6 +22,7 @@ from ..errors import (
     LLMError,
     StoreError,
 )
+from ..indicators import rank_by_name
 from ..pipeline import Assistant
 from ..types import Answer, DocumentInfo, Indicator, Paragraph, TrackRecord, TrackSide
 from . import layout
@@ -29,7 +30,6 @@ from .figures import (
     ALL,
     INDICATOR_ROW_LIMIT,
     indicator_rows,
-    rank_by_name,
     render_indicator_detail,
     render_indicator_summary,
     render_track_chart,

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from ..indicators import to_csv
-from ..lexicon import normalize
 from ..tracking import comparable
 from ..tracking import to_csv as track_csv
 from ..types import RESULT, TARGET, Citation, Indicator, Paragraph, TrackRecord, TrackSide
@@ -42,25 +41,6 @@ def indicator_rows(records: Sequence[Indicator]) -> list[list[Any]]:
         ]
         for r in records
     ]
-
-
-def rank_by_name(records: Sequence[Indicator], search: str) -> list[Indicator]:
-    """The records a search found, best first: indicators named exactly `search`, then those
-    whose name starts with it, then those whose name contains it, then those found by their
-    sentence alone; each group keeps its order (report, then paragraph)."""
-    needle = normalize(search or "")
-    if not needle:
-        return list(records)
-
-    def rank(record: Indicator) -> int:
-        name = normalize(record.name)
-        if name == needle:
-            return 0
-        if name.startswith(needle):
-            return 1
-        return 2 if needle in name else 3
-
-    return sorted(records, key=rank)
 
 
 def render_indicator_summary(shown: int, total: int, limit: int) -> str:
