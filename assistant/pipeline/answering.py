@@ -23,7 +23,6 @@ from .tables import TablesMixin
 if TYPE_CHECKING:
     # The LLM chain (LangChain, the OpenAI client) is imported only in LLM mode: it takes
     # about a second, a third of an extractive `assistant ask`.
-
     from ..answer.llm import LLMAnswerer, LLMResult
 
 
@@ -172,21 +171,7 @@ class AnsweringMixin(TablesMixin):
                 results.append((part.label, part_result))
                 per_part.append(part_hits)
             hits = _interleave(per_part)
-            result = Extracted(
-                text="；".join(
-                    f"{label}：{'报告中未找到' if r.abstained else r.text.rstrip('。')}"
-                    for label, r in results
-                )
-                + "。",
-                abstained=all(r.abstained for _, r in results),
-                citations=tuple(c for _, r in results for c in r.citations),
-                score=min(r.score for _, r in results),
-                related=tuple(c for _, r in results for c in r.related)[:3]
-                if all(r.abstained for _, r in results)
-                else (),
-            )
-            if result.abstained:
-                result = abstention(result.score, result.related)
+            result = _combined(results)
         else:
             hits, result = self._answer_one(plan, documents, year, timings)
         return _Prepared(
@@ -373,6 +358,26 @@ class AnsweringMixin(TablesMixin):
             for p, result in zip(prepared, results, strict=True):
                 p.timings["llm"] = elapsed  # wall time of the window's concurrent calls
                 yield self._answer_from(p, result)  # type: ignore[arg-type]
+
+
+def _combined(results: list[tuple[str, Extracted]]) -> Extracted:
+    """One answer from the answers to the parts of a question, each under its label."""
+    result = Extracted(
+        text="；".join(
+            f"{label}：{'报告中未找到' if r.abstained else r.text.rstrip('。')}"
+            for label, r in results
+        )
+        + "。",
+        abstained=all(r.abstained for _, r in results),
+        citations=tuple(c for _, r in results for c in r.citations),
+        score=min(r.score for _, r in results),
+        related=tuple(c for _, r in results for c in r.related)[:3]
+        if all(r.abstained for _, r in results)
+        else (),
+    )
+    if result.abstained:
+        result = abstention(result.score, result.related)
+    return result
 
 
 def _interleave(lists: list[list[Hit]]) -> list[Hit]:

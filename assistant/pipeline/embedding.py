@@ -17,7 +17,6 @@ from .units import report_units
 
 log = logging.getLogger("assistant")
 
-
 _EMBED_CHUNK = 256
 
 

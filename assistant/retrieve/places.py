@@ -1,5 +1,5 @@
-"""Which indexed documents the places of a question name (内江市 → 内江市, 市中区 →
-内江市市中区)."""
+"""Region matching: which indexed documents the places a question names refer to, for the
+place preference of retrieval."""
 
 from __future__ import annotations
 
