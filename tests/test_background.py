@@ -271,7 +271,8 @@ def test_a_kill_while_writing_the_vectors_leaves_the_report_answerable_and_is_fi
         import sys, time
         from pathlib import Path
         sys.path.insert(0, sys.argv[1])
-        from assistant import Assistant, Settings, store
+        from assistant import Assistant, Settings
+        from assistant.store import chroma as store
         from tests.fakes import HashEmbeddings
 
         tmp, ready, path = Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]

@@ -256,7 +256,8 @@ KILLED_CHILD = textwrap.dedent(
     import sys, time
     from pathlib import Path
 
-    from assistant import Assistant, Settings, store
+    from assistant import Assistant, Settings
+    from assistant.store import chroma as store
 
     store_dir, ready, *paths = sys.argv[1:]
     # A kill between two of the store's batched writes: patched at the one write seam.

@@ -243,14 +243,14 @@ def test_opening_a_store_rederives_old_metadata_without_embedding(fake_assistant
 
 
 def test_a_report_whose_units_would_change_is_left_for_reingest(fake_assistant, monkeypatch):
-    from assistant import pipeline
     from assistant.ingest import structure
+    from assistant.pipeline import rederive
 
     a, emb = fake_assistant
     a.ingest_texts([PROVINCE])
     old_hash = a.store.live_hashes()["province.txt"]
     monkeypatch.setattr(structure, "DETECTOR_VERSION", "next")
-    monkeypatch.setattr(pipeline, "report_units", lambda report: [(1, 0, "另一种切分")])
+    monkeypatch.setattr(rederive, "report_units", lambda report: [(1, 0, "另一种切分")])
 
     reads = []
     real = ChromaStore.stored_generation
