@@ -12,7 +12,6 @@ given) the judge is skipped, never guessed.
 from __future__ import annotations
 
 import logging
-import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -57,31 +56,21 @@ def judge_skip_reason(settings: Settings, chat_model: BaseChatModel | None = Non
 class Judge:
     """Asks a chat model whether an answer states the same fact and figures as the gold answer.
 
-    A failed call is retried when transient (rate limit, 5xx, timeout) and otherwise recorded
-    as no verdict, which counts as not correct.
+    Transient failures (rate limit, 5xx, timeout) are retried by the chat model's client (see
+    `answer.chat`); a call that still fails is recorded as no verdict, which counts as not
+    correct.
     """
 
-    transient = ("rate_limit", "server", "timeout")
-
-    def __init__(
-        self,
-        chat_model: BaseChatModel,
-        *,
-        concurrency: int = 4,
-        retries: int = 2,
-        backoff: float = 1.0,
-    ) -> None:
+    def __init__(self, chat_model: BaseChatModel, *, concurrency: int = 4) -> None:
         from langchain_core.output_parsers import StrOutputParser
 
         from ..prompts import JUDGE, load_prompt
 
-        if concurrency < 1 or retries < 0 or backoff < 0:
-            raise ConfigError("judge: concurrency must be >= 1, retries and backoff >= 0")
+        if concurrency < 1:
+            raise ConfigError("judge: concurrency must be >= 1")
         self.chat_model = chat_model
         self.chain = chat_model | StrOutputParser()
         self.concurrency = concurrency
-        self.retries = retries
-        self.backoff = backoff
         self.prompt_version = load_prompt(JUDGE).version
 
     @classmethod
@@ -103,19 +92,13 @@ class Judge:
         from ..prompts import render_judge_messages
 
         messages = render_judge_messages(item.question, item.answer, answer_text)
-        attempt = 0
-        while True:
-            try:
-                reply = self.chain.invoke(messages)
-                break
-            except Exception as exc:
-                kind = classify(exc)
-                if kind not in self.transient or attempt >= self.retries:
-                    # The kind only: an exception's text may echo request details.
-                    log.warning("LLM judge failed on %s (%s)", item.id, kind)
-                    return Verdict(None, f"judge call failed ({kind})")
-                time.sleep(self.backoff * 2**attempt)
-                attempt += 1
+        try:
+            reply = self.chain.invoke(messages)
+        except Exception as exc:
+            # The kind only: an exception's text may echo request details.
+            kind = classify(exc)
+            log.warning("LLM judge failed on %s (%s)", item.id, kind)
+            return Verdict(None, f"judge call failed ({kind})")
         return Verdict(parse_verdict(reply), one_line(reply))
 
     def judge_run(self, run: PipelineRun, progress: Progress | None = None) -> PipelineRun:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import lexicon
 from ..types import DocumentInfo
+from ..vocab import UNIT_CHARS
 
 
 class _PlaceContext:
@@ -23,7 +24,7 @@ class _PlaceContext:
 
 def _same_place(place: str, region: str) -> bool:
     """True when a question's place names this region (内江市 → 内江市, 市中区 → 内江市市中区)."""
-    core = place.rstrip("市区县省")
+    core = place.rstrip(UNIT_CHARS)
     if len(core) < 2:
         core = place
-    return region == place or region.endswith(place) or region.rstrip("市区县省").endswith(core)
+    return region == place or region.endswith(place) or region.rstrip(UNIT_CHARS).endswith(core)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from markdown_it import MarkdownIt
 
 from ..types import Answer, Citation, DocumentInfo, IngestReport, year_span
+from ..vocab import SENTENCE_END
 
 if TYPE_CHECKING:
     from ..pipeline import Assistant
@@ -31,7 +32,7 @@ def _with_breaks(escaped: str) -> str:
     return escaped.replace("\r\n", "\n").replace("\n", "<br>")
 
 
-_SENTENCE = re.compile(r"[^。！？；!?;]+[。！？；!?;]*")
+_SENTENCE = re.compile(f"[^{SENTENCE_END}]+[{SENTENCE_END}]*")
 
 
 def _quote_spans(text: str, quote: str) -> list[tuple[int, int]]:
