@@ -1,4 +1,8 @@
-"""File loaders: bytes of a .txt/.md/.html/.pdf/.docx file -> SourceText (one paragraph a line).
+"""File loaders: bytes of a report file -> SourceText (one paragraph a line).
+
+The formats ingest reads are registered here, each as a `Format` (extensions, a description, the
+function that reads its bytes); ingest, the web UI's upload form and the README's table of
+formats all read this one registry. A new format is one `register_format(...)` call.
 
 Every failure is raised as `LoadError` (or `UnsupportedFormatError`) carrying the path and a
 one-line reason; no library exception escapes. Loaders do not remove site chrome: that is
@@ -12,6 +16,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +32,6 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # The longest work reports run to about 50,000 characters; a file with far more text than this
 # is not one report, and embedding it would take hours.
 MAX_TEXT_CHARS = 1_000_000
-_TEXT_FORMATS = ("txt", "md")
 # A .docx is a zip package; its declared sizes are checked before anything is unpacked
 # (zipfile never unpacks more than a member declares). A Word report is tens of parts and a
 # few MB unpacked (pictures included); python-docx holds every part in memory and parses
@@ -54,16 +58,87 @@ MAX_PDF_CONTENT = 50_000_000
 # A character takes at most 4 bytes in every encoding we decode.
 _MAX_CHAR_BYTES = 4
 
-_FORMATS: dict[str, str] = {
-    ".txt": "txt",
-    ".md": "md",
-    ".markdown": "md",
-    ".html": "html",
-    ".htm": "html",
-    ".pdf": "pdf",
-    ".docx": "docx",
-}
-SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(_FORMATS)
+# A reader turns a file's bytes into (text, title, encoding): the text one paragraph a line,
+# the title the file declares ("" for none), the text encoding it decoded ("" for binary
+# formats). `source` names the file in the LoadErrors it raises.
+Reader = Callable[[bytes, str], tuple[str, str, str]]
+
+
+@dataclass(frozen=True)
+class Format:
+    """A file format ingest reads: its extensions, what it is, and the function reading it."""
+
+    name: str  # SourceText.format
+    extensions: tuple[str, ...]  # lower case, with the dot
+    description: str  # one line, for the README's table of formats
+    read: Reader
+    label: str = ""  # what the upload form calls it (PDF, Word…); the name when empty
+    # A limit tighter than the loaders' `max_bytes`, for a parser that takes many times a
+    # file's size in memory.
+    max_bytes: int | None = None
+    # Text read as it is: a file with surely more than MAX_TEXT_CHARS characters is refused
+    # before it is decoded.
+    plain_text: bool = False
+
+
+_FORMATS: dict[str, Format] = {}  # by name, in the order registered
+_EXTENSIONS: dict[str, str] = {}  # extension -> format name
+
+
+def register_format(
+    name: str,
+    extensions: Iterable[str],
+    read: Reader,
+    *,
+    description: str,
+    label: str = "",
+    max_bytes: int | None = None,
+    plain_text: bool = False,
+) -> Format:
+    """Make ingest (and the upload form) read files with `extensions` through `read`.
+
+    Registering a name again replaces that format; an extension another format reads is a
+    ValueError.
+    """
+    exts = tuple(
+        dict.fromkeys(e.lower() if e.startswith(".") else f".{e.lower()}" for e in extensions)
+    )
+    if not exts:
+        raise ValueError(f"format {name!r} needs at least one extension")
+    for ext in exts:
+        owner = _EXTENSIONS.get(ext)
+        if owner is not None and owner != name:
+            raise ValueError(f"{ext} is already read as {owner!r}")
+    unregister_format(name)
+    fmt = Format(name, exts, description, read, label or name, max_bytes, plain_text)
+    _FORMATS[name] = fmt
+    _EXTENSIONS.update(dict.fromkeys(exts, name))
+    return fmt
+
+
+def unregister_format(name: str) -> None:
+    """Stop reading a format (nothing happens for a name not registered)."""
+    fmt = _FORMATS.pop(name, None)
+    if fmt is not None:
+        for ext in fmt.extensions:
+            _EXTENSIONS.pop(ext, None)
+
+
+def formats() -> tuple[Format, ...]:
+    """The registered formats, in the order registered."""
+    return tuple(_FORMATS.values())
+
+
+def supported_extensions() -> tuple[str, ...]:
+    """Every extension ingest reads, sorted."""
+    return tuple(sorted(_EXTENSIONS))
+
+
+def format_for(name: str) -> Format | None:
+    """The format a file name's extension selects (case-insensitive), or None."""
+    fmt = _EXTENSIONS.get(Path(name).suffix.lower())
+    return _FORMATS[fmt] if fmt is not None else None
+
 
 # A text file with more than this share of control or undecodable characters is binary.
 _MAX_BINARY_SHARE = 0.01
@@ -108,13 +183,14 @@ def load_bytes(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) ->
     return _load(data, name, fmt, max_bytes)
 
 
-def _format_of(name: str, source: str) -> str:
-    ext = Path(name).suffix.lower()
-    if ext not in _FORMATS:
-        supported = ", ".join(sorted(SUPPORTED_EXTENSIONS))
+def _format_of(name: str, source: str) -> Format:
+    fmt = format_for(name)
+    if fmt is None:
+        ext = Path(name).suffix.lower()
+        supported = ", ".join(supported_extensions())
         shown = f"'{ext}'" if ext else "(no extension)"
         raise UnsupportedFormatError(source, f"unsupported format {shown}; supported: {supported}")
-    return _FORMATS[ext]
+    return fmt
 
 
 def _too_large(size: int, limit: int) -> str:
@@ -126,31 +202,30 @@ def _too_much_text(chars: int, at_least: bool = False) -> str:
     return f"too much text for one report ({amount}; the limit is {MAX_TEXT_CHARS / 1e6:g} million)"
 
 
-def _load(data: bytes, source: str, fmt: str, max_bytes: int) -> SourceText:
+def _load(data: bytes, source: str, fmt: Format, max_bytes: int) -> SourceText:
     if len(data) > max_bytes:
         raise LoadError(source, _too_large(len(data), max_bytes))
     if not data.strip():
         raise LoadError(source, "empty")
-    if fmt == "html" and len(data) > MAX_HTML_BYTES:
-        limit = f"the limit for a web page is {MAX_HTML_BYTES / 1e6:.1f} MB"
+    if fmt.max_bytes is not None and len(data) > fmt.max_bytes:
+        limit = f"the limit for {fmt.label} files is {fmt.max_bytes / 1e6:.1f} MB"
         raise LoadError(source, f"too large ({len(data) / 1e6:.1f} MB; {limit})")
-    if fmt in _TEXT_FORMATS and len(data) > MAX_TEXT_CHARS * _MAX_CHAR_BYTES:
+    if fmt.plain_text and len(data) > MAX_TEXT_CHARS * _MAX_CHAR_BYTES:
         # Certainly too much text: say so without decoding it all.
         raise LoadError(source, _too_much_text(len(data) // _MAX_CHAR_BYTES, at_least=True))
-    reader = _READERS[fmt]
     try:
-        text, title, encoding = reader(data, source)
+        text, title, encoding = fmt.read(data, source)
     except LoadError:
         raise
     except Exception as exc:  # a library's parse error: report it as a reason, not a traceback
         log.debug("loading %s failed", source, exc_info=True)
-        raise LoadError(source, f"cannot read {fmt} file: {_describe(exc)}") from exc
+        raise LoadError(source, f"cannot read {fmt.name} file: {_describe(exc)}") from exc
     text = "\n".join(line.rstrip() for line in text.splitlines())
     if not text.strip():
         raise LoadError(source, "empty (no text)")
     if len(text) > MAX_TEXT_CHARS:
         raise LoadError(source, _too_much_text(len(text)))
-    return SourceText(text=text, source=source, format=fmt, title=title, encoding=encoding)
+    return SourceText(text=text, source=source, format=fmt.name, title=title, encoding=encoding)
 
 
 def _describe(exc: Exception) -> str:
@@ -578,10 +653,42 @@ def _table_lines(table: object) -> list[str]:
     return lines
 
 
-_READERS: dict[str, Callable[[bytes, str], tuple[str, str, str]]] = {
-    "txt": _read_txt,
-    "md": _read_md,
-    "html": _read_html,
-    "pdf": _read_pdf,
-    "docx": _read_docx,
-}
+# Registered in the order the upload form names them.
+register_format(
+    "pdf",
+    [".pdf"],
+    _read_pdf,
+    description="PDF with a text layer (a scanned PDF is refused); lines rejoined into paragraphs",
+    label="PDF",
+)
+register_format(
+    "docx",
+    [".docx"],
+    _read_docx,
+    description="Word document, tables included (not the older .doc)",
+    label="Word",
+)
+register_format(
+    "txt",
+    [".txt"],
+    _read_txt,
+    description="Plain text, one paragraph a line (UTF-8, GBK/GB18030 or detected)",
+    label="TXT",
+    plain_text=True,
+)
+register_format(
+    "md",
+    [".md", ".markdown"],
+    _read_md,
+    description="Markdown (CommonMark with tables), read as plain text",
+    label="Markdown",
+    plain_text=True,
+)
+register_format(
+    "html",
+    [".html", ".htm"],
+    _read_html,
+    description="Web page: the main text, without the site's navigation and footers",
+    label="HTML",
+    max_bytes=MAX_HTML_BYTES,
+)
