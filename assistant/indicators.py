@@ -40,9 +40,6 @@ from collections.abc import Callable, Iterable
 
 from .types import PLAN, RESULT, REVIEW, SECTION_SEP, TARGET, Indicator, Paragraph, Report
 
-# Bump when extraction changes: stored tables are rebuilt from the stored paragraphs.
-EXTRACTOR_VERSION = "3"
-
 LEVEL, GROWTH, SHARE, COUNT = "level", "growth", "share", "count"
 KINDS = (LEVEL, GROWTH, SHARE, COUNT)
 

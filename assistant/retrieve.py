@@ -39,14 +39,12 @@ from .embeddings import Embeddings
 from .errors import StoreError
 from .store import ChromaStore, UnitMatch
 from .types import DocumentInfo, Hit, Paragraph
+from .versions import LEXICAL_VERSION
 
 log = logging.getLogger("assistant")
 
 RRF_K = 60
 PIPELINES = ("hybrid", "dense", "bm25")
-# Bump when what is stored in a lexical snapshot changes shape or meaning.
-# 2: paragraphs keep the years their period covers and their part; 3: term counts, no index
-LEXICAL_VERSION = 3
 # Extra records fetched by an unfiltered dense search, beyond one per document record.
 DENSE_SLACK = 40
 

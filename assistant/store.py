@@ -64,19 +64,18 @@ import numpy as np
 
 from .errors import EmbeddingMismatchError, NotAStoreError, StoreError, StoreLockedError
 from .types import DocumentInfo, Paragraph, Report, ReportMeta
+from .versions import DOCUMENTS_VERSION, SCHEMA_VERSION
 
 log = logging.getLogger("assistant")
 
 COLLECTION = "report_units"
 PENDING_FILE = "pending.sqlite"
-SCHEMA_VERSION = 1
 DOCUMENT, PARAGRAPH, SENTENCE = "document", "paragraph", "sentence"
 UNIT_KINDS = (PARAGRAPH, SENTENCE)
 _WRITE_BATCH = 500
 GENERATION_FILE = "generation"
 META_FILE = "store.json"  # embedding model, dimension, schema version
 DOCUMENTS_FILE = "documents.json"  # the live document records as of one generation
-DOCUMENTS_VERSION = 1  # bump when what documents.json holds changes shape
 # Present while every write since the last full garbage collection completed: an interrupted
 # write removes it, and only then does `collect_garbage` read every record.
 CLEAN_FILE = "clean"

@@ -22,15 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from ..types import APPENDIX, BODY, FRONT, PLAN, REVIEW, Paragraph, Report, ReportMeta
+from ..versions import DETECTOR_VERSION, PARSER_VERSION
 from . import periods as _periods
-
-# Bump when parsing changes what is embedded (paragraphs, sentences, which are headings):
-# stored reports are then re-indexed when ingested again.
-PARSER_VERSION = "1"
-# Bump when the metadata (meta.py) or the derived structure (sections, parts, periods)
-# changes: stored reports are re-derived from their stored paragraphs when the store is
-# opened, without embedding anything (see `Assistant`).
-DETECTOR_VERSION = "2"
 
 _CN_NUM = "一二三四五六七八九十"
 # (level, pattern): the marker at the start of a heading line.
