@@ -542,8 +542,8 @@ def answer_section(
                 target = next((o for o in outline if o.section == p.section[:2]), None)
                 if target is not None:
                     break
-        if target is None:
-            return None
+    if target is None:
+        return None
     heading = target.section[-1]
     text = f"{heading}（{target.section[0]}）" if len(target.section) > 1 else heading
     return Extracted(text, False, (_heading_citation(title, target, 1.0),), 1.0)
