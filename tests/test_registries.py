@@ -30,13 +30,13 @@ from assistant.embeddings import (
     unregister_embedder,
 )
 from assistant.errors import ConfigError
-from assistant.ingest.loaders import (
-    decode_text,
+from assistant.ingest.formats import (
     formats,
     register_format,
     supported_extensions,
     unregister_format,
 )
+from assistant.ingest.loaders import decode_text
 from assistant.question import QuestionPlan, plan_question
 from assistant.types import Hit, Paragraph
 from assistant.ui import ChatApp, safe_upload_name

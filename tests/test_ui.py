@@ -18,7 +18,7 @@ from assistant import (
     LLMError,
     Settings,
 )
-from assistant.ingest.loaders import supported_extensions
+from assistant.ingest.formats import supported_extensions
 from assistant.types import Indicator
 from assistant.ui import (
     MAX_UPLOAD_BYTES,

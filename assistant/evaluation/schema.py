@@ -137,7 +137,7 @@ CORPUS_NOTES = frozenset({"readme.md", "sources.md"})
 def corpus_files(corpus: str | Path) -> list[Path]:
     """Report files of a corpus (a file, or a folder searched recursively), as ingest finds them,
     without the folder's notes (CORPUS_NOTES)."""
-    from ..ingest.loaders import format_for
+    from ..ingest.formats import format_for
 
     path = Path(corpus)
     if path.is_file():

@@ -1,8 +1,7 @@
 """File loaders: bytes of a report file -> SourceText (one paragraph a line).
 
-The formats ingest reads are registered here, each as a `Format` (extensions, a description, the
-function that reads its bytes); ingest, the web UI's upload form and the README's table of
-formats all read this one registry. A new format is one `register_format(...)` call.
+The readers of the built-in formats are registered at the end of this module in the registry
+of `formats.py`, which ingest, the web UI's upload form and the README's table all read.
 
 Every failure is raised as `LoadError` (or `UnsupportedFormatError`) carrying the path and a
 one-line reason; no library exception escapes. Loaders do not remove site chrome: that is
@@ -15,13 +14,13 @@ import io
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import LoadError, UnsupportedFormatError
 from ..types import SourceText
+from .formats import Format, format_for, register_format, supported_extensions
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -57,88 +56,6 @@ MAX_PDF_PAGE_CONTENT = 5_000_000
 MAX_PDF_CONTENT = 50_000_000
 # A character takes at most 4 bytes in every encoding we decode.
 _MAX_CHAR_BYTES = 4
-
-# A reader turns a file's bytes into (text, title, encoding): the text one paragraph a line,
-# the title the file declares ("" for none), the text encoding it decoded ("" for binary
-# formats). `source` names the file in the LoadErrors it raises.
-Reader = Callable[[bytes, str], tuple[str, str, str]]
-
-
-@dataclass(frozen=True)
-class Format:
-    """A file format ingest reads: its extensions, what it is, and the function reading it."""
-
-    name: str  # SourceText.format
-    extensions: tuple[str, ...]  # lower case, with the dot
-    description: str  # one line, for the README's table of formats
-    read: Reader
-    label: str = ""  # what the upload form calls it (PDF, Word…); the name when empty
-    # A limit tighter than the loaders' `max_bytes`, for a parser that takes many times a
-    # file's size in memory.
-    max_bytes: int | None = None
-    # Text read as it is: a file with surely more than MAX_TEXT_CHARS characters is refused
-    # before it is decoded.
-    plain_text: bool = False
-
-
-_FORMATS: dict[str, Format] = {}  # by name, in the order registered
-_EXTENSIONS: dict[str, str] = {}  # extension -> format name
-
-
-def register_format(
-    name: str,
-    extensions: Iterable[str],
-    read: Reader,
-    *,
-    description: str,
-    label: str = "",
-    max_bytes: int | None = None,
-    plain_text: bool = False,
-) -> Format:
-    """Make ingest (and the upload form) read files with `extensions` through `read`.
-
-    Registering a name again replaces that format; an extension another format reads is a
-    ValueError.
-    """
-    exts = tuple(
-        dict.fromkeys(e.lower() if e.startswith(".") else f".{e.lower()}" for e in extensions)
-    )
-    if not exts:
-        raise ValueError(f"format {name!r} needs at least one extension")
-    for ext in exts:
-        owner = _EXTENSIONS.get(ext)
-        if owner is not None and owner != name:
-            raise ValueError(f"{ext} is already read as {owner!r}")
-    unregister_format(name)
-    fmt = Format(name, exts, description, read, label or name, max_bytes, plain_text)
-    _FORMATS[name] = fmt
-    _EXTENSIONS.update(dict.fromkeys(exts, name))
-    return fmt
-
-
-def unregister_format(name: str) -> None:
-    """Stop reading a format (nothing happens for a name not registered)."""
-    fmt = _FORMATS.pop(name, None)
-    if fmt is not None:
-        for ext in fmt.extensions:
-            _EXTENSIONS.pop(ext, None)
-
-
-def formats() -> tuple[Format, ...]:
-    """The registered formats, in the order registered."""
-    return tuple(_FORMATS.values())
-
-
-def supported_extensions() -> tuple[str, ...]:
-    """Every extension ingest reads, sorted."""
-    return tuple(sorted(_EXTENSIONS))
-
-
-def format_for(name: str) -> Format | None:
-    """The format a file name's extension selects (case-insensitive), or None."""
-    fmt = _EXTENSIONS.get(Path(name).suffix.lower())
-    return _FORMATS[fmt] if fmt is not None else None
-
 
 # A text file with more than this share of control or undecodable characters is binary.
 _MAX_BINARY_SHARE = 0.01

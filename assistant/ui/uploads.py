@@ -10,7 +10,7 @@ import unicodedata
 import uuid
 from pathlib import Path, PurePosixPath
 
-from ..ingest.loaders import formats, supported_extensions
+from ..ingest.formats import formats, supported_extensions
 
 MAX_UPLOAD_MB = 20
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
