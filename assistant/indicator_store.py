@@ -19,8 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import StoreError
-from .indicators import EXTRACTOR_VERSION
 from .types import Indicator
+from .versions import EXTRACTOR_VERSION
 
 log = logging.getLogger("assistant")
 

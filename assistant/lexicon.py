@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from .types import PLAN, REVIEW
+from .versions import COMPACT_DICTIONARY_VERSION as _COMPACT_VERSION
+from .versions import TOKENIZER_VERSION
 from .vocab import (
     ASKED_RATE_UNITS,
     ASKED_UNITS,
@@ -99,9 +101,6 @@ _LATIN = re.compile(r"[A-Za-z]+")
 def normalize(text: str) -> str:
     """NFKC (full-width to half-width), lower case, no whitespace."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
-
-
-_COMPACT_VERSION = 1  # bump when the compact dictionary's layout changes
 
 
 class _CompactDict:
@@ -400,10 +399,6 @@ def word_tags() -> dict[str, str]:
     """Word -> part-of-speech tag from jieba's dictionary (without the policy terms)."""
     _Jieba.full()
     return _Jieba._tags
-
-
-# Bump when `tokens()` would give other tokens for the same text (stored tokens depend on it).
-TOKENIZER_VERSION = 1
 
 
 @lru_cache(maxsize=1)

@@ -13,6 +13,7 @@ import pytest
 
 from assistant.answer.extractive import ExtractiveConfig, supports
 from assistant.cli import _print_answer as print_answer
+from assistant.embeddings import E5_CALIBRATION, UNCALIBRATED
 from assistant.question import plan_question
 
 NATIONAL_2017 = """政府工作报告
@@ -184,6 +185,8 @@ def test_a_figure_worded_unlike_the_report_passes_when_very_close_in_meaning():
     weights = {"增值税": 5.7, "改革": 2.3, "制造业": 4.0, "行业": 4.0, "税率": 6.3, "降到": 7.5}
     plan = plan_question(q, {}, weights)
     sentence = "深化增值税改革，将制造业等行业现行16%的税率降至13%。"
-    cfg = ExtractiveConfig()
-    assert supports(plan, sentence, cfg, similarity=cfg.figure_similarity + 0.02)
-    assert not supports(plan, sentence, cfg, similarity=cfg.figure_similarity - 0.05)
+    cfg, e5 = ExtractiveConfig(), E5_CALIBRATION
+    assert supports(plan, sentence, cfg, close=e5.is_close(e5.close + 0.02))
+    assert not supports(plan, sentence, cfg, close=e5.is_close(e5.close - 0.05))
+    # An embedder nobody calibrated never lets a figure through on similarity alone.
+    assert not supports(plan, sentence, cfg, close=UNCALIBRATED.is_close(1.0))

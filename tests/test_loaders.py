@@ -9,10 +9,10 @@ import pytest
 from assistant.errors import LoadError, UnsupportedFormatError
 from assistant.ingest.clean import clean_text
 from assistant.ingest.loaders import (
-    SUPPORTED_EXTENSIONS,
     load_bytes,
     load_file,
     repair_pdf_lines,
+    supported_extensions,
 )
 from assistant.ingest.meta import detect_meta, level_of
 
@@ -120,7 +120,7 @@ def test_unsupported_extension_names_the_supported_ones(tmp_path, name):
 
     with pytest.raises(UnsupportedFormatError) as info:
         load_file(path)
-    for ext in SUPPORTED_EXTENSIONS:
+    for ext in supported_extensions():
         assert ext in info.value.reason
 
 
@@ -224,7 +224,7 @@ def test_html_declared_gbk_is_decoded_as_gb18030(tmp_path):
 def test_html_page_over_its_bound_is_refused_before_parsing():
     page = b"<html><body>" + b"<div><p>\xe6\x96\x87</p></div>" * 260_000 + b"</body></html>"
     with pytest.raises(
-        LoadError, match=r"too large \(5\.5 MB; the limit for a web page is 5\.0 MB\)"
+        LoadError, match=r"too large \(5\.5 MB; the limit for HTML files is 5\.0 MB\)"
     ):
         load_bytes(page, "huge.html")
 

@@ -19,7 +19,7 @@ from assistant import (
     Settings,
 )
 from assistant.indicators import rank_by_name
-from assistant.ingest.loaders import SUPPORTED_EXTENSIONS
+from assistant.ingest.formats import supported_extensions
 from assistant.types import Indicator
 from assistant.ui import (
     MAX_UPLOAD_BYTES,
@@ -238,7 +238,7 @@ def test_upload_of_other_types_is_rejected(name):
         safe_upload_name(name)
 
 
-@pytest.mark.parametrize("ext", sorted(SUPPORTED_EXTENSIONS))
+@pytest.mark.parametrize("ext", supported_extensions())
 def test_upload_accepts_every_format_ingest_reads(ext):
     assert safe_upload_name(f"报告{ext.upper()}") == f"报告{ext}"
 
@@ -246,7 +246,7 @@ def test_upload_accepts_every_format_ingest_reads(ext):
 def test_upload_form_offers_every_format_ingest_reads(fake_assistant):
     config = ChatApp(fake_assistant[0], notify=Notes()).build().get_config_file()
     button = next(c for c in config["components"] if c["props"].get("elem_id") == "upload")
-    assert sorted(button["props"]["file_types"]) == sorted(SUPPORTED_EXTENSIONS)
+    assert sorted(button["props"]["file_types"]) == sorted(supported_extensions())
 
 
 def test_staged_upload_stays_inside_the_upload_folder(tmp_path):

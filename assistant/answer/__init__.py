@@ -1,1 +1,3 @@
-"""Answerers: extractive (the embedded default) and the LLM chain. Neither reads the environment."""
+"""Answerers: the interface they share (base.py), the order the Assistant asks them in
+(registry.py), the extractive, section, figure and tracking answerers, and the LLM chain.
+None reads the environment."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from .. import lexicon
 from ..cite import citation
+from ..embeddings import UNCALIBRATED, Calibration
 from ..question import AGE, DATE, FIGURE, LIST, PERSON, SECTION, QuestionPlan, region_core
 from ..types import NATIONAL, PLAN, REVIEW, Citation, Hit, Paragraph
 from ..vocab import (
@@ -72,18 +73,13 @@ class ExtractiveConfig:
     max_answer_chars: int = 60
     max_list_chars: int = 400  # a list answer is given whole, up to this length
     rank_weight: float = 0.1  # prior for sentences of higher-ranked paragraphs
-    # Cosine similarities of e5 sit in a narrow band: centre and scale them before weighing.
-    similarity_weight: float = 4.0
-    similarity_center: float = 0.87
     numeric_bonus: float = 0.1
     numeric_penalty: float = 0.25
     # A figure answers only when the clause holding it (with the clause before) names at least
     # this share of the question's topic: the asked indicator, not a neighbour's figure.
     figure_topic: float = 0.5
-    # …or a sentence this close to the question (e5 cosine; e5's scores sit high) naming this
-    # share of it. Calibrated on eval/qa.jsonl: it keeps abstentions on unanswerable questions
-    # and lets through figures asked in other words.
-    figure_similarity: float = 0.90
+    # …or a sentence close to the question (the embedder's `Calibration.close`) naming this
+    # share of it.
     figure_topic_close: float = 0.2
     key_term_bonus: float = 0.1  # a sentence naming the question's rarest known term
     span_penalty: float = 0.15  # a sentence of a several-year period, for a one-year question
@@ -118,20 +114,18 @@ def _constraints_met(plan: QuestionPlan, para: Paragraph, context: str) -> bool:
     return True
 
 
-def supports(
-    plan: QuestionPlan, sentence: str, cfg: ExtractiveConfig, similarity: float = 0.0
-) -> bool:
+def supports(plan: QuestionPlan, sentence: str, cfg: ExtractiveConfig, close: bool = False) -> bool:
     """Whether `sentence` holds the kind of statement the question asks for (see _CHECKED).
 
-    `similarity` is the sentence's embedding similarity to the question: a figure question
-    worded unlike the report (…多少头猪养成上市 for 出栏生猪265万头) is answered when the
-    sentence is very close in meaning and names part of the topic.
+    `close`: the sentence is very close in meaning to the question (by the embedder's
+    calibration); a figure question worded unlike the report (…多少头猪养成上市 for
+    出栏生猪265万头) is then answered when the sentence names part of the topic.
     """
     norm = lexicon.normalize(sentence)
     if plan.answer_type == FIGURE:
         if figure_clause(plan, norm, cfg.figure_topic) is not None:
             return True
-        return similarity >= cfg.figure_similarity and (
+        return close and (
             figure_clause(plan, norm, cfg.figure_topic_close, key_term=False) is not None
         )
     if plan.answer_type == PERSON:
@@ -193,10 +187,17 @@ def _key_term_in(plan: QuestionPlan, text: str) -> bool:
 
 
 class ExtractiveAnswerer:
-    """Answers from the retrieved paragraphs without a language model."""
+    """Answers from the retrieved paragraphs without a language model.
 
-    def __init__(self, config: ExtractiveConfig | None = None) -> None:
+    `calibration` is how to read the similarities of the embedder that retrieved the hits
+    (`embeddings.calibration_of`); by default similarity is not weighed.
+    """
+
+    def __init__(
+        self, config: ExtractiveConfig | None = None, calibration: Calibration = UNCALIBRATED
+    ) -> None:
         self.config = config or ExtractiveConfig()
+        self.calibration = calibration
 
     def score_sentences(
         self,
@@ -247,7 +248,8 @@ class ExtractiveAnswerer:
                 ctx = _coverage(weights, f"{s_norm} {lead} {heading_ctx} {doc_ctx}")
                 score = 0.6 * own + 0.2 * ctx
                 if hit.similarities:
-                    dense = cfg.similarity_weight * (hit.similarities[i] - cfg.similarity_center)
+                    cal = self.calibration
+                    dense = cal.scale * (hit.similarities[i] - cal.centre)
                     score += min(max(dense, -0.2), 0.3)
                 score += cfg.rank_weight * (1.0 - rank / max(cfg.candidates, 1)) - span_penalty
                 if plan.numeric:
@@ -282,7 +284,7 @@ class ExtractiveAnswerer:
                 continue
             hit = hits[rank]
             similarity = hit.similarities[idx] if idx < len(hit.similarities) else 0.0
-            if supports(plan, sentence, cfg, similarity):
+            if supports(plan, sentence, cfg, self.calibration.is_close(similarity)):
                 chosen_at = (score, rank, idx)
                 break
         if chosen_at is None:

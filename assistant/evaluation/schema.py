@@ -137,7 +137,7 @@ CORPUS_NOTES = frozenset({"readme.md", "sources.md"})
 def corpus_files(corpus: str | Path) -> list[Path]:
     """Report files of a corpus (a file, or a folder searched recursively), as ingest finds them,
     without the folder's notes (CORPUS_NOTES)."""
-    from ..ingest.loaders import SUPPORTED_EXTENSIONS
+    from ..ingest.formats import format_for
 
     path = Path(corpus)
     if path.is_file():
@@ -149,6 +149,6 @@ def corpus_files(corpus: str | Path) -> list[Path]:
         for f in path.rglob("*")
         if f.is_file()
         and not f.name.startswith(".")
-        and f.suffix.lower() in SUPPORTED_EXTENSIONS
+        and format_for(f.name) is not None
         and f.name.lower() not in CORPUS_NOTES
     )

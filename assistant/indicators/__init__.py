@@ -57,9 +57,6 @@ from ..vocab import (
 from ._figures import _PEOPLE_NOUN, _Figure
 from ._names import _GROWTH_VERBS, _name_figures
 
-# Bump when extraction changes: stored tables are rebuilt from the stored paragraphs.
-EXTRACTOR_VERSION = "4"
-
 LEVEL, GROWTH, SHARE, COUNT = "level", "growth", "share", "count"
 KINDS = (LEVEL, GROWTH, SHARE, COUNT)
 _DECREASE = re.compile(r"下降|下调|减少|降低|缩短|压减|压缩|下滑|低于")

@@ -1,4 +1,7 @@
-"""File loaders: bytes of a .txt/.md/.html/.pdf/.docx file -> SourceText (one paragraph a line).
+"""File loaders: bytes of a report file -> SourceText (one paragraph a line).
+
+The readers of the built-in formats are registered at the end of this module in the registry
+of `formats.py`, which ingest, the web UI's upload form and the README's table all read.
 
 Every failure is raised as `LoadError` (or `UnsupportedFormatError`) carrying the path and a
 one-line reason; no library exception escapes. Loaders do not remove site chrome: that is
@@ -11,13 +14,14 @@ import io
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import LoadError, UnsupportedFormatError
 from ..types import SourceText
 from ..vocab import HEADING_MARKER
+from .formats import Format, format_for, register_format, supported_extensions
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -28,7 +32,6 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # The longest work reports run to about 50,000 characters; a file with far more text than this
 # is not one report, and embedding it would take hours.
 MAX_TEXT_CHARS = 1_000_000
-_TEXT_FORMATS = ("txt", "md")
 # A .docx is a zip package; its declared sizes are checked before anything is unpacked
 # (zipfile never unpacks more than a member declares). A Word report is tens of parts and a
 # few MB unpacked (pictures included); python-docx holds every part in memory and parses
@@ -54,17 +57,6 @@ MAX_PDF_PAGE_CONTENT = 5_000_000
 MAX_PDF_CONTENT = 50_000_000
 # A character takes at most 4 bytes in every encoding we decode.
 _MAX_CHAR_BYTES = 4
-
-_FORMATS: dict[str, str] = {
-    ".txt": "txt",
-    ".md": "md",
-    ".markdown": "md",
-    ".html": "html",
-    ".htm": "html",
-    ".pdf": "pdf",
-    ".docx": "docx",
-}
-SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(_FORMATS)
 
 # A text file with more than this share of control or undecodable characters is binary.
 _MAX_BINARY_SHARE = 0.01
@@ -109,13 +101,14 @@ def load_bytes(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) ->
     return _load(data, name, fmt, max_bytes)
 
 
-def _format_of(name: str, source: str) -> str:
-    ext = Path(name).suffix.lower()
-    if ext not in _FORMATS:
-        supported = ", ".join(sorted(SUPPORTED_EXTENSIONS))
+def _format_of(name: str, source: str) -> Format:
+    fmt = format_for(name)
+    if fmt is None:
+        ext = Path(name).suffix.lower()
+        supported = ", ".join(supported_extensions())
         shown = f"'{ext}'" if ext else "(no extension)"
         raise UnsupportedFormatError(source, f"unsupported format {shown}; supported: {supported}")
-    return _FORMATS[ext]
+    return fmt
 
 
 def _too_large(size: int, limit: int) -> str:
@@ -127,31 +120,30 @@ def _too_much_text(chars: int, at_least: bool = False) -> str:
     return f"too much text for one report ({amount}; the limit is {MAX_TEXT_CHARS / 1e6:g} million)"
 
 
-def _load(data: bytes, source: str, fmt: str, max_bytes: int) -> SourceText:
+def _load(data: bytes, source: str, fmt: Format, max_bytes: int) -> SourceText:
     if len(data) > max_bytes:
         raise LoadError(source, _too_large(len(data), max_bytes))
     if not data.strip():
         raise LoadError(source, "empty")
-    if fmt == "html" and len(data) > MAX_HTML_BYTES:
-        limit = f"the limit for a web page is {MAX_HTML_BYTES / 1e6:.1f} MB"
+    if fmt.max_bytes is not None and len(data) > fmt.max_bytes:
+        limit = f"the limit for {fmt.label} files is {fmt.max_bytes / 1e6:.1f} MB"
         raise LoadError(source, f"too large ({len(data) / 1e6:.1f} MB; {limit})")
-    if fmt in _TEXT_FORMATS and len(data) > MAX_TEXT_CHARS * _MAX_CHAR_BYTES:
+    if fmt.plain_text and len(data) > MAX_TEXT_CHARS * _MAX_CHAR_BYTES:
         # Certainly too much text: say so without decoding it all.
         raise LoadError(source, _too_much_text(len(data) // _MAX_CHAR_BYTES, at_least=True))
-    reader = _READERS[fmt]
     try:
-        text, title, encoding = reader(data, source)
+        text, title, encoding = fmt.read(data, source)
     except LoadError:
         raise
     except Exception as exc:  # a library's parse error: report it as a reason, not a traceback
         log.debug("loading %s failed", source, exc_info=True)
-        raise LoadError(source, f"cannot read {fmt} file: {_describe(exc)}") from exc
+        raise LoadError(source, f"cannot read {fmt.name} file: {_describe(exc)}") from exc
     text = "\n".join(line.rstrip() for line in text.splitlines())
     if not text.strip():
         raise LoadError(source, "empty (no text)")
     if len(text) > MAX_TEXT_CHARS:
         raise LoadError(source, _too_much_text(len(text)))
-    return SourceText(text=text, source=source, format=fmt, title=title, encoding=encoding)
+    return SourceText(text=text, source=source, format=fmt.name, title=title, encoding=encoding)
 
 
 def _describe(exc: Exception) -> str:
@@ -576,10 +568,42 @@ def _table_lines(table: object) -> list[str]:
     return lines
 
 
-_READERS: dict[str, Callable[[bytes, str], tuple[str, str, str]]] = {
-    "txt": _read_txt,
-    "md": _read_md,
-    "html": _read_html,
-    "pdf": _read_pdf,
-    "docx": _read_docx,
-}
+# Registered in the order the upload form names them.
+register_format(
+    "pdf",
+    [".pdf"],
+    _read_pdf,
+    description="PDF with a text layer (a scanned PDF is refused); lines rejoined into paragraphs",
+    label="PDF",
+)
+register_format(
+    "docx",
+    [".docx"],
+    _read_docx,
+    description="Word document, tables included (not the older .doc)",
+    label="Word",
+)
+register_format(
+    "txt",
+    [".txt"],
+    _read_txt,
+    description="Plain text, one paragraph a line (UTF-8, GBK/GB18030 or detected)",
+    label="TXT",
+    plain_text=True,
+)
+register_format(
+    "md",
+    [".md", ".markdown"],
+    _read_md,
+    description="Markdown (CommonMark with tables), read as plain text",
+    label="Markdown",
+    plain_text=True,
+)
+register_format(
+    "html",
+    [".html", ".htm"],
+    _read_html,
+    description="Web page: the main text, without the site's navigation and footers",
+    label="HTML",
+    max_bytes=MAX_HTML_BYTES,
+)

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from ..types import APPENDIX, BODY, FRONT, PLAN, REVIEW, Paragraph, Report, ReportMeta
+from ..versions import DETECTOR_VERSION, PARSER_VERSION
 from ..vocab import (
     CN_NUMERALS,
     HEADING_MARKERS,
@@ -39,14 +40,6 @@ from ..vocab import (
 )
 from ..vocab import MAX_SENTENCE_CHARS as MAX_SENTENCE_CHARS  # the bound split_sentences keeps
 from . import periods as _periods
-
-# Bump when parsing changes what is embedded (paragraphs, sentences, which are headings):
-# stored reports are then re-indexed when ingested again.
-PARSER_VERSION = "1"
-# Bump when the metadata (meta.py) or the derived structure (sections, parts, periods)
-# changes: stored reports are re-derived from their stored paragraphs when the store is
-# opened, without embedding anything (see `Assistant`).
-DETECTOR_VERSION = "3"
 
 # (level, pattern): the marker at the start of a heading line.
 _HEADING_MARKERS = tuple((level, re.compile(f"^{p}")) for level, p in HEADING_MARKERS)

@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import lexicon
-from ..answer.base import Answerer
-from ..answer.extractive import ExtractiveAnswerer, ExtractiveConfig, SectionAnswerer
-from ..answer.figures import FigureAnswerer
+from ..answer.extractive import ExtractiveAnswerer, ExtractiveConfig
+from ..answer.registry import AnswererOptions, default_answerers, find_answerer
 from ..answer.tracking import TrackAnswerer
 from ..config import Settings
-from ..embeddings import CachedEmbeddings, Embeddings, LocalE5Embeddings, openai_embeddings
+from ..embeddings import Embeddings, build_embedder, calibration_of
 from ..errors import DocumentNotFoundError
 from ..indicator_store import FILENAME as INDICATOR_FILE
 from ..indicator_store import IndicatorStore
@@ -56,16 +55,6 @@ __all__ = [
     "build_embedder",
     "report_units",
 ]
-
-
-def build_embedder(settings: Settings) -> Embeddings:
-    if settings.embeddings == "openai":
-        inner = openai_embeddings(
-            settings.embedding_model, settings.openai_api_key, settings.openai_base_url
-        )
-    else:
-        inner = LocalE5Embeddings()
-    return CachedEmbeddings(inner, settings.cache_dir / "embeddings.sqlite")
 
 
 class Assistant(IndexingMixin, RederiveMixin, AnsweringMixin):
@@ -111,16 +100,13 @@ class Assistant(IndexingMixin, RederiveMixin, AnsweringMixin):
             None if settings.chroma_host else settings.store_dir / INDICATOR_FILE
         )
         self.use_indicators = indicators
-        self.figures = FigureAnswerer()
         self.tracker = TrackAnswerer()
         self._track_cache: tuple[tuple[tuple[str, str], ...], list[TrackRecord]] | None = None
         self._indicator_cache: tuple[tuple[tuple[str, str], ...], list[Indicator]] | None = None
-        self.extractive = ExtractiveAnswerer(extractive)
-        # Asked in order; the first answer wins. The extractive answerer always answers.
-        self.answerers: list[Answerer] = [SectionAnswerer()]
-        if indicators:
-            self.answerers += [self.tracker, self.figures]
-        self.answerers.append(self.extractive)
+        # Asked in order (answer/registry.py); the first answer wins.
+        options = AnswererOptions(calibration_of(self.embedder), extractive, self.tracker.table)
+        self.answerers = default_answerers(options, indicators=indicators)
+        self.extractive = find_answerer(self.answerers, ExtractiveAnswerer)
         # LLM mode when a key is configured (or a chat model is given, e.g. in tests).
         self.llm: LLMAnswerer | None = None
         if chat_model is not None or settings.llm_enabled:

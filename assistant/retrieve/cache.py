@@ -19,12 +19,9 @@ from .. import lexicon
 from ..bm25 import TermCounts
 from ..store import UnitMatch
 from ..types import Paragraph
+from ..versions import LEXICAL_VERSION
 
 log = logging.getLogger("assistant")
-
-# Bump when what is stored in a lexical snapshot changes shape or meaning.
-# 2: paragraphs keep the years their period covers and their part; 3: term counts, no index
-LEXICAL_VERSION = 3
 
 
 class LexicalCache:

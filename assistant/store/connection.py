@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EmbeddingMismatchError, NotAStoreError, StoreError
+from ..versions import SCHEMA_VERSION
 
 COLLECTION = "report_units"
-SCHEMA_VERSION = 1
 
 
 def _brief(exc: Exception) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError, StoreLockedError
+from ..versions import DOCUMENTS_VERSION
 from .connection import _brief
 
 log = logging.getLogger("assistant")
@@ -24,7 +25,6 @@ log = logging.getLogger("assistant")
 GENERATION_FILE = "generation"
 META_FILE = "store.json"  # embedding model, dimension, schema version
 DOCUMENTS_FILE = "documents.json"  # the live document records as of one generation
-DOCUMENTS_VERSION = 1  # bump when what documents.json holds changes shape
 # Present while every write since the last full garbage collection completed: an interrupted
 # write removes it, and only then does `collect_garbage` read every record.
 CLEAN_FILE = "clean"

@@ -27,8 +27,8 @@ from .figures import (
     TRACK_COLUMNS,
     TRACK_WIDTHS,
 )
-from .render import TITLE, render_header
-from .uploads import MAX_UPLOAD_MB, UPLOAD_TYPES
+from .render import TITLE, esc, render_header
+from .uploads import upload_hint, upload_types
 
 if TYPE_CHECKING:
     from .app import ChatApp
@@ -188,17 +188,14 @@ def _side_panel() -> SidePanel:
             upload = gr.UploadButton(
                 "上传报告",
                 file_count="multiple",
-                file_types=list(UPLOAD_TYPES),
+                file_types=list(upload_types()),
                 variant="secondary",
                 size="md",
                 scale=0,
                 min_width=120,
                 elem_id="upload",
             )
-            gr.HTML(
-                '<div class="upload-hint">PDF、Word、TXT、Markdown、HTML，'
-                f"单个不超过 {MAX_UPLOAD_MB} MB</div>"
-            )
+            gr.HTML(f'<div class="upload-hint">{esc(upload_hint())}</div>')
         upload_result = gr.HTML(elem_id="upload-result")
         with gr.Accordion("删除文档", open=False, elem_id="delete-section"):
             with gr.Row(equal_height=True):

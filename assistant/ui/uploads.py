@@ -10,11 +10,8 @@ import unicodedata
 import uuid
 from pathlib import Path, PurePosixPath
 
-from ..ingest.loaders import SUPPORTED_EXTENSIONS
+from ..ingest.formats import formats, supported_extensions
 
-# The formats ingest reads (the loaders' list, so the two cannot drift apart), sorted so that
-# the upload form and the message naming them list them the same way each time.
-UPLOAD_TYPES = tuple(sorted(SUPPORTED_EXTENSIONS))
 MAX_UPLOAD_MB = 20
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 
@@ -25,6 +22,18 @@ class UploadRejected(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+def upload_types() -> tuple[str, ...]:
+    """The extensions the upload form accepts: every format ingest reads (the loaders'
+    registry, read when asked, so a format registered later is accepted too), sorted."""
+    return supported_extensions()
+
+
+def upload_hint() -> str:
+    """The formats as the upload form names them (PDF、Word…) and the size limit."""
+    names = "、".join(dict.fromkeys(f.label for f in formats()))
+    return f"{names}，单个不超过 {MAX_UPLOAD_MB} MB"
 
 
 _UNSAFE_NAME_CHARS = re.compile(r"[^\w.\-（）()【】]+")
@@ -39,8 +48,9 @@ def safe_upload_name(name: str) -> str:
     if not dot:
         stem, ext = base, ""
     ext = f".{ext.lower()}"
-    if ext not in UPLOAD_TYPES:
-        raise UploadRejected(f"不支持的文件类型（仅支持 {'、'.join(UPLOAD_TYPES)}）")
+    accepted = upload_types()
+    if ext not in accepted:
+        raise UploadRejected(f"不支持的文件类型（仅支持 {'、'.join(accepted)}）")
     stem = _UNSAFE_NAME_CHARS.sub("_", stem).strip("._ ")[:100] or "upload"
     return stem + ext
 
