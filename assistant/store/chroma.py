@@ -271,7 +271,7 @@ class ChromaStore:
 
     def _write_report(self, report, ids, vecs, docs, metas, record, title_vector) -> None:
         h = report.content_hash
-        try:
+        with _store_errors(f"writing {report.doc_id} to {self.location}", self._hint):
             self._upsert(ids, vecs, docs, metas)
             # The document record goes last: until it exists, none of the above is visible.
             self._col.upsert(
@@ -283,12 +283,6 @@ class ChromaStore:
             self._col.delete(where={"$and": [{"doc_id": report.doc_id}, {"doc_hash": {"$ne": h}}]})
             if self._pending is not None:
                 self._pending.delete(where={"doc_id": report.doc_id})
-        except StoreError:
-            raise  # e.g. Chroma could not be opened: say so as it is
-        except Exception as exc:
-            raise StoreError(
-                f"writing {report.doc_id} to {self.location} failed: {_brief(exc)}{self._hint}"
-            ) from exc
 
     def write_pending(self, report: Report, units: Sequence[tuple[int, int, str]]) -> None:
         """Store a report without vectors: live at once for everything but dense search.
@@ -307,7 +301,7 @@ class ChromaStore:
             pending = self._pending_col = self._pending_table()
         h = report.content_hash
         ids, docs, metas, record = _records(report, units)
-        try:
+        with _store_errors(f"writing {report.doc_id} to {self.location}", self._hint):
             self._upsert(ids, [[]] * len(ids), docs, metas, col=pending)
             # The document record goes last, as in write_report.
             pending.upsert(
@@ -318,28 +312,17 @@ class ChromaStore:
             )
             pending.delete(where={"$and": [{"doc_id": report.doc_id}, {"doc_hash": {"$ne": h}}]})
             self._col.delete(where={"doc_id": report.doc_id})
-        except StoreError:
-            raise  # e.g. Chroma could not be opened: say so as it is
-        except Exception as exc:
-            raise StoreError(
-                f"writing {report.doc_id} to {self.location} failed: {_brief(exc)}{self._hint}"
-            ) from exc
 
     def delete_document(self, doc_id: str) -> None:
         with self.write_lock(), self._tracked_write():
             self._files.forget_documents()
             try:
-                # Records first, so the units vanish from queries at once.
-                for col in self._collections():
-                    col.delete(ids=[f"doc::{doc_id}"])
-                for col in self._collections():
-                    col.delete(where={"doc_id": doc_id})
-            except StoreError:
-                raise  # e.g. Chroma could not be opened: say so as it is
-            except Exception as exc:
-                raise StoreError(
-                    f"deleting {doc_id} from {self.location} failed: {_brief(exc)}{self._hint}"
-                ) from exc
+                with _store_errors(f"deleting {doc_id} from {self.location}", self._hint):
+                    # Records first, so the units vanish from queries at once.
+                    for col in self._collections():
+                        col.delete(ids=[f"doc::{doc_id}"])
+                    for col in self._collections():
+                        col.delete(where={"doc_id": doc_id})
             finally:
                 self._files.bump_generation()
                 self._write_documents()
@@ -539,19 +522,13 @@ class ChromaStore:
             where = {
                 "$and": [{"doc_hash": {"$in": list(hashes)}}, {"kind": {"$in": list(UNIT_KINDS)}}]
             }
-        try:
+        with _store_errors(f"search in {self.location}", self._hint):
             got = self._col.query(
                 query_embeddings=[_as_vector(vector)],
                 n_results=k,
                 where=where,
                 include=["distances"],
             )
-        except StoreError:
-            raise  # e.g. Chroma could not be opened: say so as it is
-        except Exception as exc:
-            raise StoreError(
-                f"search in {self.location} failed: {_brief(exc)}{self._hint}"
-            ) from exc
         return [
             (i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)
         ]
@@ -561,19 +538,13 @@ class ChromaStore:
         if not hashes:
             return []
         where = {"$and": [{"doc_hash": {"$in": list(hashes)}}, {"kind": {"$in": list(UNIT_KINDS)}}]}
-        try:
+        with _store_errors(f"search in {self.location}", self._hint):
             got = self._col.query(
                 query_embeddings=[_as_vector(vector)],
                 n_results=k,
                 where=where,
                 include=["documents", "metadatas", "distances"],
             )
-        except StoreError:
-            raise  # e.g. Chroma could not be opened: say so as it is
-        except Exception as exc:
-            raise StoreError(
-                f"search in {self.location} failed: {_brief(exc)}{self._hint}"
-            ) from exc
         return [
             UnitMatch(m["doc_id"], int(m["paragraph"]), int(m["sentence"]), text, 1.0 - float(d))
             for text, m, d in zip(
