@@ -398,69 +398,30 @@ def plan_question(
         places = (NATIONAL, *places)
     place_docs, national, unknown = _documents_of_places(norm, places, docs)
     candidates = list(place_docs) if place_docs else list(docs)
-    named_report = _REPORT_YEAR.search(norm)
-    asked_years = intent.years
-    if named_report:
-        report_year = int(named_report.group(1))
-        delivered = [d for d in candidates if docs[d].year == report_year]
-        if delivered:
-            candidates = delivered
-            place_docs = tuple(delivered)
-            rest = norm[: named_report.start(1)] + norm[named_report.end() :]
-            asked_years = lexicon.intent(rest, regions).years
+    candidates, place_docs, asked_years = _named_report(
+        norm, regions, docs, candidates, place_docs, intent.years
+    )
     answer_type = _answer_type(norm)
-    status = _status(norm)
-    if not status and intent.relative == "last":
-        status = RESULT
-    elif status == RESULT and intent.relative == "this" and not re.search(r"了|实际|实绩", norm):
-        status = TARGET  # 今年…达到多少: what this year is to reach
+    status = _asked_status(norm, intent, docs)
     multi_year = bool(_FIVE_YEAR.search(norm))
-    plans = five_year_plans(norm)
-    if plans and not status and not intent.years:
-        # 十四五 asked of reports delivered after it: a result; 十五五 in a 2026 report: a goal.
-        end = plans[0][-1]
-        newest = max((docs[d].year or 0 for d in docs), default=0)
-        status = RESULT if newest and end < newest else TARGET
 
-    year = asked_years[0] if len(asked_years) == 1 else None
     if unknown and not place_docs:
         candidates = []  # a place no report is about: no other place's report stands in
     latest = max((docs[d].year or 0 for d in candidates if d in docs), default=0) or None
-    if year is None and not asked_years and latest:
-        if intent.relative == "last":
-            year = latest - 1
-        elif intent.relative == "this":
-            year = latest
-    documents: tuple[str, ...] = ()
-    uncovered = False
-    if national and not any(
-        docs[d].region == NATIONAL or docs[d].level == NATIONAL_LEVEL for d in place_docs
-    ):
-        uncovered = True  # 全国/我国 asked, and no national report is indexed
-    elif year is not None and not multi_year and not (unknown and not place_docs):
-        documents, status, uncovered = route(docs, candidates, year, status)
-    elif place_docs:
-        documents = place_docs
-    if (
-        not documents
-        and not uncovered
-        and answer_type == FIGURE
-        and year is None
-        and not asked_years
-        and place_docs
-        and len({docs[d].region for d in place_docs}) == 1
-    ):
-        # A figure of one place with no year: the newest report of that place.
-        newest_report = max(place_docs, key=lambda d: docs[d].year or 0)
-        documents = (newest_report,)
-    elif not documents and place_docs and not uncovered:
-        documents = place_docs
+    year = _asked_year(asked_years, intent.relative, latest)
+    documents, status, uncovered = _documents_asked(
+        docs,
+        candidates,
+        place_docs,
+        national=national,
+        unknown=unknown,
+        year=year,
+        status=status,
+        multi_year=multi_year,
+        newest_only=answer_type == FIGURE and year is None and not asked_years,
+    )
     if year is None and documents and len(documents) == 1 and not asked_years and not multi_year:
-        info = docs[documents[0]]
-        if status == RESULT and info.year:
-            year = info.year - 1
-        elif status == TARGET and info.year:
-            year = info.year
+        year = _year_of_report(docs[documents[0]], status)
     period = {RESULT: REVIEW, TARGET: PLAN}.get(status, "")
     plan = QuestionPlan(
         question=question,
@@ -483,24 +444,137 @@ def plan_question(
         tracks=bool(_TRACK_ASK.search(norm)),
     )
     if parts:
-        sub = []
-        for text, label, part_docs in parts:
-            part = plan_question(text, docs, weights, unknown_terms=unknown_terms)
-            # A part naming no year or place of its own shares the whole question's.
-            if not part.years and plan.years and not part.relative:
-                part = plan_question(
-                    f"{plan.years[0]}年{text}", docs, weights, unknown_terms=unknown_terms
-                )
-            # A part naming no place is about the whole question's places.
-            part_docs = part_docs or plan.place_documents
-            if part_docs and not part.place_documents:
-                scoped = {d: docs[d] for d in part_docs if d in docs}
-                part = plan_question(
-                    part.question, scoped or docs, weights, unknown_terms=unknown_terms
-                )
-            sub.append(replace(part, label=label))
-        plan = replace(plan, parts=tuple(sub))
+        plan = replace(plan, parts=_part_plans(plan, parts, docs, weights, unknown_terms))
     return plan
+
+
+def _named_report(
+    norm: str,
+    regions: Sequence[str],
+    docs: Mapping[str, DocumentInfo],
+    candidates: list[str],
+    place_docs: tuple[str, ...],
+    asked_years: tuple[int, ...],
+) -> tuple[list[str], tuple[str, ...], tuple[int, ...]]:
+    """(candidates, place documents, asked years) narrowed to the report the question names by
+    the year it was delivered ("2024年政府工作报告"); that year is then not an asked year."""
+    named_report = _REPORT_YEAR.search(norm)
+    if named_report:
+        report_year = int(named_report.group(1))
+        delivered = [d for d in candidates if docs[d].year == report_year]
+        if delivered:
+            candidates = delivered
+            place_docs = tuple(delivered)
+            rest = norm[: named_report.start(1)] + norm[named_report.end() :]
+            asked_years = lexicon.intent(rest, regions).years
+    return candidates, place_docs, asked_years
+
+
+def _asked_status(
+    norm: str, intent: lexicon.QuestionIntent, docs: Mapping[str, DocumentInfo]
+) -> str:
+    """RESULT or TARGET, whichever the question asks for, or "" when it does not say."""
+    status = _status(norm)
+    if not status and intent.relative == "last":
+        status = RESULT
+    elif status == RESULT and intent.relative == "this" and not re.search(r"了|实际|实绩", norm):
+        status = TARGET  # 今年…达到多少: what this year is to reach
+    plans = five_year_plans(norm)
+    if plans and not status and not intent.years:
+        # 十四五 asked of reports delivered after it: a result; 十五五 in a 2026 report: a goal.
+        end = plans[0][-1]
+        newest = max((docs[d].year or 0 for d in docs), default=0)
+        status = RESULT if newest and end < newest else TARGET
+    return status
+
+
+def _asked_year(asked_years: tuple[int, ...], relative: str, latest: int | None) -> int | None:
+    """The one year asked about: the year named, or 去年/今年 counted from the newest report."""
+    year = asked_years[0] if len(asked_years) == 1 else None
+    if year is None and not asked_years and latest:
+        if relative == "last":
+            year = latest - 1
+        elif relative == "this":
+            year = latest
+    return year
+
+
+def _documents_asked(
+    docs: Mapping[str, DocumentInfo],
+    candidates: list[str],
+    place_docs: tuple[str, ...],
+    *,
+    national: bool,
+    unknown: str,
+    year: int | None,
+    status: str,
+    multi_year: bool,
+    newest_only: bool,
+) -> tuple[tuple[str, ...], str, bool]:
+    """(documents, status, uncovered): the reports that hold the answer, the status routing
+    settled on, and whether no indexed report covers what is asked."""
+    documents: tuple[str, ...] = ()
+    uncovered = False
+    if national and not any(
+        docs[d].region == NATIONAL or docs[d].level == NATIONAL_LEVEL for d in place_docs
+    ):
+        uncovered = True  # 全国/我国 asked, and no national report is indexed
+    elif year is not None and not multi_year and not (unknown and not place_docs):
+        documents, status, uncovered = route(docs, candidates, year, status)
+    elif place_docs:
+        documents = place_docs
+    if not documents and place_docs and not uncovered:
+        documents = _unrouted_documents(docs, place_docs, newest_only)
+    return documents, status, uncovered
+
+
+def _unrouted_documents(
+    docs: Mapping[str, DocumentInfo], place_docs: tuple[str, ...], newest_only: bool
+) -> tuple[str, ...]:
+    """The documents when the year routed to none: the reports of the places asked about; of
+    one place's, only the newest when `newest_only` (a figure asked with no year)."""
+    if newest_only and len({docs[d].region for d in place_docs}) == 1:
+        # A figure of one place with no year: the newest report of that place.
+        newest_report = max(place_docs, key=lambda d: docs[d].year or 0)
+        return (newest_report,)
+    return place_docs
+
+
+def _year_of_report(info: DocumentInfo, status: str) -> int | None:
+    """The year a report holds results for (the year before it was delivered) or targets for
+    (the year it was delivered); None when the status is not known."""
+    if status == RESULT and info.year:
+        return info.year - 1
+    if status == TARGET and info.year:
+        return info.year
+    return None
+
+
+def _part_plans(
+    plan: QuestionPlan,
+    parts: Sequence[tuple[str, str, tuple[str, ...]]],
+    docs: Mapping[str, DocumentInfo],
+    weights: Mapping[str, float] | None,
+    unknown_terms: Collection[str],
+) -> tuple[QuestionPlan, ...]:
+    """The plans of the sub-questions `parts` of the question planned as `plan`."""
+    sub = []
+    for text, label, part_docs in parts:
+        part = plan_question(text, docs, weights, unknown_terms=unknown_terms)
+        # A part naming no year or place of its own shares the whole question's.
+        if not part.years and plan.years and not part.relative:
+            part = plan_question(
+                f"{plan.years[0]}年{text}", docs, weights, unknown_terms=unknown_terms
+            )
+        # A part naming no place is about the whole question's places.
+        part_docs = part_docs or plan.place_documents
+        if part_docs and not part.place_documents:
+            scoped = {d: docs[d] for d in part_docs if d in docs}
+            part = plan_question(
+                part.question, scoped or docs, weights, unknown_terms=unknown_terms
+            )
+        sub.append(replace(part, label=label))
+    return tuple(sub)
 
 
 __all__ = [

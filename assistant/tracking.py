@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -387,6 +387,40 @@ def build_pairs(
         region_ok: Callable[[str], bool] | None = lambda r: r == region_name  # noqa: E731
     else:
         region_ok = region
+    delivered, targets, results = _targets_and_results(
+        records, report_years, table, past, wanted, region_ok
+    )
+    # A result alone is shown for the years of an indicator the region sets targets for.
+    tracked = {k[:2] for k in targets}
+    keys = set(targets) | {
+        k
+        for k, f in results.items()
+        if f.spec is not None and k[:2] in tracked and k[2] in delivered.get(k[0], ())
+    }
+    out = []
+    for key in sorted(keys):
+        if year_set is not None and key[2] not in year_set:
+            continue
+        have = delivered.get(key[0], set())
+        out.append(_track_record(key, targets.get(key), results.get(key), have, table))
+    return out
+
+
+def _targets_and_results(
+    records: Iterable[Indicator],
+    report_years: Mapping[str, int | None],
+    table: TrackTable,
+    past: _PastSentences,
+    wanted: Collection[str] | None,
+    region_ok: Callable[[str], bool] | None,
+) -> tuple[
+    dict[str, set[int]],
+    dict[tuple[str, str, int], _Figure],
+    dict[tuple[str, str, int], _Figure],
+]:
+    """(region -> the years its reports were delivered, the targets each report sets for its
+    own year, the results each states for the year before), keyed by (region, indicator, year);
+    the first figure read for a key stands."""
     delivered: dict[str, set[int]] = {}
     targets: dict[tuple[str, str, int], _Figure] = {}
     results: dict[tuple[str, str, int], _Figure] = {}
@@ -404,47 +438,44 @@ def build_pairs(
             targets.setdefault(key, fig)
         elif fig.status == RESULT and fig.year == report_year - 1:
             results.setdefault(key, fig)
-    # A result alone is shown for the years of an indicator the region sets targets for.
-    tracked = {k[:2] for k in targets}
-    keys = set(targets) | {
-        k
-        for k, f in results.items()
-        if f.spec is not None and k[:2] in tracked and k[2] in delivered.get(k[0], ())
-    }
-    out = []
-    for key in sorted(keys):
-        region_name, name, year = key
-        if year_set is not None and year not in year_set:
-            continue
-        t, r = targets.get(key), results.get(key)
-        spec = (t or r).spec  # type: ignore[union-attr]
-        have = delivered.get(region_name, set())
-        note = ""
-        if t is None:
-            note = f"{year}年的报告未提出该指标的目标" if year in have else f"没有{year}年的报告"
-        elif r is None:
-            note = (
-                f"{year + 1}年的报告未给出{year}年的实际数"
-                if year + 1 in have
-                else f"没有{year + 1}年的报告"
-            )
-        if t is not None and r is not None:
-            verdict, reason = judge(_side(t), _side(r), spec.better if spec else "", table)
-        else:
-            verdict, reason = UNDECIDED, note
-        out.append(
-            TrackRecord(
-                region=region_name,
-                indicator=name,
-                year=year,
-                target=_side(t) if t else None,
-                result=_side(r) if r else None,
-                verdict=verdict,
-                reason=reason,
-                note=note,
-            )
+    return delivered, targets, results
+
+
+def _track_record(
+    key: tuple[str, str, int],
+    t: _Figure | None,
+    r: _Figure | None,
+    have: Collection[int],
+    table: TrackTable,
+) -> TrackRecord:
+    """The record of one (region, indicator, year): its target `t` and result `r` judged, or
+    the side present with a note on why the other is missing (`have`: the years the region's
+    reports were delivered)."""
+    region_name, name, year = key
+    spec = (t or r).spec  # type: ignore[union-attr]
+    note = ""
+    if t is None:
+        note = f"{year}年的报告未提出该指标的目标" if year in have else f"没有{year}年的报告"
+    elif r is None:
+        note = (
+            f"{year + 1}年的报告未给出{year}年的实际数"
+            if year + 1 in have
+            else f"没有{year + 1}年的报告"
         )
-    return out
+    if t is not None and r is not None:
+        verdict, reason = judge(_side(t), _side(r), spec.better if spec else "", table)
+    else:
+        verdict, reason = UNDECIDED, note
+    return TrackRecord(
+        region=region_name,
+        indicator=name,
+        year=year,
+        target=_side(t) if t else None,
+        result=_side(r) if r else None,
+        verdict=verdict,
+        reason=reason,
+        note=note,
+    )
 
 
 CSV_FIELDS = (

@@ -12,7 +12,7 @@ the question asks for, and its kind (growth, share, amount in the asked unit) fi
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .. import lexicon
@@ -95,8 +95,6 @@ class FigureAnswerer:
 
     def answer(self, plan: QuestionPlan, context: AnswerContext) -> Extracted | None:
         """The answer from the best-matching record, or None (the next answerer's turn)."""
-        cfg = self.config
-        hits, regions = context.hits, context.regions
         if plan.answer_type not in (FIGURE, FACT) or not plan.numeric or plan.uncovered:
             return None
         if plan.unknown_place:
@@ -104,41 +102,37 @@ class FigureAnswerer:
         records = context.indicators()
         if not records:
             return None
-        question = plan.question
-        intent = plan.intent
-        norm = lexicon.expand(question)
-        docs = set(plan.documents)
-        if context.documents:
-            docs = (docs & set(context.documents)) if docs else set(context.documents)
-        if not docs and hits:
-            docs = {hits[0].paragraph.doc_id}
-        if len(docs) != 1:
-            return None  # two places: multipart splits such questions; otherwise unclear
-        (doc,) = docs
+        norm = lexicon.expand(plan.question)
+        doc = _the_document(plan, context)
+        if doc is None:
+            return None
         years = {d: info.year for d, info in context.docs.items()}
         report_year = context.report_year
         if report_year is not None and years.get(doc) != report_year:
             return None
-        if plan.status:
-            status = plan.status
-            year = plan.year
-            doc_year = years.get(doc)
-            if year is None and doc_year:
-                year = doc_year - 1 if status == RESULT else doc_year
-        else:
-            period, year = intent.wanted(years.get(doc))
-            status = {REVIEW: RESULT, PLAN: TARGET}.get(period, "")
-        pool = {(h.paragraph.doc_id, h.paragraph.number) for h in hits[: cfg.paragraph_pool]}
-        place_words = {p for r in regions.values() for p in (r, region_core(r))}
-        terms = [
-            t
-            for t in plan.topic
-            if t.term not in _ASK_WORDS
-            and not any(t.term in p for p in place_words if p)
-            and not any(t.term in o.parts for o in plan.topic)  # a compound's words: once
-        ]
+        status, year = _wanted_status_year(plan, years.get(doc))
+        terms = _topic_terms(plan, context.regions)
         if not terms:
             return None
+        scored, siblings = self._match(plan, context, records, doc, status, year, terms, norm)
+        return _answer_from(context, records, scored, siblings, terms, norm)
+
+    def _match(
+        self,
+        plan: QuestionPlan,
+        context: AnswerContext,
+        records: Sequence[Indicator],
+        doc: str,
+        status: str,
+        year: int | None,
+        terms: Sequence[TopicTerm],
+        norm: str,
+    ) -> tuple[list[tuple[float, bool, Indicator]], list[Indicator]]:
+        """(score, fits the asked kind, record) of the records matching well, and the weaker
+        matches (siblings), shown only beside a good one from the same sentence."""
+        cfg = self.config
+        hits = context.hits
+        pool = {(h.paragraph.doc_id, h.paragraph.number) for h in hits[: cfg.paragraph_pool]}
         given = set(_NUMBER.findall(norm))
         scored = []
         siblings = []  # weaker matches, shown only beside a good one from the same sentence
@@ -163,37 +157,88 @@ class FigureAnswerer:
             if head not in norm:
                 continue  # the question does not name what this figure counts (…产值, …总数)
             if in_context >= cfg.min_topic and covered >= cfg.min_name:
-                scored.append((2 * topic + in_context + covered, _fits_kind(r, norm, intent), r))
+                scored.append(
+                    (2 * topic + in_context + covered, _fits_kind(r, norm, plan.intent), r)
+                )
             elif topic > 0 and covered >= cfg.min_sibling:
                 siblings.append(r)
-        fitting = [(s, r) for s, fits, r in scored if fits]
-        if not fitting:
-            return None
-        best = max(s for s, _ in fitting)
-        top = [r for s, r in fitting if s >= best - 1e-9]
-        first = top[0]
-        if any((r.name, r.status, r.year) != (first.name, first.status, first.year) for r in top):
-            return None  # different indicators match equally well: let retrieval decide
-        if (
-            len({(r.paragraph, r.sentence) for r in top}) > 1
-            and len({r.value_text for r in top}) > 1
-        ):
-            return None  # one indicator, different figures in different places
-        # With it: the other figures of its sentence that match the question (民生支出204.98亿元，
-        # 占…66.4%) and the other figures of the same indicator there (397亿元、增长9%).
-        same_sentence = [
-            r
-            for r in records
-            if (r.doc_id, r.paragraph, r.sentence)
-            == (first.doc_id, first.paragraph, first.sentence)
-        ]
-        if _name_score(first, terms, norm)[2] >= 1.0 and not _SEVERAL.search(norm):
-            siblings = []  # the question names this indicator exactly and asks for one figure
-        matching = {id(r) for _, _, r in scored} | {id(r) for r in siblings}
-        shown = [r for r in same_sentence if id(r) in matching or first.name.startswith(r.name)]
-        para = context.paragraph(first.doc_id, first.paragraph)
-        if para is None or first.sentence not in para.sentences:
-            return None
-        hit = Hit(paragraph=para, title=first.title, score=best / 4)
-        cite = citation(hit, [para.sentences.index(first.sentence)])
-        return Extracted(figure_text(shown), False, (cite,), best / 4)
+        return scored, siblings
+
+
+def _the_document(plan: QuestionPlan, context: AnswerContext) -> str | None:
+    """The one document the question is about: the place it names (within the documents the
+    context allows), else the document retrieval ranked first; None when there are two."""
+    hits = context.hits
+    docs = set(plan.documents)
+    if context.documents:
+        docs = (docs & set(context.documents)) if docs else set(context.documents)
+    if not docs and hits:
+        docs = {hits[0].paragraph.doc_id}
+    if len(docs) != 1:
+        return None  # two places: multipart splits such questions; otherwise unclear
+    (doc,) = docs
+    return doc
+
+
+def _wanted_status_year(plan: QuestionPlan, doc_year: int | None) -> tuple[str, int | None]:
+    """(result or target or "", year or None) the question asks for, in a report of doc_year."""
+    if plan.status:
+        status = plan.status
+        year = plan.year
+        if year is None and doc_year:
+            year = doc_year - 1 if status == RESULT else doc_year
+        return status, year
+    period, year = plan.intent.wanted(doc_year)
+    return {REVIEW: RESULT, PLAN: TARGET}.get(period, ""), year
+
+
+def _topic_terms(plan: QuestionPlan, regions: Mapping[str, str]) -> list[TopicTerm]:
+    """The question's topic terms a record's name must cover: without ask words, place names
+    and the words of a compound term also listed whole."""
+    place_words = {p for r in regions.values() for p in (r, region_core(r))}
+    return [
+        t
+        for t in plan.topic
+        if t.term not in _ASK_WORDS
+        and not any(t.term in p for p in place_words if p)
+        and not any(t.term in o.parts for o in plan.topic)  # a compound's words: once
+    ]
+
+
+def _answer_from(
+    context: AnswerContext,
+    records: Sequence[Indicator],
+    scored: Sequence[tuple[float, bool, Indicator]],
+    siblings: Sequence[Indicator],
+    terms: Sequence[TopicTerm],
+    norm: str,
+) -> Extracted | None:
+    """The answer from the best-scoring record that fits the asked kind, with the figures of
+    its sentence that match too; None when the best matches disagree."""
+    fitting = [(s, r) for s, fits, r in scored if fits]
+    if not fitting:
+        return None
+    best = max(s for s, _ in fitting)
+    top = [r for s, r in fitting if s >= best - 1e-9]
+    first = top[0]
+    if any((r.name, r.status, r.year) != (first.name, first.status, first.year) for r in top):
+        return None  # different indicators match equally well: let retrieval decide
+    if len({(r.paragraph, r.sentence) for r in top}) > 1 and len({r.value_text for r in top}) > 1:
+        return None  # one indicator, different figures in different places
+    # With it: the other figures of its sentence that match the question (民生支出204.98亿元，
+    # 占…66.4%) and the other figures of the same indicator there (397亿元、增长9%).
+    same_sentence = [
+        r
+        for r in records
+        if (r.doc_id, r.paragraph, r.sentence) == (first.doc_id, first.paragraph, first.sentence)
+    ]
+    if _name_score(first, terms, norm)[2] >= 1.0 and not _SEVERAL.search(norm):
+        siblings = []  # the question names this indicator exactly and asks for one figure
+    matching = {id(r) for _, _, r in scored} | {id(r) for r in siblings}
+    shown = [r for r in same_sentence if id(r) in matching or first.name.startswith(r.name)]
+    para = context.paragraph(first.doc_id, first.paragraph)
+    if para is None or first.sentence not in para.sentences:
+        return None
+    hit = Hit(paragraph=para, title=first.title, score=best / 4)
+    cite = citation(hit, [para.sentences.index(first.sentence)])
+    return Extracted(figure_text(shown), False, (cite,), best / 4)

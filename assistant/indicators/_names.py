@@ -371,112 +371,154 @@ def _name_figures(sentence: str) -> list[_Figure]:
     previous = ""  # the name of the figure before
     # The last name that names an indicator itself; at first, what a sentence opens on when its
     # first figure only qualifies (地区生产总值跨越5000亿元大关，年均增长5.7%).
-    opening = re.split(r"[，,；;：:。]", sentence)[0]
-    subject = _clean_name(opening.split(next(iter(re.findall(r"\d", opening)), "\0"))[0])
-    subject = subject if 2 <= len(subject) <= 12 and re.search(r"\d", opening) else ""
+    subject = _opening_subject(sentence)
     clause_before = ""
     for start, end in clause_spans(sentence):
         before, clause_before = clause_before, sentence[start:end]
         in_clause = [f for f in figs if start <= f.start < end]
         if not in_clause:
             continue
-        done = _respective(sentence, start, end, in_clause, before)
-        items = [f.item for f in figs if f.item and f.start < start]
-        lead_text = sentence[start : in_clause[0].start]
-        gaps = [sentence[a.end : b.start] for a, b in itertools.pairwise(in_clause)]
-        if (
-            not done
-            and len(items) == len(in_clause) >= 2
-            and all(g == "、" for g in gaps)
-            and len(_clean_name(lead_text)) <= 6
-        ):
-            # "…分别完成投资290亿元、895亿元，超目标任务42个、23个百分点": the same items.
-            for f, item in zip(in_clause, items, strict=True):
-                f.name = item + _clean_name(lead_text)
-                f.verb = lead_text
-                f.span_start = start
-            done = True
+        done = _respective(sentence, start, end, in_clause, before) or _same_items(
+            sentence, start, in_clause, figs
+        )
         if not done:
             _subject_counts(sentence, start, end, in_clause)
-        cursor = start
-        last: _Figure | None = None
-        time_word = ""
-        for f in in_clause:
-            if f.name:
-                previous = f.name
-                cursor = max(cursor, f.span_end)
-                last = f
-                continue
-            lead = sentence[cursor : f.start]
-            f.verb = lead
-            f.span_start = cursor + (len(lead) - len(lead.lstrip("、，, ")))
-            after = sentence[f.end : f.end + 1]
-            if f.counter and after and after not in CLAUSE_END and after not in "、）)”》（(":
-                # A count before its noun: 新增4个省级临床重点专科, 引进…项目5个 is the other way.
-                noun, used = _count_noun(sentence, f.end)
-                if (
-                    last is not None
-                    and last.count_noun
-                    and _LIST_LINK.fullmatch(sentence[last.span_end : f.start].strip())
-                ):
-                    verb = last.count_verb  # 建成4个国家级、4个自治区级区域医疗中心
-                    if last.count_noun.endswith("级") and "级" in noun:
-                        tail = noun.split("级", 1)[1]
-                        last.count_noun += tail
-                        last.name += tail
-                else:
-                    verb = _clean_name(_own_part(lead))
-                    # 宛平城等20处重点区域: the examples before 等 are not what is done.
-                    verb = verb if len(verb) <= 6 and not lead.endswith("等") else ""
-                f.count_noun, f.count_verb = noun, verb
-                f.name = f"{verb}{noun}" if noun else ""
-                f.span_end = f.end + used
-            elif cursor > start and lead.strip() == "、" and last is not None:
-                # "…分别增长20%、10%", "超目标任务42个、23个百分点": the list shares its subject.
-                f.name, f.verb, f.span_start = last.name, last.verb, last.span_start
-                if "城乡" in last.name and not _NEXT_IN_LIST.match(sentence, f.end):
-                    # 城乡居民人均可支配收入年均增长5.3%、8.1%: urban, then rural.
-                    head, tail = last.name.split("城乡", 1)
-                    last.name, f.name = f"{head}城镇{tail}", f"{head}农村{tail}"
-            elif f.percent and (share := _share_subject(sentence, f)):
-                f.name, f.span_end = share
-            elif (
-                last is not None
-                and last.base
-                and last.name
-                and (to := _CHANGE_TO.fullmatch(lead.strip(" ，,")))
-            ):
-                # 地区生产总值从11.37万亿元提高到14.58万亿元: the end value of the same indicator.
-                f.name, f.span_start = last.name, last.span_start
-                f.year = _year(to.group("year"))
-            elif since := _CHANGE_FROM.search(lead):
-                # …从11.37万亿元…: the start value, of the year before the period.
-                name, time_word, names_subject = _lead_name(
-                    lead[: since.start()], f, subject, time_word
-                )
-                f.name = name if len(name) >= 2 else previous
-                if names_subject:
-                    subject = name
-                f.base, f.year = True, _year(since.group("year"))
-            elif rate := _RATE_OF.match(sentence, f.end):
-                # 按不低于5%的幅度压减一般性支出
-                f.name, f.verb, f.span_end = rate.group("noun"), rate.group("verb"), rate.end()
-            else:
-                name, time_word, names_subject = _lead_name(lead, f, subject, time_word)
-                f.name = name if len(name) >= 2 else previous
-                if names_subject:
-                    # 中央对地方转移支付增加约1.5万亿元、规模近9.8万亿元; 净增各类经营主体1.9万户、
-                    # 总量达22.3万户: the subject is the indicator, not its change or period.
-                    core = _COMPARED_MID.split(_PERIOD_TAIL.sub("", name))[0]
-                    subject = re.sub(r"^(?:净增|新增)", "", _CHANGE_VERB.sub("", core)) or name
-            if f.name.startswith("占") and previous:
-                f.name = previous + f.name  # 民生支出…，占一般公共预算支出的66.4%
-            if f.name:
-                previous = f.name
-            # After a count, its noun still leads to what follows: 18个目标镇（街道）改造厨房1.14万户.
-            cursor = f.end if f.count_noun else f.span_end
-            last = f
+        previous, subject = _name_clause(sentence, start, in_clause, previous, subject)
     return [part for f in figs if f.name for part in _one_value_each(f)]
+
+
+def _opening_subject(sentence: str) -> str:
+    """What a sentence opens on, before its first figure; "" when that is no name."""
+    opening = re.split(r"[，,；;：:。]", sentence)[0]
+    subject = _clean_name(opening.split(next(iter(re.findall(r"\d", opening)), "\0"))[0])
+    return subject if 2 <= len(subject) <= 12 and re.search(r"\d", opening) else ""
+
+
+def _same_items(sentence: str, start: int, in_clause: list[_Figure], figs: list[_Figure]) -> bool:
+    """Names a clause's list of figures after the items of an earlier list, one for one (True),
+    or leaves them (False)."""
+    items = [f.item for f in figs if f.item and f.start < start]
+    lead_text = sentence[start : in_clause[0].start]
+    gaps = [sentence[a.end : b.start] for a, b in itertools.pairwise(in_clause)]
+    if not (
+        len(items) == len(in_clause) >= 2
+        and all(g == "、" for g in gaps)
+        and len(_clean_name(lead_text)) <= 6
+    ):
+        return False
+    # "…分别完成投资290亿元、895亿元，超目标任务42个、23个百分点": the same items.
+    for f, item in zip(in_clause, items, strict=True):
+        f.name = item + _clean_name(lead_text)
+        f.verb = lead_text
+        f.span_start = start
+    return True
+
+
+def _name_clause(
+    sentence: str, start: int, in_clause: list[_Figure], previous: str, subject: str
+) -> tuple[str, str]:
+    """Names each figure of a clause not named yet from the text since the figure before;
+    returns the (previous name, subject) the next clause starts from."""
+    cursor = start
+    last: _Figure | None = None
+    time_word = ""
+    for f in in_clause:
+        if f.name:
+            previous = f.name
+            cursor = max(cursor, f.span_end)
+            last = f
+            continue
+        lead = sentence[cursor : f.start]
+        f.verb = lead
+        f.span_start = cursor + (len(lead) - len(lead.lstrip("、，, ")))
+        subject, time_word = _name_from_lead(
+            sentence, f, lead, cursor > start, last, previous, subject, time_word
+        )
+        if f.name.startswith("占") and previous:
+            f.name = previous + f.name  # 民生支出…，占一般公共预算支出的66.4%
+        if f.name:
+            previous = f.name
+        # After a count, its noun still leads to what follows: 18个目标镇（街道）改造厨房1.14万户.
+        cursor = f.end if f.count_noun else f.span_end
+        last = f
+    return previous, subject
+
+
+def _name_from_lead(
+    sentence: str,
+    f: _Figure,
+    lead: str,
+    mid_clause: bool,
+    last: _Figure | None,
+    previous: str,
+    subject: str,
+    time_word: str,
+) -> tuple[str, str]:
+    """Names figure `f` from `lead`, the text since the figure before in its clause (`last`;
+    `mid_clause`: there was one); returns the (subject, time word) the next figures take."""
+    after = sentence[f.end : f.end + 1]
+    if f.counter and after and after not in CLAUSE_END and after not in "、）)”》（(":
+        # A count before its noun: 新增4个省级临床重点专科, 引进…项目5个 is the other way.
+        _name_count(sentence, f, lead, last)
+    elif mid_clause and lead.strip() == "、" and last is not None:
+        # "…分别增长20%、10%", "超目标任务42个、23个百分点": the list shares its subject.
+        f.name, f.verb, f.span_start = last.name, last.verb, last.span_start
+        if "城乡" in last.name and not _NEXT_IN_LIST.match(sentence, f.end):
+            # 城乡居民人均可支配收入年均增长5.3%、8.1%: urban, then rural.
+            head, tail = last.name.split("城乡", 1)
+            last.name, f.name = f"{head}城镇{tail}", f"{head}农村{tail}"
+    elif f.percent and (share := _share_subject(sentence, f)):
+        f.name, f.span_end = share
+    elif (
+        last is not None
+        and last.base
+        and last.name
+        and (to := _CHANGE_TO.fullmatch(lead.strip(" ，,")))
+    ):
+        # 地区生产总值从11.37万亿元提高到14.58万亿元: the end value of the same indicator.
+        f.name, f.span_start = last.name, last.span_start
+        f.year = _year(to.group("year"))
+    elif since := _CHANGE_FROM.search(lead):
+        # …从11.37万亿元…: the start value, of the year before the period.
+        name, time_word, names_subject = _lead_name(lead[: since.start()], f, subject, time_word)
+        f.name = name if len(name) >= 2 else previous
+        if names_subject:
+            subject = name
+        f.base, f.year = True, _year(since.group("year"))
+    elif rate := _RATE_OF.match(sentence, f.end):
+        # 按不低于5%的幅度压减一般性支出
+        f.name, f.verb, f.span_end = rate.group("noun"), rate.group("verb"), rate.end()
+    else:
+        name, time_word, names_subject = _lead_name(lead, f, subject, time_word)
+        f.name = name if len(name) >= 2 else previous
+        if names_subject:
+            # 中央对地方转移支付增加约1.5万亿元、规模近9.8万亿元; 净增各类经营主体1.9万户、
+            # 总量达22.3万户: the subject is the indicator, not its change or period.
+            core = _COMPARED_MID.split(_PERIOD_TAIL.sub("", name))[0]
+            subject = re.sub(r"^(?:净增|新增)", "", _CHANGE_VERB.sub("", core)) or name
+    return subject, time_word
+
+
+def _name_count(sentence: str, f: _Figure, lead: str, last: _Figure | None) -> None:
+    """Names a count before its noun from that noun and the verb before the count."""
+    noun, used = _count_noun(sentence, f.end)
+    if (
+        last is not None
+        and last.count_noun
+        and _LIST_LINK.fullmatch(sentence[last.span_end : f.start].strip())
+    ):
+        verb = last.count_verb  # 建成4个国家级、4个自治区级区域医疗中心
+        if last.count_noun.endswith("级") and "级" in noun:
+            tail = noun.split("级", 1)[1]
+            last.count_noun += tail
+            last.name += tail
+    else:
+        verb = _clean_name(_own_part(lead))
+        # 宛平城等20处重点区域: the examples before 等 are not what is done.
+        verb = verb if len(verb) <= 6 and not lead.endswith("等") else ""
+    f.count_noun, f.count_verb = noun, verb
+    f.name = f"{verb}{noun}" if noun else ""
+    f.span_end = f.end + used
 
 
 def _one_value_each(f: _Figure) -> list[_Figure]:
