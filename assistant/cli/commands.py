@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,6 +142,17 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exported(args: argparse.Namespace, records: Sequence[Any], to_csv: Any, what: str) -> bool:
+    """Write `records` as --csv or print them as --json when asked; False when neither was."""
+    if args.csv:
+        write_csv(Path(args.csv), to_csv(records), f"{len(records)} {what}")
+        return True
+    if args.json:
+        print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=2))
+        return True
+    return False
+
+
 def cmd_indicators(args: argparse.Namespace) -> int:
     from ..indicators import rank_by_name, to_csv
 
@@ -148,11 +160,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     records = a.indicators(doc=args.doc or None, year=args.year, kind=args.kind, name=args.name)
     # Ranked as the UI's indicator search ranks them: the exact name first.
     records = rank_by_name(records, args.name or "")
-    if args.csv:
-        write_csv(Path(args.csv), to_csv(records), f"{len(records)} figures")
-        return 0
-    if args.json:
-        print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=2))
+    if _exported(args, records, to_csv, "figures"):
         return 0
     if not records:
         print("no figures match" if a.documents() else "no documents indexed")
@@ -168,11 +176,7 @@ def cmd_track(args: argparse.Namespace) -> int:
 
     a = open_assistant(args)
     records = a.track(args.indicator, region=args.region, years=args.year or None)
-    if args.csv:
-        write_csv(Path(args.csv), to_csv(records), f"{len(records)} years")
-        return 0
-    if args.json:
-        print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=2))
+    if _exported(args, records, to_csv, "years"):
         return 0
     if not records:
         print("no targets match" if a.documents() else "no documents indexed")
