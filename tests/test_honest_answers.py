@@ -190,3 +190,15 @@ def test_a_figure_worded_unlike_the_report_passes_when_very_close_in_meaning():
     assert not supports(plan, sentence, cfg, close=e5.is_close(e5.close - 0.05))
     # An embedder nobody calibrated never lets a figure through on similarity alone.
     assert not supports(plan, sentence, cfg, close=UNCALIBRATED.is_close(1.0))
+
+
+def test_a_figures_clause_is_read_with_the_clause_before_it():
+    # Internal on purpose: the gate that let no such figure through is this coverage.
+    from assistant.answer.extractive import _clause_coverage
+
+    weights = {"用水": 4.6, "用电": 4.6, "用气": 5.2, "企业": 2.3, "减负": 5.2}
+    sentence = "落实用水、用气、用电各项要素保障措施，为企业降低生产成本4500余万元。"
+    assert _clause_coverage(sentence, weights, numeric=True) > 0.6
+    # …but only the clause right before: a figure far from its subject stays apart.
+    far = "落实用水、用气、用电各项要素保障措施，加强调度，为企业降低生产成本4500余万元。"
+    assert _clause_coverage(far, weights, numeric=True) < 0.2
