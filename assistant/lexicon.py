@@ -88,8 +88,6 @@ _NUMERIC_CUES = re.compile(r"多少|几|多大|比重|占比|增速|增长|增�
 _ASKED_UNIT = re.compile(
     "(?:多少|几)(" + alternation(ASKED_UNITS).replace("|项|", "|项(?!目)|") + ")"
 )
-_UNIT_FAMILIES = UNIT_FAMILIES
-_UNITS_ACCEPTED = MONEY_UNITS_ACCEPTED
 # A rate asked without a unit (增速是多少, 占比多少, 百分之几, 失业率为多少).
 _ASKED_RATE = re.compile(
     f"(?:{alternation(RATE_ASK_WORDS)})[^，,。；;？?]{{0,6}}?(?:多少|几|哪个|谁)"
@@ -528,10 +526,10 @@ def intent(question: str, regions: tuple[str, ...] = ()) -> QuestionIntent:
     units: tuple[str, ...] = ()
     if asked:
         unit = asked.group(1)
-        if unit[0] in "万亿" and unit not in _UNITS_ACCEPTED and len(unit) > 1:
+        if unit[0] in "万亿" and unit not in MONEY_UNITS_ACCEPTED and len(unit) > 1:
             unit = unit[1:]  # 多少万辆: a figure in 辆, 万辆 or 亿辆 answers
-        units = _UNITS_ACCEPTED.get(unit) or next(
-            (fam for fam in _UNIT_FAMILIES.values() if unit in fam), (unit,)
+        units = MONEY_UNITS_ACCEPTED.get(unit) or next(
+            (fam for fam in UNIT_FAMILIES.values() if unit in fam), (unit,)
         )
     elif _ASKED_RATE.search(norm) and len(re.findall(r"多少|几", norm)) <= 1:
         units = ASKED_RATE_UNITS  # (two figures asked, 赤字是多少、赤字率多少: no one unit)

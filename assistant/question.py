@@ -108,7 +108,6 @@ _OUTER_UNIT = re.compile(f"[{PROVINCE_UNITS[0]}{''.join(CITY_UNITS)}]")
 _REGION_SUFFIX = re.compile(
     f"(?:{alternation(AUTONOMOUS_PEOPLES)})?自治[区州县旗]$|特别行政区$|地区$|[{UNIT_CHARS}]$"
 )
-_ASK_WORDS = ASK_WORDS
 
 
 @dataclass(frozen=True)
@@ -252,7 +251,7 @@ def topic_terms(
     out: dict[str, TopicTerm] = {}
     for term in lexicon.tokens(norm):
         if (
-            term in _ASK_WORDS
+            term in ASK_WORDS
             or term in lexicon.STOP_WORDS
             or re.fullmatch(r"[\d.]+[年月日%]?|(?:19|20)\d{2}年?", term)
             or _PLAN_PERIOD.search(term)

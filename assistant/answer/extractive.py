@@ -456,7 +456,6 @@ def _period_note(para: Paragraph) -> str:
 
 
 _ORDINAL = re.compile(rf"第([{CN_NUMERALS}\d]+)(?:部分|项|个方面|方面|节|大项|条|个)|(最后)")
-_PARENT_WORDS = PART_ASK_WORDS
 
 
 def _ordinal(question: str) -> int | None:
@@ -480,7 +479,7 @@ def _heading_citation(hit_title: str, para: Paragraph, score: float) -> Citation
 
 
 def _names_parent(question: str) -> bool:
-    return any(w in question for words in _PARENT_WORDS.values() for w in words)
+    return any(w in question for words in PART_ASK_WORDS.values() for w in words)
 
 
 def _parent(
@@ -488,9 +487,9 @@ def _parent(
 ):
     """The top-level part the question points into (its period, its year, its words), if any."""
     wants = ""
-    if any(w in question for w in _PARENT_WORDS[REVIEW]) or intent.relative == "last":
+    if any(w in question for w in PART_ASK_WORDS[REVIEW]) or intent.relative == "last":
         wants = REVIEW
-    elif any(w in question for w in _PARENT_WORDS[PLAN]) or intent.period == PLAN:
+    elif any(w in question for w in PART_ASK_WORDS[PLAN]) or intent.period == PLAN:
         wants = PLAN
     if not tops or (not wants and not years):
         return None

@@ -24,8 +24,6 @@ from .base import AnswerContext, Extracted
 
 _WANTS_GROWTH = re.compile(r"增长|增速|增幅|增长率|提高|下降|降低|减少|涨幅|百分点")
 _WANTS_SHARE = re.compile(r"比重|占比|比例|覆盖率|普及率|达标率|满意率|合格率|治理率|率是")
-_ASK_WORDS = ASK_WORDS
-_GROWTH_UNITS = RATE_UNITS
 _SEVERAL = re.compile(r"分别|各[是为自项有]|哪些|都是")  # the question asks for several figures
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # A figure over several years (any 五年 or 十年 here: the record's sentence is matched, not a
@@ -78,7 +76,7 @@ def figure_text(records: Sequence[Indicator]) -> str:
     """'地区生产总值1800亿元左右、增长7.0%左右（2023年实绩）': the figures grouped by indicator."""
     groups: dict[str, list[str]] = {}
     for r in records:
-        if r.kind == "growth" and r.unit in _GROWTH_UNITS:
+        if r.kind == "growth" and r.unit in RATE_UNITS:
             verb = "下降" if r.value < 0 else "增长"
             groups.setdefault(r.name, []).append(f"{verb}{r.value_text}")
         else:
@@ -199,7 +197,7 @@ def _topic_terms(plan: QuestionPlan, regions: Mapping[str, str]) -> list[TopicTe
     return [
         t
         for t in plan.topic
-        if t.term not in _ASK_WORDS
+        if t.term not in ASK_WORDS
         and not any(t.term in p for p in place_words if p)
         and not any(t.term in o.parts for o in plan.topic)  # a compound's words: once
     ]
