@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from . import lexicon
 from .ingest.periods import five_year_plans
@@ -29,6 +30,7 @@ from .types import NATIONAL, PLAN, RESULT, REVIEW, TARGET, DocumentInfo
 from .vocab import (
     ASK_WORDS,
     AUTONOMOUS_PEOPLES,
+    CHANGE_ASK_WORDS,
     CITY_UNITS,
     CN_NUMERALS,
     CN_SEVERAL,
@@ -126,6 +128,11 @@ class TopicTerm:
         return bool(self.parts) and all(p in text for p in self.parts)
 
 
+# A level asked (…是多少, 有多少) and the words of a change asked (增长, 下降…).
+_LEVEL_ASKED = re.compile(r"(?:是|有|为|达到?|在|共)多少")
+_CHANGE_ASKED = re.compile(alternation(CHANGE_ASK_WORDS))
+
+
 @dataclass(frozen=True)
 class QuestionPlan:
     """What a question asks, analysed once (see the module docstring)."""
@@ -165,6 +172,11 @@ class QuestionPlan:
         if not total:
             return 0.0
         return sum(t.weight for t in terms if t.in_text(text)) / total
+
+    @cached_property
+    def asks_level(self) -> bool:
+        """It asks how much something is (…是多少, 有多少), not how much it changed."""
+        return bool(_LEVEL_ASKED.search(self.question)) and not _CHANGE_ASKED.search(self.question)
 
     def figure_in(self, text: str) -> bool:
         """A number in an asked unit (any number when the question names none)."""

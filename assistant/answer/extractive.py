@@ -13,7 +13,6 @@ from ..embeddings import UNCALIBRATED, Calibration
 from ..question import AGE, DATE, FIGURE, LIST, PERSON, SECTION, QuestionPlan, region_core
 from ..types import NATIONAL, PLAN, REVIEW, Citation, Hit, Paragraph
 from ..vocab import (
-    CHANGE_ASK_WORDS,
     CHANGE_WORDS,
     CN_NUMERALS,
     CN_SEVERAL,
@@ -38,9 +37,7 @@ _RESPECTIVELY = re.compile(
 )
 # A figure over several years, when the question asks about one year.
 _SPAN_FIGURE = re.compile(f"{alternation(MULTI_YEAR_WORDS)}|{RECENT_PLAN}")
-# A level asked (…是多少, 有多少): a change (增长6.7%, 下降2%) does not answer it.
-_LEVEL_ASKED = re.compile(r"(?:是|有|为|达到?|在|共)多少")
-_CHANGE_ASKED = re.compile(alternation(CHANGE_ASK_WORDS))
+# A change (增长6.7%, 下降2%): it does not answer a level asked (QuestionPlan.asks_level).
 _CHANGE_FIGURE = re.compile(
     f"(?:{alternation(CHANGE_WORDS)})了?(?:约|近|超过|超|达)?"
     r"\d+(?:\.\d+)?\s*(?:%|个百分点|百分点|‰|倍)?"
@@ -153,12 +150,9 @@ def figure_clause(
     if plan.unknown_place and region_core(plan.unknown_place) not in norm:
         return None  # a place no report is about: only a sentence naming it speaks of it
     clauses = split_clauses(norm)
-    level_asked = bool(_LEVEL_ASKED.search(plan.question)) and not _CHANGE_ASKED.search(
-        plan.question
-    )
     for i, clause in enumerate(clauses):
         # How much it is is not answered by how much it grew (增长6.7%, 下降2%).
-        if not plan.figure_in(_CHANGE_FIGURE.sub("", clause) if level_asked else clause):
+        if not plan.figure_in(_CHANGE_FIGURE.sub("", clause) if plan.asks_level else clause):
             continue
         window = "".join(clauses[max(0, i - 1) : i + 1])
         if plan.topic and (
