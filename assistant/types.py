@@ -41,6 +41,9 @@ class ReportMeta:
     date: str = ""  # ISO date of delivery, when the text gives one
     review_years: tuple[int, ...] = ()  # years its review covers, e.g. (2021, …, 2025)
     plan_years: tuple[int, ...] = ()  # years its plan covers, e.g. (2026,) or (2026, …, 2030)
+    speaker: str = ""  # who delivered it, as the title block names them (王清宪)
+    speaker_role: str = ""  # their office, as written (省人民政府省长, 国务院总理)
+    meeting: str = ""  # where it was delivered (安徽省第十四届人民代表大会第四次会议)
 
 
 @dataclass(frozen=True)
@@ -123,9 +126,17 @@ class DocumentInfo:
     indexed_at: str = ""
     review_years: tuple[int, ...] = ()  # years its review covers
     plan_years: tuple[int, ...] = ()  # years its plan covers
+    speaker: str = ""  # who delivered it, when its title block says (王清宪)
+    speaker_role: str = ""  # their office, as written (省人民政府省长)
+    meeting: str = ""  # where it was delivered (安徽省第十四届人民代表大会第四次会议)
     # False while its vectors are being computed: found by keyword search only till then.
     embedded: bool = True
     units: int = 0  # retrieval units (0 in stores written before they were counted)
+
+    @property
+    def delivered_by(self) -> str:
+        """Office and name of who delivered it (省人民政府省长 王清宪); "" when it does not say."""
+        return " ".join(p for p in (self.speaker_role, self.speaker) if p)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 PARSER_VERSION = "1"
 # Bump when the metadata (ingest/meta.py) or the derived structure (sections, parts, periods)
 # changes.
-DETECTOR_VERSION = "3"
+DETECTOR_VERSION = "4"
 # Bump when figure extraction (indicators/) changes.
 EXTRACTOR_VERSION = "4"
 # Bump when what is stored in a lexical snapshot changes shape or meaning.

@@ -41,7 +41,7 @@ def test_docs_lists_region_level_year_and_the_years_reviewed_and_planned(store_c
     assert main(["docs", "--store", str(store_copy)]) == 0
     lines = capsys.readouterr().out.splitlines()
     city = next(line for line in lines if line.startswith(CITY.name)).split("\t")
-    assert city[2:7] == ["内江市", "市", "2024", "review 2023", "plan 2024"]
+    assert city[2:8] == ["内江市", "市", "2024", "review 2023", "plan 2024", "-"]
 
     assert main(["docs", "--json", "--store", str(store_copy)]) == 0
     docs = {d["doc_id"]: d for d in json.loads(capsys.readouterr().out)}

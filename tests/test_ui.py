@@ -196,7 +196,7 @@ def test_document_table_and_upload_result_escape_names():
     assert "<script" not in result and "坏&lt;文件&gt;" in result
 
 
-def test_document_table_shows_region_level_year_and_the_years_reviewed_and_planned():
+def test_document_table_shows_region_level_year_the_years_reviewed_and_planned_and_speaker():
     doc = DocumentInfo(
         doc_id="anhui.txt",
         title="2026年安徽省政府工作报告",
@@ -206,11 +206,13 @@ def test_document_table_shows_region_level_year_and_the_years_reviewed_and_plann
         paragraphs=103,
         review_years=(2021, 2022, 2023, 2024, 2025),
         plan_years=(2026, 2027, 2028, 2029, 2030),
+        speaker="林远舟",
+        speaker_role="省人民政府省长",
     )
     table = render_documents([doc])
     assert "<th>地区</th><th>级别</th><th>年份</th>" in table
     assert ">安徽省<" in table and ">省<" in table and ">2026<" in table
-    assert "回顾 2021—2025 · 规划 2026—2030" in table
+    assert "回顾 2021—2025 · 规划 2026—2030 · 省人民政府省长 林远舟" in table
 
 
 # -- uploads --------------------------------------------------------------------------------

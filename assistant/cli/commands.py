@@ -124,7 +124,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
         plan = f"plan {year_span(d.plan_years) or '-'}"
         print(
             f"{d.doc_id}\t{d.title}\t{d.region or '-'}\t{d.level or '-'}\t{year}"
-            f"\t{review}\t{plan}\t{d.paragraphs} paragraphs"
+            f"\t{review}\t{plan}\t{d.delivered_by or '-'}\t{d.paragraphs} paragraphs"
             + (_embedding_state(embedding.get(d.doc_id)) if not d.embedded else "")
         )
     return 0

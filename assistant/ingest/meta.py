@@ -1,4 +1,5 @@
-"""Report metadata from cleaned text: title, region, administrative level, year, date (pure).
+"""Report metadata from cleaned text: title, region, administrative level, year, date, who
+delivered it and at which meeting (pure).
 
 Sources, most trusted first: the report's own title block (title line, dateline, "在XX第N届
 人民代表大会" line), the loader's title hint (PDF/HTML/DOCX metadata), the opening lines
@@ -9,6 +10,13 @@ Sources, most trusted first: the report's own title block (title line, dateline,
 and the level 国家. When the text has no title, the region comes from how the report names
 itself: "我代表市人民政府" says it is a city's report, and the city's name is the place name
 the text uses most often before 市. A field nothing supports stays empty.
+
+Who delivered it and where come from the title block only, before the salutation (各位代表):
+the speaker from a line that is an office and a name ("省人民政府省长 王清宪", "国务院总理李克强",
+"自治区主席 艾尔肯·吐尼亚孜"; the office may stand on the line above the name), or from a bare
+name standing between the dateline and the salutation; the meeting from the dateline
+("——2026年2月5日在安徽省第十四届人民代表大会第四次会议上", also when broken over two lines).
+A report that starts at 各位代表 has neither.
 
 The years its review and plan cover (`ReportMeta.review_years`, `plan_years`) come from its
 structure: `structure.parse_report` fills them in.
@@ -98,6 +106,24 @@ _TERM_START = re.compile(r"本届政府(?:从|自)?((?:19|20)\d{2})年\d{1,2}月
 _TERM_END = re.compile(r"已经五年|任期即将结束|过去五年")
 
 _CJK = r"\u4e00-\u9fff"
+# The title block ends at the salutation; past this many lines a page has no title block.
+_SALUTATION = re.compile(r"^各位代表")
+_MAX_BLOCK_LINES = 30
+# An office of the head of a government (省长, 市长, 区长, 县长, 州长, 自治区主席, 国务院总理,
+# 代市长), after the government's name; then a name of 2–4 characters ("韦 韬": a two-character
+# name padded to three) or a transliterated one (艾尔肯·吐尼亚孜). One name: never a list.
+_OFFICE = rf"[{_CJK}]{{0,16}}?(?:代理?)?(?:[{UNIT_CHARS}]长|主席|总理)"
+_PERSON = rf"[{_CJK}]\s+[{_CJK}]|[{_CJK}]{{2,4}}|[{_CJK}]{{1,6}}(?:[·•・‧][{_CJK}]{{1,8}})+"
+_SPEAKER = re.compile(rf"(?:^|\s)({_OFFICE})\s*({_PERSON})$")
+_OFFICE_LINE = re.compile(rf"^({_OFFICE})$")
+_NAME_LINE = re.compile(rf"^(?:{_PERSON})$")
+# The dateline's meeting: 在安徽省第十四届人民代表大会第四次会议上, 在第十二届全国人民代表大会
+# 第五次会议上, 在甘肃省十四届人民代表大会第四次会议上.
+_NUMBER = rf"[{CN_NUMERALS}百零〇\d]+"
+_MEETING = re.compile(
+    rf"在((?:[{_CJK}]{{2,20}}?)?第?{_NUMBER}届(?:全国)?人民代表大会(?:常务委员会)?"
+    rf"第?{_NUMBER}次(?:全体)?会议)(?:上|$)"
+)
 _UNIT_SUFFIXES = PLACE_SUFFIXES
 _MUNICIPALITIES = MUNICIPALITIES
 # Words before 市/区/县 that are not place names: determiners (全市, 本区) and the heads of
@@ -138,7 +164,58 @@ def detect_meta(text: str, title_hint: str = "", filename: str = "") -> ReportMe
         region, level = NATIONAL, level_of(NATIONAL)
     if region and (not title or not _names_region(title, region)):
         title = derived_title(region, year)
-    return ReportMeta(title=title, region=region, level=level, year=year, date=day)
+    role, speaker, meeting = _delivery(lines)
+    return ReportMeta(
+        title=title,
+        region=region,
+        level=level,
+        year=year,
+        date=day,
+        speaker=speaker,
+        speaker_role=role,
+        meeting=meeting,
+    )
+
+
+def _title_block(lines: list[str]) -> list[str]:
+    """The lines before the salutation (各位代表), or none when the report has no title block."""
+    for i, line in enumerate(lines[:_MAX_BLOCK_LINES]):
+        if _SALUTATION.match(line):
+            return lines[:i]
+    return []
+
+
+def _delivery(lines: list[str]) -> tuple[str, str, str]:
+    """(speaker's office, speaker's name, meeting) from the title block; "" where it says none."""
+    block = _title_block(lines)
+    plain = [periods.normalize(line) for line in block]
+    meeting, dateline_end = "", -1
+    for start in range(len(plain)):
+        # A dateline may be broken over two lines (…在广东省第十四届 / 人民代表大会…会议上).
+        for end in (start + 1, start + 2):
+            match = _MEETING.search("".join(plain[start:end]).split(" ")[0])
+            if match and end <= len(plain):
+                meeting, dateline_end = match.group(1), end
+                break
+        if meeting:
+            break
+    for i, line in enumerate(plain):
+        # The speaker may share the dateline, after a space (…会议上 陕西省省长 赵刚).
+        tail = line.split("会议上")[-1].strip()
+        match = _SPEAKER.search(tail)
+        if match and not _NOT_TITLE.search(tail):
+            return match.group(1), _name(match.group(2)), meeting
+        following = plain[i + 1] if i + 1 < len(plain) else ""
+        if _OFFICE_LINE.match(tail) and _NAME_LINE.match(following):
+            return tail, _name(following), meeting
+    # A bare name between the dateline and the salutation (1957年6月26日在… / 周恩来 / 各位代表：).
+    if meeting and dateline_end == len(plain) - 1 and _NAME_LINE.match(plain[-1]):
+        return "", _name(plain[-1]), meeting
+    return "", "", meeting
+
+
+def _name(text: str) -> str:
+    return re.sub(r"\s+", "", text)
 
 
 def derived_title(region: str, year: int | None) -> str:

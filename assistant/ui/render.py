@@ -281,12 +281,15 @@ def _embedding_state(d: DocumentInfo, embedding: dict[str, tuple[int, int]]) -> 
 
 
 def _document_years(d: DocumentInfo) -> str:
-    """The years a report reviews and plans, under its title: 回顾 2021—2025 · 规划 2026—2030."""
+    """The years a report reviews and plans, and who delivered it, under its title:
+    回顾 2021—2025 · 规划 2026—2030 · 省人民政府省长 王清宪."""
     parts = [
         f"{label} {year_span(years)}"
         for label, years in (("回顾", d.review_years), ("规划", d.plan_years))
         if years
     ]
+    if d.speaker:
+        parts.append(d.delivered_by)
     return f'<div class="doc-years">{esc(" · ".join(parts))}</div>' if parts else ""
 
 
