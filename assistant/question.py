@@ -13,6 +13,8 @@ indexed reports (region, level, year delivered, the years their review and plan 
 - what is asked: the topic terms (the indicator or subject, without place, time and question
   words, each with its known synonyms) and the answer type (figure, list, section, date,
   person, age, yes/no, why, fact), and the unit a figure must carry when the question says it;
+- delivery: whether it asks about the report's own delivery (who delivered it, on which date, at
+  which meeting: "2026年安徽省政府工作报告是谁作的？"), which the report's title block answers;
 - parts: a question asking two things (two places, or a target and a result) gets one plan per
   part, each routed on its own.
 """
@@ -57,6 +59,11 @@ YESNO = "yesno"
 WHY = "why"
 FACT = "fact"
 
+# What a question asks about the report's own delivery (`QuestionPlan.delivery`).
+DELIVERED_BY = "speaker"
+DELIVERED_ON = "date"
+DELIVERED_AT = "meeting"
+
 NATIONAL_LEVEL = "国家"
 # Words by which a question names the country as a whole (the national report); 全国 below.
 _NATIONAL_WORDS = re.compile(
@@ -92,6 +99,23 @@ _TRACK_ASK = re.compile(
     r"(?:完成|实现|达到)(?:了)?[^？?。，,]{0,12}目标(?:了)?(?:吗|没有)|"
     r"目标(?:值)?(?:和|与|及|跟|同|对比|vs)(?:实际|实绩|结果|完成情况|完成值|实际完成)|"
     r"(?:实际|实绩)(?:值)?(?:和|与|及|跟|同|对比)目标|目标与实绩|目标完成情况"
+)
+# Who delivered the report, when, where: 是谁作的, 由谁代表自治区人民政府作, 作这份报告的市长叫
+# 什么名字, 报告人; 哪天作的, 什么时候作的; 在哪次会议上作的. (工作, 合作, 作出, 作为 are other
+# words.)
+_DELIVER = r"(?:(?<![工合操创协写运著])作|做|宣读|发表|提交)(?![出为用战])"
+_DELIVERED_BY = re.compile(
+    rf"报告人|谁(?:来|所)?(?:代表[^？?，,。]{{0,12}})?{_DELIVER}(?:了|过)?"
+    rf"(?:[^？?，,。]{{0,12}}报告)?(?=[的？?。！!]|$)|"
+    rf"{_DELIVER}[^？?，,。]{{0,16}}报告的[^？?，,。]{{0,8}}(?:是谁|叫什么|是哪位|姓名|名字)"
+)
+_DELIVERED_ON = re.compile(
+    rf"(?:哪天|哪一天|什么时候|何时|几月几日|几号|什么日期|哪个日期)[^？?，,。]{{0,4}}{_DELIVER}|"
+    r"报告的?日期"
+)
+_DELIVERED_AT = re.compile(
+    r"在(?:哪|什么|第几)[^？?，,。]{0,6}(?:会议|大会|人大|人代会)|"
+    rf"(?:哪|什么|第几)[^？?，,。]{{0,4}}(?:会议|大会|人大|人代会)[上中]?{_DELIVER}"
 )
 _WHAT = re.compile(r"什么|如何|怎样|怎么|有何|何种|哪些方面")
 _HOW_MUCH = re.compile(r"多少|(?<!第)几(?![月号类级星届轮批])|百分之")
@@ -157,6 +181,8 @@ class QuestionPlan:
     parts: tuple[QuestionPlan, ...] = field(default_factory=tuple)
     label: str = ""  # for a part: shown before its answer (a place, 目标/实绩)
     tracks: bool = False  # asks whether a target was met, or for targets beside results
+    # Asks who delivered the report, when or where: DELIVERED_BY | DELIVERED_ON | DELIVERED_AT.
+    delivery: str = ""
 
     @property
     def intent(self) -> lexicon.QuestionIntent:
@@ -232,6 +258,20 @@ def _answer_type(norm: str) -> str:
     if _YESNO_ASK.search(norm):
         return YESNO
     return FACT
+
+
+def _delivery(norm: str) -> str:
+    """What the question asks about the report's own delivery, if it asks about it."""
+    if "报告" not in norm:
+        return ""
+    for asked, pattern in (
+        (DELIVERED_BY, _DELIVERED_BY),
+        (DELIVERED_ON, _DELIVERED_ON),
+        (DELIVERED_AT, _DELIVERED_AT),
+    ):
+        if pattern.search(norm):
+            return asked
+    return ""
 
 
 def asks_tracking(question: str) -> bool:
@@ -453,6 +493,7 @@ def plan_question(
         uncovered=uncovered,
         unknown_place=unknown,
         tracks=bool(_TRACK_ASK.search(norm)),
+        delivery=_delivery(norm),
     )
     if parts:
         plan = replace(plan, parts=_part_plans(plan, parts, docs, weights, unknown_terms))
@@ -591,6 +632,9 @@ def _part_plans(
 __all__ = [
     "AGE",
     "DATE",
+    "DELIVERED_AT",
+    "DELIVERED_BY",
+    "DELIVERED_ON",
     "FACT",
     "FIGURE",
     "LIST",

@@ -1,8 +1,12 @@
-"""Who delivered a report and at which meeting: read from its title block at ingest."""
+"""Who delivered a report, on which date and at which meeting: read from its title block at
+ingest, answered with the title-block line cited, and declined for a report without one."""
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.ingest.meta import detect_meta
+from assistant.question import DELIVERED_AT, DELIVERED_BY, DELIVERED_ON, plan_question
 
 PROVINCE = """2031年青川省政府工作报告
 ——2031年1月20日在青川省第十五届人民代表大会第三次会议上
@@ -103,3 +107,95 @@ def test_names_after_the_salutation_or_a_list_of_names_are_not_the_speaker():
 
     assert detect_meta(after).speaker == ""
     assert detect_meta(listed).speaker == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("2031年青川省政府工作报告是谁作的？", DELIVERED_BY),
+        ("青川省政府工作报告由谁代表省人民政府作？", DELIVERED_BY),
+        ("作这份政府工作报告的市长叫什么名字？", DELIVERED_BY),
+        ("青川省政府工作报告是哪天作的？", DELIVERED_ON),
+        ("政府工作报告是什么时候作的？", DELIVERED_ON),
+        ("青川省政府工作报告是在哪次会议上作的？", DELIVERED_AT),
+        ("石门市市长叫什么名字？", ""),
+        ("现任省长是谁？", ""),
+        ("报告提到谁作出了重要贡献？", ""),
+        ("报告中谁做了什么？", ""),
+        ("报告要求贯彻哪次会议精神？", ""),
+    ],
+)
+def test_the_plan_says_when_a_question_asks_about_the_reports_delivery(question, asked):
+    assert plan_question(question, {}).delivery == asked
+
+
+@pytest.fixture
+def reports(fake_assistant):
+    a, _ = fake_assistant
+    report = a.ingest_texts(
+        [
+            {"id": "province", "text": PROVINCE},
+            {"id": "national", "text": NATIONAL},
+            {"id": "region", "text": REGION},
+            {"id": "city", "text": CITY, "title": "石门市人民政府工作报告（2031）"},
+        ]
+    )
+    assert not report.failed, report.failed
+    return a
+
+
+def test_documents_carry_who_delivered_them_and_where(reports):
+    docs = {d.doc_id: d for d in reports.documents()}
+
+    assert docs["province"].delivered_by == "青川省人民政府省长 林远舟"
+    assert docs["province"].meeting == "青川省第十五届人民代表大会第三次会议"
+    assert docs["national"].to_dict()["speaker"] == "周明川"
+    assert (docs["city"].delivered_by, docs["city"].meeting) == ("", "")
+
+
+def test_the_speaker_is_answered_with_the_title_block_line_cited(reports):
+    ans = reports.ask("2031年青川省政府工作报告是谁作的？")
+
+    assert not ans.abstained
+    assert "林远舟" in ans.text and "省长" in ans.text
+    assert [(c.doc_id, c.text) for c in ans.citations] == [
+        ("province", "青川省人民政府省长 林远舟")
+    ]
+
+
+def test_the_premier_is_answered_from_the_national_report(reports):
+    ans = reports.ask("2032年政府工作报告由谁作？")
+
+    assert not ans.abstained and "国务院总理周明川" in ans.text
+    assert {c.doc_id for c in ans.citations} == {"national"}
+    assert "周明川" in "".join(c.text for c in ans.citations)
+
+
+def test_the_date_is_answered_from_the_dateline(reports):
+    ans = reports.ask("青川省政府工作报告是哪天作的？")
+
+    assert not ans.abstained and "2031年1月20日" in ans.text
+    assert ans.citations[0].text.startswith("——2031年1月20日在青川省")
+
+
+def test_a_meeting_on_a_broken_dateline_cites_both_its_lines(reports):
+    ans = reports.ask("白水自治区政府工作报告是在哪次会议上作的？")
+
+    assert not ans.abstained
+    assert "白水自治区第十四届人民代表大会第五次会议" in ans.text
+    assert [c.paragraph for c in ans.citations] == [2, 3]
+
+
+def test_a_report_without_a_title_block_is_declined(reports):
+    for question in (
+        "石门市政府工作报告是谁作的？",
+        "石门市政府工作报告是哪天作的？",
+        "作这份石门市政府工作报告的市长叫什么名字？",
+    ):
+        ans = reports.ask(question)
+        assert ans.abstained, (question, ans.text)
+        assert not ans.citations
+
+
+def test_an_office_holder_the_report_does_not_name_is_declined(reports):
+    assert reports.ask("石门市市长叫什么名字？").abstained

@@ -11,6 +11,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.answer.base import AnswerContext, Extracted
+from assistant.answer.delivery import DeliveryAnswerer
 from assistant.answer.extractive import ExtractiveAnswerer, SectionAnswerer
 from assistant.answer.figures import FigureAnswerer
 from assistant.answer.registry import AnswererEntry, default_answerers
@@ -239,9 +240,15 @@ def test_a_registered_embedder_brings_its_calibration_to_the_assistant(tmp_path)
 
 def test_answerers_are_asked_in_the_registry_order():
     kinds = [type(a) for a in default_answerers()]
-    assert kinds == [SectionAnswerer, TrackAnswerer, FigureAnswerer, ExtractiveAnswerer]
+    assert kinds == [
+        DeliveryAnswerer,
+        SectionAnswerer,
+        TrackAnswerer,
+        FigureAnswerer,
+        ExtractiveAnswerer,
+    ]
     without = [type(a) for a in default_answerers(indicators=False)]
-    assert without == [SectionAnswerer, ExtractiveAnswerer]
+    assert without == [DeliveryAnswerer, SectionAnswerer, ExtractiveAnswerer]
 
 
 class _MeetingAnswerer:

@@ -14,6 +14,7 @@ from typing import TypeVar
 from ..embeddings import UNCALIBRATED, Calibration
 from ..tracking import TrackTable
 from .base import Answerer
+from .delivery import DeliveryAnswerer
 from .extractive import ExtractiveAnswerer, ExtractiveConfig, SectionAnswerer
 from .figures import FigureAnswerer
 from .tracking import TrackAnswerer
@@ -40,6 +41,7 @@ class AnswererEntry:
 
 
 ANSWERERS: tuple[AnswererEntry, ...] = (
+    AnswererEntry("delivery", lambda o: DeliveryAnswerer()),
     AnswererEntry("section", lambda o: SectionAnswerer()),
     AnswererEntry("tracking", lambda o: TrackAnswerer(o.tracks), from_indicators=True),
     AnswererEntry("figures", lambda o: FigureAnswerer(), from_indicators=True),
