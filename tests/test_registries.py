@@ -12,9 +12,10 @@ import pytest
 from assistant import Assistant
 from assistant.answer.base import AnswerContext, Extracted
 from assistant.answer.delivery import DeliveryAnswerer
-from assistant.answer.extractive import ExtractiveAnswerer, SectionAnswerer
+from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.figures import FigureAnswerer
 from assistant.answer.registry import AnswererEntry, default_answerers
+from assistant.answer.sections import SectionAnswerer
 from assistant.answer.tracking import TrackAnswerer
 from assistant.cite import citation
 from assistant.config import EMBEDDING_BACKENDS, Settings

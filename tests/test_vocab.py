@@ -5,7 +5,8 @@ import re
 import pytest
 
 from assistant import vocab
-from assistant.answer.extractive import _asked_count, _ordinal
+from assistant.answer.extractive import _asked_count
+from assistant.answer.sections import _ordinal
 from assistant.indicators import extract_paragraph
 from assistant.ingest import periods
 from assistant.ingest.loaders import repair_pdf_lines

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .. import lexicon
 from ..cite import citation
 from ..embeddings import UNCALIBRATED, Calibration
-from ..question import AGE, DATE, FIGURE, LIST, PERSON, SECTION, QuestionPlan, region_core
+from ..question import AGE, DATE, FIGURE, LIST, PERSON, QuestionPlan, region_core
 from ..types import NATIONAL, PLAN, REVIEW, Citation, Hit, Paragraph
 from ..vocab import (
     CHANGE_WORDS,
@@ -18,7 +18,6 @@ from ..vocab import (
     CN_SEVERAL,
     CN_ZEROS,
     MULTI_YEAR_WORDS,
-    PART_ASK_WORDS,
     RECENT_PLAN,
     UNIT_CHARS,
     alternation,
@@ -447,111 +446,3 @@ def _period_note(para: Paragraph) -> str:
     if para.period == PLAN and para.period_year:
         return f"{para.period_year}年目标任务"
     return ""
-
-
-_ORDINAL = re.compile(rf"第([{CN_NUMERALS}\d]+)(?:部分|项|个方面|方面|节|大项|条|个)|(最后)")
-
-
-def _ordinal(question: str) -> int | None:
-    m = _ORDINAL.search(question)
-    if not m:
-        return None
-    if m.group(2):
-        return -1
-    return cn_number(m.group(1))
-
-
-def _marker(heading: str) -> str:
-    m = re.match(rf"^[（(]?([{CN_NUMERALS}\d]+)", heading)
-    return m.group(1) if m else ""
-
-
-def _heading_citation(hit_title: str, para: Paragraph, score: float) -> Citation:
-    heading = para.section[-1] if para.section else para.text
-    idx = next((i for i, s in enumerate(para.sentences) if heading in s), 0)
-    return citation(Hit(paragraph=para, title=hit_title, score=score), [idx])
-
-
-def _names_parent(question: str) -> bool:
-    return any(w in question for words in PART_ASK_WORDS.values() for w in words)
-
-
-def _parent(
-    question: str, intent: lexicon.QuestionIntent, years: tuple[int, ...], tops: list[Paragraph]
-):
-    """The top-level part the question points into (its period, its year, its words), if any."""
-    wants = ""
-    if any(w in question for w in PART_ASK_WORDS[REVIEW]) or intent.relative == "last":
-        wants = REVIEW
-    elif any(w in question for w in PART_ASK_WORDS[PLAN]) or intent.period == PLAN:
-        wants = PLAN
-    if not tops or (not wants and not years):
-        return None
-    grams = {question[i : i + 2] for i in range(len(question) - 1)}
-
-    def score(p: Paragraph) -> float:
-        heading = p.section[0]
-        s = 2.0 if wants and p.period == wants else 0.0
-        if years and str(years[-1]) in heading:
-            s += 2.0
-        elif years and p.period_year == years[-1]:
-            s += 1.0
-        heading_grams = {heading[i : i + 2] for i in range(len(heading) - 1)}
-        return s + len(grams & heading_grams) / max(len(heading_grams), 1)
-
-    best = max(tops, key=score)
-    return best if score(best) >= 2.0 else None
-
-
-class SectionAnswerer:
-    """Answers "2024年工作安排的第三项重点是什么？"-style questions from the report outline."""
-
-    def answer(self, plan: QuestionPlan, context: AnswerContext) -> Extracted | None:
-        if plan.answer_type != SECTION or not context.hits:
-            return None
-        doc_id = context.hits[0].paragraph.doc_id
-        return answer_section(
-            plan, context.hits, context.outline(doc_id), context.titles.get(doc_id, doc_id)
-        )
-
-
-def answer_section(
-    plan: QuestionPlan, hits: list[Hit], outline: list[Paragraph], title: str
-) -> Extracted | None:
-    """The heading the question asks about, from the outline of the top-ranked report."""
-    question = plan.question
-    intent = plan.intent
-    tops = [p for p in outline if len(p.section) == 1]
-    parent = _parent(question, intent, plan.years, tops)
-    if parent is not None and "部分" in question and not _names_parent(question):
-        parent = None  # "2026年报告的第二部分": a top-level part, the year names the report
-    wanted = parent.period if parent is not None else ""
-    n = _ordinal(question)
-    target: Paragraph | None
-    if n is not None:
-        if parent is not None:
-            pool = [p for p in outline if len(p.section) == 2 and p.section[0] == parent.section[0]]
-        else:
-            pool = tops
-        # A fragment may start at 三、: the heading's own numeral counts before its position.
-        numbered = [p for p in pool if _ordinal(f"第{_marker(p.section[-1])}项") == n]
-        if numbered:
-            target = numbered[0]
-        elif not pool or n > len(pool) or n == 0:
-            return None
-        else:
-            target = pool[n - 1] if n > 0 else pool[-1]
-    else:
-        # No ordinal: the subsection holding the best-matching paragraph of the right period.
-        target = None
-        for hit in hits:
-            p = hit.paragraph
-            if len(p.section) >= 2 and (not wanted or p.period == wanted):
-                target = next((o for o in outline if o.section == p.section[:2]), None)
-                if target is not None:
-                    break
-    if target is None:
-        return None
-    heading = target.section[-1]
-    text = f"{heading}（{target.section[0]}）" if len(target.section) > 1 else heading
-    return Extracted(text, False, (_heading_citation(title, target, 1.0),), 1.0)

@@ -15,8 +15,9 @@ from ..embeddings import UNCALIBRATED, Calibration
 from ..tracking import TrackTable
 from .base import Answerer
 from .delivery import DeliveryAnswerer
-from .extractive import ExtractiveAnswerer, ExtractiveConfig, SectionAnswerer
+from .extractive import ExtractiveAnswerer, ExtractiveConfig
 from .figures import FigureAnswerer
+from .sections import SectionAnswerer
 from .tracking import TrackAnswerer
 
 
