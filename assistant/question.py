@@ -74,16 +74,7 @@ _NATIONAL_WORDS = re.compile(
 # 全国示范县, 居全国第1位).
 _ALL_COUNTRY = re.compile(r"(?<![居列选获为入占])全国(?![首第前示十百重先文名一领性范])")
 
-# Questions about the outline: how many sections a part has (工作安排一共分几个方面), which
-# they are (这一部分从哪四个方面展开), and the appendices (附件1和附件2分别是什么).
-_PART_WORDS = r"(?:安排|工作|任务|部署|部分|报告)(?:中|里)?(?:一共|总共|共)?"
-SECTION_COUNT_ASK = re.compile(
-    _PART_WORDS + r"(?:分为?|分成|包括|包含|涵盖|有)(?:几|多少)个?(?:方面|部分|大项|项|板块)"
-)
-SECTION_CHILDREN_ASK = re.compile(
-    _PART_WORDS
-    + rf"(?:从|分为?|分成|包括|包含|涵盖|有)?哪(?:[{CN_SEVERAL}几]|些)个?(?:方面|部分|大项|板块)"
-)
+# Questions about the appendices (附件1和附件2分别是什么, 有几个附件).
 APPENDIX_ASK = re.compile(
     rf"附[件录表][{CN_NUMERALS}\d]*(?:(?:和|与|、|及|以及)附?[件录表]?[{CN_NUMERALS}\d]+)*"
     r"(?:分别|各自?)?的?(?:标题|题目|名称)?(?:是什么|叫什么|是哪)"
@@ -93,9 +84,9 @@ _SECTION_ASK = re.compile(
     rf"标题|第[{CN_NUMERALS}\d]+(?:部分|项|个方面|方面|节|大项|条)|哪一(?:部分|节|项)|哪个部分|"
     r"最后一(?:个方面|部分|项|节)|(?:部分|方面|节|项)的?主题|(?:部分|方面|一节|重点)(?:讲|是关于|说)"
     rf"|第[{CN_NUMERALS}\d]+个(?=是|的?(?:重点|任务|方面|部分|工作)|[？?]|$)"
+    rf"|(?:安排|工作|任务|部署|建议|重点)[^,，。?？]{{0,6}}排在?第[{CN_NUMERALS}\d]+"
     rf"|排在?第[{CN_NUMERALS}\d]+的?(?:重点|任务|工作|方面|项|部分)"
-    r"|那一(?:部分|节|项|个方面)[^？?。]{0,6}(?:叫什么|是什么|标题|名称)|"
-    + "|".join(p.pattern for p in (SECTION_COUNT_ASK, SECTION_CHILDREN_ASK, APPENDIX_ASK))
+    r"|那一(?:部分|节|项|个方面)[^？?。]{0,6}(?:叫什么|是什么|标题|名称)|" + APPENDIX_ASK.pattern
 )
 _LIST_ASK = re.compile(
     rf"哪些|哪[{CN_SEVERAL}几]|分别是什么|各是什么|包括什么|包含什么|有什么|都有|包括哪|几个方面|"
@@ -660,8 +651,6 @@ __all__ = [
     "LIST",
     "PERSON",
     "SECTION",
-    "SECTION_CHILDREN_ASK",
-    "SECTION_COUNT_ASK",
     "WHY",
     "YESNO",
     "QuestionPlan",

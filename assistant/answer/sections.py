@@ -21,12 +21,23 @@ from collections.abc import Callable, Sequence
 
 from .. import lexicon
 from ..cite import citation
-from ..question import APPENDIX_ASK, SECTION, SECTION_CHILDREN_ASK, SECTION_COUNT_ASK, QuestionPlan
+from ..question import APPENDIX_ASK, FIGURE, LIST, SECTION, QuestionPlan
 from ..types import APPENDIX, PLAN, REVIEW, Citation, Hit, Paragraph
-from ..vocab import CN_NUMERALS, PART_ASK_WORDS, cn_number
+from ..vocab import CN_NUMERALS, CN_SEVERAL, PART_ASK_WORDS, cn_number
 from .base import AnswerContext, Extracted
 
 _NUM = rf"[{CN_NUMERALS}\d]+"
+# How many sections a part has (工作安排一共分几个方面, 重点工作共有几项) and which they are
+# (这一部分从哪四个方面展开, 对今年政府工作的建议包括哪几个方面): the words before the ask
+# name the part.
+_PART_WORDS = r"(?:安排|工作|任务|部署|建议|回顾|总结|部分|报告)(?:中|里)?(?:一共|总共|共)?"
+SECTION_COUNT_ASK = re.compile(
+    _PART_WORDS + r"(?:分为?|分成|包括|包含|涵盖|有)(?:几|多少)个?(?:方面|部分|大项|项|板块)"
+)
+SECTION_CHILDREN_ASK = re.compile(
+    _PART_WORDS
+    + rf"(?:从|分为?|分成|包括|包含|涵盖|有)?哪(?:[{CN_SEVERAL}几]|些)个?(?:方面|部分|大项|板块)"
+)
 _ORDINAL = re.compile(
     rf"第({_NUM})(?:部分|项|个方面|方面|节|大项|条|个)|排(?:在)?第({_NUM})|(最后)"
 )
@@ -177,11 +188,22 @@ class SectionAnswerer:
     """Answers questions about a report's outline (see the module docstring)."""
 
     def answer(self, plan: QuestionPlan, context: AnswerContext) -> Extracted | None:
-        if plan.answer_type != SECTION or not context.hits:
+        if not context.hits or not _asks_outline(plan):
             return None
         doc_id = _document(plan, context)
         outline = Outline(doc_id, context.outline(doc_id), lambda n: context.paragraph(doc_id, n))
         return answer_section(plan, context.hits, outline, context.titles.get(doc_id, doc_id))
+
+
+def _asks_outline(plan: QuestionPlan) -> bool:
+    """A section question, or a list or count question about the sections of a part (which
+    it answers only when the question names the part: the list answerer takes the others)."""
+    if plan.answer_type == SECTION:
+        return True
+    norm = lexicon.normalize(plan.question)
+    return plan.answer_type in (LIST, FIGURE) and bool(
+        SECTION_COUNT_ASK.search(norm) or SECTION_CHILDREN_ASK.search(norm)
+    )
 
 
 def _document(plan: QuestionPlan, context: AnswerContext) -> str:
@@ -223,8 +245,8 @@ def answer_section(
             named = _nth_node(n, parent, outline)  # "第三部分包括哪几个方面"
             n = None
         node = named or parent
-        if node is None:
-            return None
+        if node is None or (named is None and not _names_part(plan, question, node)):
+            return None  # "稳就业工作包括哪些方面" asks about a topic, not about the part
         found = _sections_of(question, node, outline, title, count=count)
         if found is not None and n is not None and (nth := _nth_node(n, node, outline)):
             which = "最后一项" if n == -1 else f"第{n}项"
@@ -250,6 +272,24 @@ def answer_section(
 
 
 _PART_ORDINAL = re.compile(rf"第{_NUM}部分")
+# Words that name a part without saying which (the part's heading says the rest).
+_FRAME_WORDS = frozenset(
+    {w for words in PART_ASK_WORDS.values() for w in words}
+    | {"工作", "报告", "政府", "年度", "全年", "今年", "去年", "本年"}
+)
+
+
+def _names_part(plan: QuestionPlan, question: str, node: Paragraph) -> bool:
+    """The words before "包括哪几个方面" / "一共分几个方面" name the part `node` itself: each of
+    the question's topic terms there is in its heading or a word that frames any part."""
+    ask = SECTION_COUNT_ASK.search(question) or SECTION_CHILDREN_ASK.search(question)
+    before = question[: ask.start()] if ask else question
+    heading = lexicon.normalize(node.section[-1])
+    return all(
+        t.in_text(heading) or any(t.term in w for w in _FRAME_WORDS)
+        for t in plan.topic
+        if t.term in before and not any(t.term in place for place in plan.places)
+    )
 
 
 def _nth_node(n: int, parent: Paragraph | None, outline: Outline) -> Paragraph | None:
