@@ -114,3 +114,60 @@ def test_appendices_are_answered_by_their_titles_not_by_plan_sections(city):
     ans = city.ask("附件1和附件2分别是什么？")
     assert "2026年市十件民生实事" in ans.text and "名词解释" in ans.text
     assert [c.quote for c in ans.citations] == ["2026年市十件民生实事", "名词解释"]
+
+
+def test_a_section_beyond_the_last_one_is_not_found(city):
+    ans = city.ask("2026年工作安排的第六项重点是什么？")
+    assert ans.abstained and "（四）" not in ans.text
+
+
+def test_the_number_of_appendices_is_counted(city):
+    ans = city.ask("报告有几个附件？")
+    assert ans.text.startswith("共2个附件")
+
+
+def test_an_appendix_the_report_does_not_have_is_not_found(city):
+    ans = city.ask("附件3是什么？")
+    assert ans.abstained
+
+
+# A page that starts in the middle of a report: its parts' sections are unnumbered paragraphs
+# that open with a short lead sentence.
+DISTRICT_FRAGMENT = """测试区人民政府工作报告（2026年1月15日）
+三、统筹城乡发展,不断促进城乡融合
+着力提升城市品质。实施城市更新行动,改造老旧小区12个。
+持续推进乡村振兴。健全防止返贫监测帮扶机制,新建高标准农田2万亩。
+四、深入推进改革创新,不断增强发展动能
+持续深化改革攻坚。推进国资国企改革,完成3户企业混改。
+持续增强创新能力。新培育高新技术企业15家。
+持续优化营商环境。全面推行“一窗综办”。
+"""
+
+
+@pytest.fixture
+def district(fake_assistant):
+    a, _ = fake_assistant
+    report = a.ingest_texts([{"id": "district-2026", "text": DISTRICT_FRAGMENT}])
+    assert not report.failed, report.failed
+    return a
+
+
+def test_a_part_numbered_from_three_is_found_by_its_own_numeral(district):
+    ans = district.ask("测试区报告第四部分的标题是什么？")
+    assert ans.text.startswith("四、深入推进改革创新")
+
+
+def test_unnumbered_sections_are_the_lead_sentences_of_the_parts_paragraphs(district):
+    ans = district.ask("测试区报告第四部分包括哪几个方面？")
+    for lead in ("持续深化改革攻坚", "持续增强创新能力", "持续优化营商环境"):
+        assert lead in ans.text
+    assert [c.quote for c in ans.citations] == [
+        "持续深化改革攻坚。",
+        "持续增强创新能力。",
+        "持续优化营商环境。",
+    ]
+
+
+def test_a_part_of_a_fragment_is_found_by_what_it_speaks_of(district):
+    ans = district.ask("测试区报告中讲高新技术企业和营商环境的那一部分标题是什么？")
+    assert ans.text.startswith("四、深入推进改革创新")

@@ -24,7 +24,7 @@ from ..cite import citation
 from ..question import APPENDIX_ASK, FIGURE, LIST, SECTION, QuestionPlan
 from ..types import APPENDIX, PLAN, REVIEW, Citation, Hit, Paragraph
 from ..vocab import CN_NUMERALS, CN_SEVERAL, PART_ASK_WORDS, cn_number
-from .base import AnswerContext, Extracted
+from .base import AnswerContext, Extracted, abstention
 
 _NUM = rf"[{CN_NUMERALS}\d]+"
 # How many sections a part has (工作安排一共分几个方面, 重点工作共有几项) and which they are
@@ -101,6 +101,16 @@ class Outline:
             if len(h.section) == depth + 1 and h.section[:depth] == node.section
         ]
 
+    def leads(self, node: Paragraph) -> list[Paragraph]:
+        """The unnumbered sections of a section that has no numbered ones: its paragraphs
+        that open with a short lead sentence ("着力提升城市品质。大力实施…", or a line of its
+        own, "旗帜鲜明讲政治。"), when at least a third of its paragraphs do."""
+        if self.children(node):
+            return []
+        paras = [p for p in self.body(node) if not p.is_heading and p.sentences]
+        leads = [p for p in paras if _is_lead(p.sentences[0])]
+        return leads if len(leads) >= 2 and 3 * len(leads) >= len(paras) else []
+
     def level(self, depth: int) -> list[Paragraph]:
         return [h for h in self.heads if len(h.section) == depth and h.part != APPENDIX]
 
@@ -117,6 +127,17 @@ class Outline:
             out.append(p)
             number += 1
         return out
+
+
+_LEAD_END = "。！；;.!"
+_MAX_LEAD_CHARS = 16
+_LEAD_PUNCT = re.compile(r"[，,：:、；;（(“\"]")
+
+
+def _is_lead(sentence: str) -> bool:
+    """A short sentence with no inner punctuation, ending a thought: 加快建设美丽中区。"""
+    body = sentence.rstrip(_LEAD_END)
+    return body != sentence and 4 <= len(body) <= _MAX_LEAD_CHARS and not _LEAD_PUNCT.search(body)
 
 
 def _names_parent(question: str) -> bool:
@@ -261,7 +282,11 @@ def answer_section(
         if named is not None:
             parent = named
         nth = _nth_node(n, parent, outline)
-        return _one(nth, title) if nth is not None else None
+        if nth is None:
+            # The part has fewer sections than asked (第十二项 of ten): not in the report.
+            pool = outline.children(parent) if parent is not None else outline.parts
+            return abstention() if pool else None
+        return _one(nth, title)
     if content:
         return _by_content(
             plan, content.group("topic"), content.group(0), parent, hits, outline, title
@@ -322,13 +347,13 @@ def _sections_of(
 ) -> Extracted | None:
     """The sections under `node`, or how many there are (the report's own count sentence
     when it states one)."""
-    subs = outline.children(node)
+    subs = outline.children(node) or outline.leads(node)
     if not subs:
         return None
     unit = next((u for u in _UNITS if u in question), "个方面")
     if unit == "方面":
         unit = "个方面"
-    listing = "；".join(s.section[-1] for s in subs)
+    listing = "；".join(_heading_of(s, node) for s in subs)
     if count:
         stated = _count_sentence(node, subs, outline, title)
         text = f"共{len(subs)}{unit}：{listing}"
@@ -336,6 +361,13 @@ def _sections_of(
         return Extracted(text, False, cites, 1.0)
     text = f"{node.section[-1]}分为{len(subs)}{unit}：{listing}"
     return Extracted(text, False, tuple(_heading_citation(title, s) for s in subs), 1.0)
+
+
+def _heading_of(sub: Paragraph, parent: Paragraph) -> str:
+    """A section's heading; for an unnumbered one, its paragraph's lead sentence."""
+    if len(sub.section) > len(parent.section):
+        return sub.section[-1]
+    return sub.sentences[0].rstrip(_LEAD_END)
 
 
 def _count_sentence(
@@ -440,18 +472,23 @@ def _by_hits(
 
 
 def _appendices(question: str, outline: Outline, title: str) -> Extracted | None:
-    """The appendices the question names (附件1, 附件2, 名词解释; all when it names none),
-    each by its title: the line under 附件1 that names it, else its heading."""
+    """The appendices the question names (附件1, 附件2; all when it names none), each by its
+    title: the line under 附件1 that names it, else its heading. An appendix the report does
+    not have is not found (a glossary titled 注释 is not 附件1)."""
     found = outline.appendices
-    if not found:
-        return None
-    numbers = {
-        cn_number(m.group(1) or m.group(2))
+    numbers = sorted(
+        k
         for m in _APPENDIX_NUMBER.finditer(question)
-        if m.group(1) or m.group(2)
-    }
+        if (k := cn_number(m.group(1) or m.group(2) or "")) is not None
+    )
     if numbers:
-        found = [a for a in found if cn_number(_appendix_number(a.section[0])) in numbers] or found
+        attached = [a for a in found if a.section[0].startswith("附")]
+        found = [a for a in attached if cn_number(_appendix_number(a.section[0])) in numbers]
+        if not found:  # 附件 / 附件 (unnumbered): the N-th of them
+            plain = [a for a in attached if not _appendix_number(a.section[0])]
+            found = [plain[k - 1] for k in numbers if 0 < k <= len(plain)]
+    if not found:
+        return abstention() if outline.parts else None
     parts, cites = [], []
     for a in found:
         body = outline.body(a)
@@ -463,7 +500,13 @@ def _appendices(question: str, outline: Outline, title: str) -> Extracted | None
         else:
             parts.append(name)
             cites.append(_heading_citation(title, a))
-    return Extracted("；".join(parts), False, tuple(cites), 1.0)
+    text = "；".join(parts)
+    if _APPENDIX_COUNT.search(question):
+        text = f"共{len(found)}个附件：{text}"
+    return Extracted(text, False, tuple(cites), 1.0)
+
+
+_APPENDIX_COUNT = re.compile(r"(?:几|多少)个?附[件录表]")
 
 
 def _appendix_number(heading: str) -> str:
