@@ -56,6 +56,22 @@ _APPENDIX_NUMBER = re.compile(rf"附(?:件|录|表)?\s*({_NUM})|(?:和|与|、|�
 _MARKER = re.compile(rf"^[（(]?({_NUM})")
 # Units a part's sections are counted in, as the question names them.
 _UNITS = ("个方面", "方面", "部分", "大项", "项", "板块")
+# "第三部分包括哪几个方面": the ordinal names the part whose sections are asked.
+_PART_ORDINAL = re.compile(rf"第{_NUM}部分")
+# Words that name a part without saying which (the part's heading says the rest).
+_FRAME_WORDS = frozenset(
+    {w for words in PART_ASK_WORDS.values() for w in words}
+    | {"工作", "报告", "政府", "年度", "全年", "今年", "去年", "本年"}
+)
+# A heading's marker (三、 / （三） / 3.), left out when a quote is measured against it.
+_MARKER_TEXT = re.compile(rf"^(?:[（(]?{_NUM}[）)、.．]?)")
+# The report's own count of a part's sections: 重点抓好以下14个方面的工作, 做好八个方面工作.
+_STATED_COUNT = re.compile(rf"({_NUM})(?:个|项|大|条)?(?:方面|项|部分|大任务|任务|板块)")
+_APPENDIX_COUNT = re.compile(r"(?:几|多少)个?附[件录表]")
+# A lead sentence that opens a paragraph as its unnumbered heading: 加快建设美丽中区。
+_LEAD_END = "。！；;.!"
+_MAX_LEAD_CHARS = 16
+_LEAD_PUNCT = re.compile(r"[，,：:、；;（(“\"]")
 
 
 def _ordinal(question: str) -> int | None:
@@ -129,11 +145,6 @@ class Outline:
         return out
 
 
-_LEAD_END = "。！；;.!"
-_MAX_LEAD_CHARS = 16
-_LEAD_PUNCT = re.compile(r"[，,：:、；;（(“\"]")
-
-
 def _is_lead(sentence: str) -> bool:
     """A short sentence with no inner punctuation, ending a thought: 加快建设美丽中区。"""
     body = sentence.rstrip(_LEAD_END)
@@ -160,7 +171,7 @@ def _part_scores(
     grams = {question[i : i + 2] for i in range(len(question) - 1)}
 
     def score(p: Paragraph) -> float:
-        heading = p.section[0]
+        heading = lexicon.normalize(p.section[0])
         s = 2.0 if wants and p.period == wants else 0.0
         if years and str(years[-1]) in heading:
             s += 2.0
@@ -296,14 +307,6 @@ def answer_section(
     return _by_hits(question, parent, hits, outline, title)
 
 
-_PART_ORDINAL = re.compile(rf"第{_NUM}部分")
-# Words that name a part without saying which (the part's heading says the rest).
-_FRAME_WORDS = frozenset(
-    {w for words in PART_ASK_WORDS.values() for w in words}
-    | {"工作", "报告", "政府", "年度", "全年", "今年", "去年", "本年"}
-)
-
-
 def _names_part(plan: QuestionPlan, question: str, node: Paragraph) -> bool:
     """The words before "包括哪几个方面" / "一共分几个方面" name the part `node` itself: each of
     the question's topic terms there is in its heading or a word that frames any part."""
@@ -339,9 +342,6 @@ def _named_section(question: str, outline: Outline) -> Paragraph | None:
     return None
 
 
-_MARKER_TEXT = re.compile(rf"^(?:[（(]?{_NUM}[）)、.．]?)")
-
-
 def _sections_of(
     question: str, node: Paragraph, outline: Outline, title: str, *, count: bool
 ) -> Extracted | None:
@@ -375,12 +375,11 @@ def _count_sentence(
 ) -> Citation | None:
     """The sentence before the first section that states their number ("重点抓好以下14个方面
     的工作：", "今年要重点做好八个方面工作")."""
-    number = re.compile(rf"({_NUM})(?:个|项|大|条)?(?:方面|项|部分|大任务|任务|板块)")
     for p in outline.body(node):
         if p.number >= subs[0].number:
             break
         for i, sentence in enumerate(p.sentences):
-            if any(cn_number(m.group(1)) == len(subs) for m in number.finditer(sentence)):
+            if any(cn_number(m.group(1)) == len(subs) for m in _STATED_COUNT.finditer(sentence)):
                 return citation(Hit(paragraph=p, title=title, score=1.0), [i])
     return None
 
@@ -484,7 +483,7 @@ def _appendices(question: str, outline: Outline, title: str) -> Extracted | None
     if numbers:
         attached = [a for a in found if a.section[0].startswith("附")]
         found = [a for a in attached if cn_number(_appendix_number(a.section[0])) in numbers]
-        if not found:  # 附件 / 附件 (unnumbered): the N-th of them
+        if not found:  # appendices headed 附件 without a number: the N-th of them
             plain = [a for a in attached if not _appendix_number(a.section[0])]
             found = [plain[k - 1] for k in numbers if 0 < k <= len(plain)]
     if not found:
@@ -504,9 +503,6 @@ def _appendices(question: str, outline: Outline, title: str) -> Extracted | None
     if _APPENDIX_COUNT.search(question):
         text = f"共{len(found)}个附件：{text}"
     return Extracted(text, False, tuple(cites), 1.0)
-
-
-_APPENDIX_COUNT = re.compile(r"(?:几|多少)个?附[件录表]")
 
 
 def _appendix_number(heading: str) -> str:
