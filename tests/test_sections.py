@@ -91,6 +91,8 @@ def test_the_sections_of_the_review_are_listed_when_the_question_names_the_revie
 def test_a_list_question_about_a_topic_is_not_answered_with_the_parts_sections(city):
     ans = city.ask("2026年养老工作包括哪些方面？")
     assert "做大做强实体经济" not in ans.text
+    ans = city.ask("今年工作安排中有几项民生实事？")
+    assert "做大做强实体经济" not in ans.text
 
 
 def test_the_section_is_found_by_what_its_text_speaks_of(city):

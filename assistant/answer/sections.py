@@ -61,7 +61,7 @@ _PART_ORDINAL = re.compile(rf"第{_NUM}部分")
 # Words that name a part without saying which (the part's heading says the rest).
 _FRAME_WORDS = frozenset(
     {w for words in PART_ASK_WORDS.values() for w in words}
-    | {"工作", "报告", "政府", "年度", "全年", "今年", "去年", "本年"}
+    | {"工作", "报告", "政府", "年度", "全年", "今年", "去年", "本年", "展开", "分别"}
 )
 # A heading's marker (三、 / （三） / 3.), left out when a quote is measured against it.
 _MARKER_TEXT = re.compile(rf"^(?:[（(]?{_NUM}[）)、.．]?)")
@@ -308,15 +308,16 @@ def answer_section(
 
 
 def _names_part(plan: QuestionPlan, question: str, node: Paragraph) -> bool:
-    """The words before "包括哪几个方面" / "一共分几个方面" name the part `node` itself: each of
-    the question's topic terms there is in its heading or a word that frames any part."""
+    """The question's words around "包括哪几个方面" / "一共分几个方面" name the part `node`
+    itself: each of its topic terms there is in the heading or a word that frames any part
+    ("今年工作安排中有几项民生实事" asks about 民生实事, not about the part)."""
     ask = SECTION_COUNT_ASK.search(question) or SECTION_CHILDREN_ASK.search(question)
-    before = question[: ask.start()] if ask else question
+    rest = question[: ask.start()] + "|" + question[ask.end() :] if ask else question
     heading = lexicon.normalize(node.section[-1])
     return all(
         t.in_text(heading) or any(t.term in w for w in _FRAME_WORDS)
         for t in plan.topic
-        if t.term in before and not any(t.term in place for place in plan.places)
+        if t.term in rest and not any(t.term in place for place in plan.places)
     )
 
 
