@@ -118,6 +118,17 @@ def test_appendices_are_answered_by_their_titles_not_by_plan_sections(city):
     assert [c.quote for c in ans.citations] == ["2026年市十件民生实事", "名词解释"]
 
 
+def test_the_parts_of_the_report_are_counted_and_listed_without_the_appendices(city):
+    ans = city.ask("测试市政府工作报告共分几个部分？")
+    assert ans.text.startswith("共3个部分")
+    assert "三、加强政府自身建设" in ans.text and "附件" not in ans.text
+
+
+def test_the_nth_section_of_the_nth_part(city):
+    ans = city.ask("测试市政府工作报告第三部分的第二项是什么？")
+    assert "提高行政效能" in ans.text
+
+
 def test_a_section_beyond_the_last_one_is_not_found(city):
     ans = city.ask("2026年工作安排的第六项重点是什么？")
     assert ans.abstained and "（四）" not in ans.text

@@ -55,7 +55,7 @@ _APPENDIX_NUMBER = re.compile(rf"附(?:件|录|表)?\s*({_NUM})|(?:和|与|、|�
 # A heading's own number: 三、 / （三） / 3.
 _MARKER = re.compile(rf"^[（(]?({_NUM})")
 # Units a part's sections are counted in, as the question names them.
-_UNITS = ("个方面", "方面", "部分", "大项", "项", "板块")
+_UNITS = ("个方面", "个部分", "方面", "部分", "大项", "项", "板块")
 # "第三部分包括哪几个方面": the ordinal names the part whose sections are asked.
 _PART_ORDINAL = re.compile(rf"第{_NUM}部分")
 # Words that name a part without saying which (the part's heading says the rest).
@@ -277,6 +277,8 @@ def answer_section(
             named = _nth_node(n, parent, outline)  # "第三部分包括哪几个方面"
             n = None
         node = named or parent
+        if node is None and _asks_parts(question) and outline.parts:
+            return _sections_of(question, None, outline, title, count=count)  # 报告分为几个部分
         if node is None or (named is None and not _names_part(plan, question, node)):
             return None  # "稳就业工作包括哪些方面" asks about a topic, not about the part
         found = _sections_of(question, node, outline, title, count=count)
@@ -292,6 +294,14 @@ def answer_section(
     if n is not None:
         if named is not None:
             parent = named
+        ordinals = list(_ORDINAL.finditer(question))
+        if len(ordinals) > 1 and _PART_ORDINAL.match(ordinals[0].group(0)):
+            # "第二部分的第三项": the third section of the second part.
+            parent = _nth_node(n, None, outline)
+            inner = _ordinal(question[ordinals[1].start() :])
+            if parent is None or inner is None:
+                return None
+            n = inner
         nth = _nth_node(n, parent, outline)
         if nth is None:
             # The part has fewer sections than asked (第十二项 of ten): not in the report.
@@ -305,6 +315,12 @@ def answer_section(
     if named is not None:
         return _one(named, title)
     return _by_hits(question, parent, hits, outline, title)
+
+
+def _asks_parts(question: str) -> bool:
+    """The count or list asked is of the report's parts (报告分为几个部分, 包括哪几个部分)."""
+    ask = SECTION_COUNT_ASK.search(question) or SECTION_CHILDREN_ASK.search(question)
+    return ask is not None and ask.group(0).endswith("部分")
 
 
 def _names_part(plan: QuestionPlan, question: str, node: Paragraph) -> bool:
@@ -344,24 +360,28 @@ def _named_section(question: str, outline: Outline) -> Paragraph | None:
 
 
 def _sections_of(
-    question: str, node: Paragraph, outline: Outline, title: str, *, count: bool
+    question: str, node: Paragraph | None, outline: Outline, title: str, *, count: bool
 ) -> Extracted | None:
-    """The sections under `node`, or how many there are (the report's own count sentence
-    when it states one)."""
-    subs = outline.children(node) or outline.leads(node)
+    """The sections under `node` (the report's parts when None), or how many there are (the
+    report's own count sentence when it states one)."""
+    if node is None:
+        subs, name = outline.parts, "报告"
+    else:
+        subs, name = outline.children(node) or outline.leads(node), node.section[-1]
     if not subs:
         return None
     unit = next((u for u in _UNITS if u in question), "个方面")
-    if unit == "方面":
-        unit = "个方面"
-    listing = "；".join(_heading_of(s, node) for s in subs)
+    if unit in ("方面", "部分"):
+        unit = "个" + unit
+    listing = "；".join(s.section[-1] if node is None else _heading_of(s, node) for s in subs)
+    cites = tuple(_heading_citation(title, s) for s in subs)
     if count:
-        stated = _count_sentence(node, subs, outline, title)
         text = f"共{len(subs)}{unit}：{listing}"
-        cites = (stated,) if stated is not None else (_heading_citation(title, node),)
+        if node is not None:
+            stated = _count_sentence(node, subs, outline, title)
+            cites = (stated,) if stated is not None else (_heading_citation(title, node),)
         return Extracted(text, False, cites, 1.0)
-    text = f"{node.section[-1]}分为{len(subs)}{unit}：{listing}"
-    return Extracted(text, False, tuple(_heading_citation(title, s) for s in subs), 1.0)
+    return Extracted(f"{name}分为{len(subs)}{unit}：{listing}", False, cites, 1.0)
 
 
 def _heading_of(sub: Paragraph, parent: Paragraph) -> str:
