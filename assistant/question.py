@@ -31,6 +31,7 @@ from .ingest.periods import five_year_plans
 from .types import NATIONAL, PLAN, RESULT, REVIEW, TARGET, DocumentInfo
 from .vocab import (
     ASK_WORDS,
+    ASKED_UNITS,
     AUTONOMOUS_PEOPLES,
     CHANGE_ASK_WORDS,
     CITY_UNITS,
@@ -198,12 +199,29 @@ class QuestionPlan:
     def intent(self) -> lexicon.QuestionIntent:
         return lexicon.intent(self.question)
 
+    @cached_property
+    def weighed_topic(self) -> tuple[TopicTerm, ...]:
+        """The topic terms a statement of the asked subject must name, each counted once.
+
+        A compound some report uses stands for its words (营商环境, not 营商 and 环境 again).
+        A compound no report uses (最低工资, 居民消费价格) is a term of art the reports lack or
+        word differently: its words stand for it, including those no report uses, so that a
+        statement naming only some of them (标准, 居民) does not pass for it. Other words no
+        report uses are the user's own wording and are not looked for (empty when all are).
+        """
+        coined = [o for o in self.topic if o.parts and not o.known]
+        in_coined = {p for o in coined for p in o.parts}
+        whole = [
+            t
+            for t in self.topic
+            if not any(t.term in o.parts and o.known for o in self.topic) and t not in coined
+        ]
+        return tuple(t for t in whole if t.known or t.term in in_coined)
+
     def topic_coverage(self, text: str) -> float:
-        """Share of the topic's weight that `text` (normalised) names, over the terms some
-        report uses (a word of the user's own that no report uses cannot be looked for)."""
-        # Whole terms: a compound's words (营商, 环境 of 营商环境) do not count it again.
-        whole = [t for t in self.topic if not any(t.term in o.parts for o in self.topic)]
-        terms = [t for t in whole if t.known] or whole
+        """Share of the topic's weight that `text` (normalised) names (`weighed_topic`; all
+        terms when the question is all in the user's own words)."""
+        terms = self.weighed_topic or self.topic
         total = sum(t.weight for t in terms)
         if not total:
             return 0.0
@@ -314,6 +332,7 @@ def topic_terms(
     for term in lexicon.tokens(norm):
         if (
             term in ASK_WORDS
+            or term in ASKED_UNITS  # the unit of 多少万亩: the figure's, not what is asked about
             or term in lexicon.STOP_WORDS
             or re.fullmatch(r"[\d.]+[年月日%]?|(?:19|20)\d{2}年?", term)
             or _PLAN_PERIOD.search(term)
@@ -374,7 +393,7 @@ def _documents_of_places(
         matched = [d for d, info in docs.items() if names_region(place, info.region)]
         if matched:
             found += matched
-        elif place.endswith(("省", "市", "自治区", "县")) and not unknown:
+        elif place.endswith(("省", "市", "区", "县")) and not unknown:
             unknown = place
         elif place.startswith(PROVINCES) and not province:
             province = place  # 西藏, 西藏地区: a province named without 省/自治区

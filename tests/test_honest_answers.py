@@ -202,3 +202,48 @@ def test_a_figures_clause_is_read_with_the_clause_before_it():
     # …but only the clause right before: a figure far from its subject stays apart.
     far = "落实用水、用气、用电各项要素保障措施，加强调度，为企业降低生产成本4500余万元。"
     assert _clause_coverage(far, weights, numeric=True) < 0.2
+
+
+def test_a_figure_of_a_wider_indicator_is_not_the_asked_ones():
+    """覆盖率 alone is not 森林覆盖率; 地区生产总值 is not 人均地区生产总值."""
+    cfg = ExtractiveConfig()
+    forest = plan_question("全市森林覆盖率是多少？", {}, {"森林": 4.2, "覆盖率": 4.6})
+    assert not supports(forest, "农村生活垃圾收运处置体系覆盖率达100%。", cfg)
+    assert supports(forest, "全市森林覆盖率达43.1%。", cfg)
+    per_head = plan_question(
+        "2023年人均地区生产总值是多少元？",
+        {},
+        {"人均": 4.2, "地区": 3.4, "生产": 2.8, "总值": 4.6, "地区生产总值": 4.6},
+    )
+    assert not supports(per_head, "全年实现地区生产总值1800亿元左右。", cfg)
+    assert supports(per_head, "人均地区生产总值达5.6万元。", cfg)
+
+
+def test_a_term_no_report_uses_is_looked_for_by_its_words():
+    """最低工资 is in no report: its words stand for it, so 标准 alone is no answer."""
+    cfg = ExtractiveConfig()
+    weights = {"现行": 6.8, "最低": 6.8, "工资": 5.2, "最低工资": 6.8, "标准": 3.3}
+    plan = plan_question(
+        "现行的最低工资标准是多少？", {}, weights, unknown_terms={"现行", "最低", "最低工资"}
+    )
+    assert [t.term for t in plan.weighed_topic] == ["最低", "工资", "标准"]
+    assert not supports(plan, "新建和改造提升高标准农田16.5万亩。", cfg)
+    assert supports(plan, "最低工资标准提高到每月2100元。", cfg)
+
+
+def test_the_asked_unit_is_no_part_of_the_topic():
+    cfg = ExtractiveConfig()
+    plan = plan_question(
+        "2023年粮食播种面积是多少万亩？",
+        {},
+        {"粮食": 3.9, "播种": 6.8, "面积": 6.8, "粮食播种面积": 6.8, "万亩": 4.4},
+        unknown_terms={"播种", "面积", "粮食播种面积"},
+    )
+    assert "万亩" not in {t.term for t in plan.topic} and plan.units
+    assert not supports(plan, "动态摸排整治撂荒地1.35万亩。", cfg)
+    assert supports(plan, "粮食播种面积稳定在390万亩。", cfg)
+
+
+def test_a_district_no_report_is_about_is_declined(reports):
+    ans = reports.ask("东城区2025年地区生产总值是多少？")
+    assert ans.abstained and "5.3万亿元" not in ans.text

@@ -72,8 +72,9 @@ class ExtractiveConfig:
     numeric_bonus: float = 0.1
     numeric_penalty: float = 0.25
     # A figure answers only when the clause holding it (with the clause before) names at least
-    # this share of the question's topic: the asked indicator, not a neighbour's figure.
-    figure_topic: float = 0.5
+    # this share of the question's topic: the asked indicator, not a neighbour's figure (at 0.5,
+    # 覆盖率 passed for 森林覆盖率 and 地区生产总值 for 人均地区生产总值).
+    figure_topic: float = 0.6
     # …or a sentence close to the question (the embedder's `Calibration.close`) naming this
     # share of it.
     figure_topic_close: float = 0.2
@@ -167,16 +168,17 @@ def figure_clause(
     return None
 
 
-def _key_term_in(plan: QuestionPlan, text: str) -> bool:
-    """The rarest topic term the reports use (the one that tells this indicator from its
-    neighbours: 城镇 in 城镇居民人均可支配收入) is named in `text`. Terms no report uses are
-    the user's own wording and are not required."""
-    # Whole terms only (城镇新增就业 itself, not a word of it).
-    known = [t for t in plan.topic if t.known and not any(t.term in o.parts for o in plan.topic)]
-    if not known:
+def _key_term_in(plan: QuestionPlan, text: str, coined: bool = True) -> bool:
+    """The rarest weighed topic term (the one that tells this indicator from its neighbours:
+    城镇 in 城镇居民人均可支配收入) is named in `text` (see `QuestionPlan.weighed_topic`).
+
+    `coined`: the words of a compound no report uses count (a figure must name them); without,
+    only words some report uses do (what a sentence can be preferred for)."""
+    terms = [t for t in plan.weighed_topic if coined or t.known]
+    if not terms:
         return True
-    top = max(t.weight for t in known)
-    return any(t.in_text(text) for t in known if t.weight >= top - 1e-9)  # ties: any of them
+    top = max(t.weight for t in terms)
+    return any(t.in_text(text) for t in terms if t.weight >= top - 1e-9)  # ties: any of them
 
 
 class ExtractiveAnswerer:
@@ -251,7 +253,7 @@ class ExtractiveAnswerer:
                     continue  # asks for 多少亿元 / 多少人 and this sentence has no such figure
                 if i in hit.matched[:3]:
                     score += 0.05
-                if plan.topic and _key_term_in(plan, s_norm):
+                if plan.topic and _key_term_in(plan, s_norm, coined=False):
                     score += cfg.key_term_bonus  # names what sets the topic apart
                 scored.append((score, rank, i))
         scored.sort(key=lambda t: (-t[0], t[1], t[2]))
