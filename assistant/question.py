@@ -346,6 +346,14 @@ def topic_terms(
         alternatives = tuple(dict.fromkeys(alternatives))
         known = not all(a in unknown for a in alternatives)
         out.setdefault(term, TopicTerm(term, weight, alternatives, known=known))
+    # A user's wording with a report wording of its own that tokenises apart (经济增长 →
+    # 国内生产总值): a term, outweighing its words.
+    for key, words in lexicon.SYNONYMS.items():
+        if key in norm and key not in out and len(key) >= 2:
+            inner = [t.weight for t in out.values() if t.term in key]
+            weight = max([(weights or {}).get(key, 1.0), *inner])
+            known = not all(a in unknown for a in (key, *words))
+            out[key] = TopicTerm(key, weight, (key, *words), known=known)
     # Search-mode tokens give a compound and its words (城镇新增就业: 城镇, 新增, 就业); a
     # text that has the words in another order or apart (城镇新增就业 / 新增城镇就业) names it.
     tilings = {term: _tiling(term, [o for o in out if o != term and o in term]) for term in out}

@@ -247,3 +247,26 @@ def test_the_asked_unit_is_no_part_of_the_topic():
 def test_a_district_no_report_is_about_is_declined(reports):
     ans = reports.ask("东城区2025年地区生产总值是多少？")
     assert ans.abstained and "5.3万亿元" not in ans.text
+
+
+def test_a_users_wording_with_a_report_wording_is_one_term():
+    """经济增长 tokenises as 经济 + 增长 but means 国内生产总值: one term with that wording."""
+    plan = plan_question("2018年中国经济增长了多少？", {}, {"经济": 2.2})
+    term = next(t for t in plan.topic if t.term == "经济增长")
+    assert "国内生产总值" in term.alternatives and "经济" not in {t.term for t in plan.topic}
+    assert supports(plan, "国内生产总值增长6.6%，总量突破90万亿元。", ExtractiveConfig())
+
+
+def test_the_answer_states_the_figure_the_gate_accepted():
+    # Internal on purpose: which neighbouring sentences join an answer depends on scores that a
+    # small text cannot pin down; this is the step that keeps the accepted figure in the text.
+    from assistant.answer.extractive import ExtractiveAnswerer
+
+    weights = {"服务业": 4.0, "贡献率": 5.0}
+    plan = plan_question("2018年服务业贡献率是多少？", {}, weights)
+    sentence = "服务业对经济增长贡献率接近60%，高技术产业增速明显快于一般工业，农业再获丰收。"
+    neighbour = "农业再获丰收。单位国内生产总值能耗下降3.1%"
+    kept = ExtractiveAnswerer()._with_figure(plan, neighbour, sentence, False, weights)
+    assert "60%" in kept and "3.1%" not in kept
+    stated = "服务业对经济增长贡献率接近60%"
+    assert ExtractiveAnswerer()._with_figure(plan, stated, sentence, False, weights) == stated

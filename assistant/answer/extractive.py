@@ -279,7 +279,8 @@ class ExtractiveAnswerer:
                 continue
             hit = hits[rank]
             similarity = hit.similarities[idx] if idx < len(hit.similarities) else 0.0
-            if supports(plan, sentence, cfg, self.calibration.is_close(similarity)):
+            close = self.calibration.is_close(similarity)
+            if supports(plan, sentence, cfg, close):
                 chosen_at = (score, rank, idx)
                 break
         if chosen_at is None:
@@ -313,10 +314,31 @@ class ExtractiveAnswerer:
             text = (not wants_all and _pick_respective(text, weights)) or self._trim(
                 text, weights, plan.numeric
             )
+        if plan.answer_type == FIGURE:
+            kept = self._with_figure(plan, text, sentences[idx], close, weights)
+            if kept != text:
+                text, chosen = kept, [idx]
         label = _period_note(hit.paragraph)
         if label:
             text = f"{text}（{label}）"
         return Extracted(text, False, (citation(hit, chosen),), best)
+
+    def _with_figure(
+        self, plan: QuestionPlan, text: str, sentence: str, close: bool, weights: dict[str, float]
+    ) -> str:
+        """`text` when it states the figure the gate accepted in `sentence`; else that sentence
+        trimmed, or the figure's clause alone: never a neighbour's figure in its place."""
+        cfg = self.config
+        norm = lexicon.normalize(sentence)
+        figure = figure_clause(plan, norm, cfg.figure_topic) or (
+            close and figure_clause(plan, norm, cfg.figure_topic_close, key_term=False)
+        )
+        if not figure or figure in lexicon.normalize(text):
+            return text
+        trimmed = self._trim(sentence, weights, plan.numeric)
+        if figure in lexicon.normalize(trimmed):
+            return trimmed
+        return next((c for c in split_clauses(sentence) if lexicon.normalize(c) == figure), trimmed)
 
     def related(self, plan: QuestionPlan, hits: list[Hit]) -> tuple[Citation, ...]:
         """Up to `related` statements of the retrieved paragraphs that name the asked topic."""
