@@ -270,3 +270,20 @@ def test_the_answer_states_the_figure_the_gate_accepted():
     assert "60%" in kept and "3.1%" not in kept
     stated = "服务业对经济增长贡献率接近60%"
     assert ExtractiveAnswerer()._with_figure(plan, stated, sentence, False, weights) == stated
+
+
+def test_a_question_all_in_the_users_words_takes_a_very_close_figure_in_its_unit():
+    cfg = ExtractiveConfig()
+    pigs = plan_question(
+        "去年一共有多少头猪养成上市？",
+        {},
+        {"头猪": 6.8, "养成": 6.8, "上市": 6.8},
+        unknown_terms={"头猪", "养成", "上市"},
+    )
+    assert pigs.weighed_topic == () and pigs.units
+    assert supports(pigs, "出栏生猪265万头。", cfg, close=True)
+    assert not supports(pigs, "出栏生猪265万头。", cfg, close=False)
+    # Neither words nor a unit to check a figure by: not even a very close sentence answers.
+    words = plan_question("全文有多少字？", {}, {"全文": 6.8}, unknown_terms={"全文"})
+    sentence = "——2026年2月3日在第十三届人民代表大会第四次会议上"
+    assert not supports(words, sentence, cfg, close=True)

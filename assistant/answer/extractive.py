@@ -115,16 +115,11 @@ def supports(plan: QuestionPlan, sentence: str, cfg: ExtractiveConfig, close: bo
     """Whether `sentence` holds the kind of statement the question asks for (see _CHECKED).
 
     `close`: the sentence is very close in meaning to the question (by the embedder's
-    calibration); a figure question worded unlike the report (…多少头猪养成上市 for
-    出栏生猪265万头) is then answered when the sentence names part of the topic.
+    calibration); see `accepted_figure`.
     """
     norm = lexicon.normalize(sentence)
     if plan.answer_type == FIGURE:
-        if figure_clause(plan, norm, cfg.figure_topic) is not None:
-            return True
-        return close and (
-            figure_clause(plan, norm, cfg.figure_topic_close, key_term=False) is not None
-        )
+        return accepted_figure(plan, norm, cfg, close) is not None
     if plan.answer_type == PERSON:
         # A person's name, beside the asked role (省长, 负责人…) when the question names one.
         role = _ROLE.search(plan.question)
@@ -136,6 +131,22 @@ def supports(plan: QuestionPlan, sentence: str, cfg: ExtractiveConfig, close: bo
     if plan.answer_type == DATE:
         return bool(_DATE_TEXT.search(norm))
     return True
+
+
+def accepted_figure(
+    plan: QuestionPlan, norm: str, cfg: ExtractiveConfig, close: bool = False
+) -> str | None:
+    """The clause of a (normalised) sentence whose figure answers a figure question, or None:
+    one naming the asked indicator, or in a sentence very close in meaning (`close`), one naming
+    part of it. A question all in words no report uses (…多少头猪养成上市) cannot be matched by
+    its words: there a very close sentence's figure in the asked unit answers."""
+    clause = figure_clause(plan, norm, cfg.figure_topic)
+    if clause is not None or not close:
+        return clause
+    if not plan.weighed_topic and not plan.units:
+        return None  # neither words nor a unit to check the figure by
+    least = cfg.figure_topic_close if plan.weighed_topic else 0.0
+    return figure_clause(plan, norm, least, key_term=False)
 
 
 def figure_clause(
@@ -330,9 +341,7 @@ class ExtractiveAnswerer:
         trimmed, or the figure's clause alone: never a neighbour's figure in its place."""
         cfg = self.config
         norm = lexicon.normalize(sentence)
-        figure = figure_clause(plan, norm, cfg.figure_topic) or (
-            close and figure_clause(plan, norm, cfg.figure_topic_close, key_term=False)
-        )
+        figure = accepted_figure(plan, norm, cfg, close)
         if not figure or figure in lexicon.normalize(text):
             return text
         trimmed = self._trim(sentence, weights, plan.numeric)
