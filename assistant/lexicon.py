@@ -83,10 +83,10 @@ _REVIEW_CUES = re.compile(alternation(QUESTION_RESULT_CUES))
 _LAST_YEAR = re.compile(alternation(LAST_YEAR_WORDS))
 _THIS_YEAR = re.compile(alternation(THIS_YEAR_WORDS))
 _NUMERIC_CUES = re.compile(r"多少|几|多大|比重|占比|增速|增长|增幅|规模|总额|总量|数量|金额|目标是")
-# "多少亿元", "几个", "多少万人": the unit the question wants a figure in.
-# "多少亿元", "几个", "多少万人": the unit the question wants a figure in (项 but not 项目).
+# "多少亿元", "几个", "多少万人": the unit the question wants a figure in (项 but not 项目);
+# not 第几次, which asks for an ordinal (第四次), not a count.
 _ASKED_UNIT = re.compile(
-    "(?:多少|几)(" + alternation(ASKED_UNITS).replace("|项|", "|项(?!目)|") + ")"
+    "(?<!第)(?:多少|几)(" + alternation(ASKED_UNITS).replace("|项|", "|项(?!目)|") + ")"
 )
 # A rate asked without a unit (增速是多少, 占比多少, 百分之几, 失业率为多少).
 _ASKED_RATE = re.compile(

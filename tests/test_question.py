@@ -157,3 +157,9 @@ def test_region_names():
     assert names_region("市中区", "内江市市中区")
     assert not names_region("内江", "内江市市中区")
     assert names_region("内江", "内江市")
+
+
+def test_an_ordinal_asked_is_no_count_and_cases_are_counted_in_qi():
+    assert plan("今年要做好的全国文物普查是第几次？").units == ()
+    assert plan("今年要开展几次全国文物普查？").units == ("次",)
+    assert "起" in plan("去年破了几起重大积案？").units
