@@ -200,6 +200,12 @@ class QuestionPlan:
         return lexicon.intent(self.question)
 
     @cached_property
+    def coined_terms(self) -> tuple[TopicTerm, ...]:
+        """Compounds no report uses (城镇居民人均可支配收入 where reports have 全体居民…): a
+        statement names one only with all its words (see `TopicTerm.in_text`)."""
+        return tuple(o for o in self.topic if o.parts and not o.known)
+
+    @cached_property
     def weighed_topic(self) -> tuple[TopicTerm, ...]:
         """The topic terms a statement of the asked subject must name, each counted once.
 
@@ -209,7 +215,7 @@ class QuestionPlan:
         statement naming only some of them (标准, 居民) does not pass for it. Other words no
         report uses are the user's own wording and are not looked for (empty when all are).
         """
-        coined = [o for o in self.topic if o.parts and not o.known]
+        coined = self.coined_terms
         in_coined = {p for o in coined for p in o.parts}
         whole = [
             t
@@ -231,6 +237,11 @@ class QuestionPlan:
     def asks_level(self) -> bool:
         """It asks how much something is (…是多少, 有多少), not how much it changed."""
         return bool(_LEVEL_ASKED.search(self.question)) and not _CHANGE_ASKED.search(self.question)
+
+    @cached_property
+    def asks_change(self) -> bool:
+        """It asks how much something changed (增长了多少, 提高多少), not how much it is."""
+        return bool(_CHANGE_ASKED.search(self.question)) and not _LEVEL_ASKED.search(self.question)
 
     def figure_in(self, text: str) -> bool:
         """A number in an asked unit (any number when the question names none)."""

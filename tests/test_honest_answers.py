@@ -287,3 +287,28 @@ def test_a_question_all_in_the_users_words_takes_a_very_close_figure_in_its_unit
     words = plan_question("全文有多少字？", {}, {"全文": 6.8}, unknown_terms={"全文"})
     sentence = "——2026年2月3日在第十三届人民代表大会第四次会议上"
     assert not supports(words, sentence, cfg, close=True)
+
+
+def test_a_compound_no_report_uses_is_named_only_by_all_its_words():
+    cfg = ExtractiveConfig()
+    weights = {"城镇": 3.5, "居民": 3.0, "人均": 4.2, "可支配": 5.0, "收入": 3.5}
+    plan = plan_question(
+        "2025年城镇居民人均可支配收入是多少元？",
+        {},
+        {**weights, "城镇居民人均可支配收入": 7.8},
+        unknown_terms={"城镇居民人均可支配收入"},
+    )
+    assert [t.term for t in plan.coined_terms] == ["城镇居民人均可支配收入"]
+    assert not supports(plan, "全体居民人均可支配收入达39545元、增长5%。", cfg)
+    assert supports(plan, "城镇居民人均可支配收入达52000元。", cfg)
+
+
+def test_a_change_asked_is_not_answered_with_a_level():
+    cfg = ExtractiveConfig()
+    weights = {"农村": 3.2, "劳动力": 5.6, "转移": 3.9, "就业": 3.2}
+    plan = plan_question("2025年农村劳动力转移就业增长了多少？", {}, weights)
+    assert plan.asks_change and not plan.asks_level
+    assert not supports(plan, "农村劳动力转移就业1697.7万人。", cfg)
+    assert supports(plan, "农村劳动力转移就业增长3.5%。", cfg)
+    above = plan_question("去年经济增速比年初目标高出多少？", {}, {"经济": 2.2, "目标": 2.0})
+    assert supports(above, "全年地区生产总值增长7.0%左右，高于年初目标1个百分点左右。", cfg)

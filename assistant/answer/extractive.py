@@ -13,6 +13,7 @@ from ..embeddings import UNCALIBRATED, Calibration
 from ..question import AGE, DATE, FIGURE, LIST, PERSON, QuestionPlan, region_core
 from ..types import NATIONAL, PLAN, REVIEW, Citation, Hit, Paragraph
 from ..vocab import (
+    CHANGE_STATED,
     CHANGE_WORDS,
     CN_NUMERALS,
     CN_SEVERAL,
@@ -41,6 +42,7 @@ _CHANGE_FIGURE = re.compile(
     f"(?:{alternation(CHANGE_WORDS)})了?(?:约|近|超过|超|达)?"
     r"\d+(?:\.\d+)?\s*(?:%|个百分点|百分点|‰|倍)?"
 )
+_STATES_CHANGE = re.compile(CHANGE_STATED)
 _BY_YEAR = re.compile(r"(?:到|至|在)((?:19|20)\d{2})年")
 _DATE_TEXT = re.compile(
     rf"\d{{1,2}}月\d{{1,2}}日|(?:19|20)\d{{2}}年\d{{1,2}}月|[{CN_NUMERALS}{CN_ZEROS[0]}]+月[{CN_NUMERALS}]+日"
@@ -162,14 +164,18 @@ def figure_clause(
         return None  # a place no report is about: only a sentence naming it speaks of it
     clauses = split_clauses(norm)
     for i, clause in enumerate(clauses):
-        # How much it is is not answered by how much it grew (增长6.7%, 下降2%).
+        # How much it is is not answered by how much it grew (增长6.7%, 下降2%), nor the reverse.
         if not plan.figure_in(_CHANGE_FIGURE.sub("", clause) if plan.asks_level else clause):
+            continue
+        if plan.asks_change and not _STATES_CHANGE.search(clause):
             continue
         window = "".join(clauses[max(0, i - 1) : i + 1])
         if plan.topic and (
             plan.topic_coverage(window) < min_topic or (key_term and not _key_term_in(plan, window))
         ):
             continue  # the figure of another indicator, or of a narrower or wider one
+        if key_term and not all(c.in_text(window) for c in plan.coined_terms):
+            continue  # 全体居民人均可支配收入 is not 城镇居民人均可支配收入
         if not plan.multi_year and _SPAN_FIGURE.search(window):
             continue
         by = _BY_YEAR.search(window)

@@ -19,11 +19,19 @@ from .. import lexicon
 from ..cite import citation
 from ..question import FACT, FIGURE, QuestionPlan, TopicTerm, region_core
 from ..types import PLAN, RESULT, REVIEW, TARGET, Hit, Indicator
-from ..vocab import ASK_WORDS, MULTI_YEAR_WORDS, RATE_UNITS, RECENT_PLAN, alternation
+from ..vocab import (
+    ASK_WORDS,
+    CHANGE_STATED,
+    MULTI_YEAR_WORDS,
+    RATE_UNITS,
+    RECENT_PLAN,
+    alternation,
+)
 from .base import AnswerContext, Extracted
 
 _WANTS_GROWTH = re.compile(r"增长|增速|增幅|增长率|提高|下降|降低|减少|涨幅|百分点")
 _WANTS_SHARE = re.compile(r"比重|占比|比例|覆盖率|普及率|达标率|满意率|合格率|治理率|率是")
+_STATES_CHANGE = re.compile(CHANGE_STATED)
 _SEVERAL = re.compile(r"分别|各[是为自项有]|哪些|都是")  # the question asks for several figures
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # A figure over several years (any 五年 or 十年 here: the record's sentence is matched, not a
@@ -54,13 +62,27 @@ def _name_score(
     context = f"{norm} {lexicon.normalize(record.sentence)}"
     total = sum(t.weight for t in terms)
     topic = sum(t.weight for t in terms if t.in_text(norm)) / total if total else 0.0
-    in_context = sum(t.weight for t in terms if t.in_text(context)) / total if total else 0.0
+    # Elsewhere in the sentence a compound counts only in its own wording: the words of
+    # 农村居民人均可支配收入 spread over a sentence about 全体居民… and 农村居民收入 are not it.
+    in_context = (
+        sum(t.weight for t in terms if t.in_text(norm) or any(a in context for a in t.alternatives))
+        / total
+        if total
+        else 0.0
+    )
     grams = _bigrams(norm)
     covered = sum(1 for g in grams if g in question) / len(grams)
     return topic, in_context, covered
 
 
-def _fits_kind(record: Indicator, question: str, intent: lexicon.QuestionIntent) -> bool:
+def _fits_kind(record: Indicator, question: str, plan: QuestionPlan) -> bool:
+    intent = plan.intent
+    if plan.asks_change and record.kind != "growth":
+        # A level (农村劳动力转移就业1697.7万人) does not say how much it grew, unless its
+        # words say so (比上年增加120万人).
+        before = record.span.replace(record.name, "").split(record.value_text)[0]
+        if not _STATES_CHANGE.search(before):
+            return False
     if intent.units:
         # Enterprises are counted in 户 or 家 alike.
         units = set(intent.units) | ({"户", "家"} if {"户", "家"} & set(intent.units) else set())
@@ -155,9 +177,7 @@ class FigureAnswerer:
             if head not in norm:
                 continue  # the question does not name what this figure counts (…产值, …总数)
             if in_context >= cfg.min_topic and covered >= cfg.min_name:
-                scored.append(
-                    (2 * topic + in_context + covered, _fits_kind(r, norm, plan.intent), r)
-                )
+                scored.append((2 * topic + in_context + covered, _fits_kind(r, norm, plan), r))
             elif topic > 0 and covered >= cfg.min_sibling:
                 siblings.append(r)
         return scored, siblings
