@@ -13,6 +13,8 @@ indexed reports (region, level, year delivered, the years their review and plan 
 - what is asked: the topic terms (the indicator or subject, without place, time and question
   words, each with its known synonyms) and the answer type (figure, list, section, date,
   person, age, yes/no, why, fact), and the unit a figure must carry when the question says it;
+  whether it asks a level (…是多少) or a change (增长了多少); which topic words a statement must
+  name (`weighed_topic`: a compound no report uses is looked for by all its words);
 - delivery: whether it asks about the report's own delivery (who delivered it, on which date, at
   which meeting: "2026年安徽省政府工作报告是谁作的？"), which the report's title block answers;
 - parts: a question asking two things (two places, or a target and a result) gets one plan per
