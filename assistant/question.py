@@ -92,8 +92,10 @@ _SECTION_ASK = re.compile(
     r"|那一(?:部分|节|项|个方面)[^？?。]{0,6}(?:叫什么|是什么|标题|名称)|" + APPENDIX_ASK.pattern
 )
 _LIST_ASK = re.compile(
-    rf"哪些|哪[{CN_SEVERAL}几]|分别是什么|各是什么|包括什么|包含什么|有什么|都有|包括哪|几个方面|"
-    r"几大|几项"
+    rf"哪些|哪(?:[{CN_SEVERAL}几]|\d+)|分别是什么|各是什么|包括什么|包含什么|有什么|都有|包括哪|"
+    r"几个方面|几大|几项|"
+    # a named set asked about: “九个坚持”是什么, 三大攻坚战指什么
+    rf"(?:[{CN_SEVERAL}]+|\d+)(?:大|个(?!百分点)|项|条)[^，,。？?]{{0,12}}?(?:是什么|指什么|是指|具体是)"
 )
 _PERSON_ASK = re.compile(r"谁|叫什么名字|姓名|名字|哪位|何人")
 _AGE_ASK = re.compile(r"多大年纪|年龄|岁数|多少岁|几岁|出生|生于|任期|任职多久|任职时间|上任")
@@ -536,7 +538,8 @@ def plan_question(
         period=period,
         multi_year=multi_year,
         numeric=intent.numeric or answer_type == FIGURE,
-        units=intent.units,
+        # 哪几个 asks which, not how many
+        units=() if answer_type == LIST and "多少" not in norm else intent.units,
         topic=topic_terms(question, places, weights, unknown_terms),
         documents=documents,
         place_documents=place_docs,

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from assistant import vocab
-from assistant.answer.extractive import _asked_count
+from assistant.answer.lists import asked_count
 from assistant.answer.sections import _ordinal
 from assistant.indicators import extract_paragraph
 from assistant.ingest import periods
@@ -80,8 +80,8 @@ def test_ordinals_and_counts_of_questions_read_any_chinese_numeral():
     assert _ordinal("第二十三项是什么") == 23
     assert _ordinal("第三部分讲了什么") == 3
     assert _ordinal("第12条") == 12
-    assert _asked_count("有哪两大任务") == 2
-    assert _asked_count("三个方面是什么") == 3
+    assert asked_count("有哪两大任务") == 2
+    assert asked_count("三个方面是什么") == 3
 
 
 def test_alternation_puts_longer_words_first_and_drops_repeats():

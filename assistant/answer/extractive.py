@@ -10,19 +10,17 @@ from dataclasses import dataclass
 from .. import lexicon
 from ..cite import citation
 from ..embeddings import UNCALIBRATED, Calibration
-from ..question import AGE, DATE, FIGURE, LIST, PERSON, QuestionPlan, region_core
+from ..question import AGE, DATE, FIGURE, PERSON, QuestionPlan, region_core
 from ..types import NATIONAL, PLAN, REVIEW, Citation, Hit, Paragraph
 from ..vocab import (
     CHANGE_STATED,
     CHANGE_WORDS,
     CN_NUMERALS,
-    CN_SEVERAL,
     CN_ZEROS,
     MULTI_YEAR_WORDS,
     RECENT_PLAN,
     UNIT_CHARS,
     alternation,
-    cn_number,
     split_clauses,
 )
 from .base import AnswerContext, Extracted, abstention
@@ -49,11 +47,6 @@ _DATE_TEXT = re.compile(
 )
 _ROLE = re.compile(rf"[{UNIT_CHARS}]长|主席|总理|书记|部长|负责人|主任")
 _AGE_TEXT = re.compile(r"\d+岁|出生|生于|年生")
-_ITEM_START = re.compile(
-    rf"^(?:[{CN_NUMERALS}]是|第[{CN_NUMERALS}]|[（(][{CN_NUMERALS}\d]+[）)]|\d+[.．、])"
-)
-_COUNT = re.compile(rf"([{CN_SEVERAL}]|\d+)(?:大|个|项|条|张|种|类|方面|重)")
-_LIST_INTRO = re.compile(r"[：:]$|(?:包括|主要有|分别是|即)$")
 # Answer types whose answer must carry a kind of statement, tried over the best sentences.
 _CHECKED = (FIGURE, PERSON, AGE, DATE)
 
@@ -285,8 +278,6 @@ class ExtractiveAnswerer:
         scored = self.score_sentences(plan, hits, context.regions, weights)
         best_score = scored[0][0] if scored else 0.0
         tries = cfg.checked_sentences if plan.answer_type in _CHECKED else 1
-        if plan.answer_type == LIST:
-            scored = _lists_first(plan, hits, scored, cfg.list_candidates)
         chosen_at = None
         for score, rank, idx in scored[:tries]:
             if score < cfg.threshold:
@@ -311,26 +302,11 @@ class ExtractiveAnswerer:
                 chosen.append(i)
         chosen.sort()
         sentences = hit.paragraph.sentences
-        if plan.answer_type == LIST:
-            # A sentence introducing a list ("…坚持以下原则：", "重点抓好三项工作。一是…") is
-            # followed by its items.
-            while (
-                chosen[-1] + 1 < len(sentences)
-                and (
-                    _LIST_INTRO.search(sentences[chosen[-1]].rstrip())
-                    or _ITEM_START.match(sentences[chosen[-1] + 1])
-                )
-                and sum(len(sentences[i]) for i in chosen) < cfg.max_list_chars
-            ):
-                chosen.append(chosen[-1] + 1)
         text = "".join(sentences[i] for i in chosen)
-        if plan.answer_type == LIST:
-            text = self._whole(text)
-        else:
-            wants_all = _WANTS_ALL.search(plan.question)
-            text = (not wants_all and _pick_respective(text, weights)) or self._trim(
-                text, weights, plan.numeric
-            )
+        wants_all = _WANTS_ALL.search(plan.question)
+        text = (not wants_all and _pick_respective(text, weights)) or self._trim(
+            text, weights, plan.numeric
+        )
         if plan.answer_type == FIGURE:
             kept = self._with_figure(plan, text, sentences[idx], close, weights)
             if kept != text:
@@ -381,14 +357,6 @@ class ExtractiveAnswerer:
                 break
         return tuple(out)
 
-    def _whole(self, text: str) -> str:
-        """A list answer: every item, cut (at a clause end, never mid-item) only when very long."""
-        text = text.strip().rstrip("。；;")
-        if len(text) <= self.config.max_list_chars:
-            return text
-        cut = max(text.rfind(m, 0, self.config.max_list_chars) for m in "；;。")
-        return text[:cut] if cut > 0 else text
-
     def _trim(self, text: str, weights: dict[str, float], numeric: bool) -> str:
         """Keep the run of clauses around the one that best matches the question."""
         text = text.strip()
@@ -416,41 +384,6 @@ class ExtractiveAnswerer:
         if len(out) > self.config.max_answer_chars * 1.5:
             out = out[: self.config.max_answer_chars].rstrip("，,、") + "…"
         return out
-
-
-def _enumeration(sentence: str) -> int:
-    """How many items the longest enumeration of a sentence has (A、B和C; 一是…二是…)."""
-    best = 1
-    for clause in split_clauses(sentence):
-        items = len(re.split(r"、|和|及|以及", clause)) if "、" in clause else 1
-        best = max(best, items)
-    ordinals = len(re.findall(f"[{CN_NUMERALS}]是", sentence))
-    parts = sentence.count("；") + 1 if "；" in sentence else 1
-    return max(best, ordinals, parts)
-
-
-def _asked_count(question: str) -> int | None:
-    m = _COUNT.search(question)
-    if not m:
-        return None
-    return cn_number(m.group(1))
-
-
-def _lists_first(plan: QuestionPlan, hits: list[Hit], scored: list, limit: int) -> list:
-    """The scored sentences with those holding an enumeration (of the asked size) first."""
-    want = _asked_count(plan.question)
-
-    def items(entry) -> int:
-        _, rank, i = entry
-        sentences = hits[rank].paragraph.sentences
-        text = sentences[i]
-        if i + 1 < len(sentences) and _ITEM_START.match(sentences[i + 1]):
-            text += sentences[i + 1]  # "重点抓好三项工作。一是…"
-        return _enumeration(text)
-
-    head = scored[:limit]
-    good = [e for e in head if items(e) >= (want or 2)]
-    return good + [e for e in scored if e not in good]
 
 
 def _clause_coverage(sentence: str, weights: dict[str, float], numeric: bool) -> float:

@@ -17,6 +17,7 @@ from .base import Answerer
 from .delivery import DeliveryAnswerer
 from .extractive import ExtractiveAnswerer, ExtractiveConfig
 from .figures import FigureAnswerer
+from .lists import ListAnswerer
 from .sections import SectionAnswerer
 from .tracking import TrackAnswerer
 
@@ -46,6 +47,7 @@ ANSWERERS: tuple[AnswererEntry, ...] = (
     AnswererEntry("section", lambda o: SectionAnswerer()),
     AnswererEntry("tracking", lambda o: TrackAnswerer(o.tracks), from_indicators=True),
     AnswererEntry("figures", lambda o: FigureAnswerer(), from_indicators=True),
+    AnswererEntry("lists", lambda o: ListAnswerer(o.extractive, o.calibration)),
     AnswererEntry("extractive", lambda o: ExtractiveAnswerer(o.extractive, o.calibration)),
 )
 
