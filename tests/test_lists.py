@@ -16,7 +16,19 @@ REPORT = """测试市人民政府工作报告
 城市更新、乡村建设、园区提质扎实推进。
 两张清单、营商环境评价等工作持续优化。
 我们深入实施区域协作战略。推进港口联动、园区共建、人才互通、数据共享，合作项目达到40个。
+一年来，我们重点抓了三个方面工作：
+一是全力稳住工业增长。
+规模以上工业增加值增长6%。
+新增规上企业30家。
+技改投资增长12%。
+工业用电量增长8%。
+二是全力扩大有效投资。
+实施重点项目200个。
+完成投资500亿元。
+三是全力办好民生实事。
+十件民生实事全部完成。
 二、2025年工作安排
+四是全力推进城乡融合。
 今后一个时期，政府工作要重点把握好4个方面：
 一是聚焦实体经济这一根本。
 做强制造业，稳住农业基本盘，服务业提质扩容。
@@ -61,6 +73,13 @@ def test_items_over_several_paragraphs_are_all_given_and_each_cited(city):
     cited = {c.paragraph for c in ans.citations}
     assert len(cited) == 4  # one paragraph per item, the bodies between them left out
     assert all(c.quote.startswith(("一是", "二是", "三是", "四是")) for c in ans.citations)
+
+
+def test_items_with_long_bodies_stop_where_the_part_of_the_report_ends(city):
+    ans = city.ask("测试市2024年重点抓了哪三个方面工作？")
+    assert not ans.abstained
+    _has_all(ans.text, ("稳住工业增长", "扩大有效投资", "办好民生实事"))
+    assert "城乡融合" not in ans.text  # a 四是 of the next part is not a fourth item
 
 
 def test_a_named_set_is_answered_by_the_items_that_name_it(city):

@@ -14,6 +14,7 @@ from assistant.answer.base import AnswerContext, Extracted
 from assistant.answer.delivery import DeliveryAnswerer
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.figures import FigureAnswerer
+from assistant.answer.lists import ListAnswerer
 from assistant.answer.registry import AnswererEntry, default_answerers
 from assistant.answer.sections import SectionAnswerer
 from assistant.answer.tracking import TrackAnswerer
@@ -246,10 +247,11 @@ def test_answerers_are_asked_in_the_registry_order():
         SectionAnswerer,
         TrackAnswerer,
         FigureAnswerer,
+        ListAnswerer,
         ExtractiveAnswerer,
     ]
     without = [type(a) for a in default_answerers(indicators=False)]
-    assert without == [DeliveryAnswerer, SectionAnswerer, ExtractiveAnswerer]
+    assert without == [DeliveryAnswerer, SectionAnswerer, ListAnswerer, ExtractiveAnswerer]
 
 
 class _MeetingAnswerer:

@@ -32,13 +32,13 @@ _NAMED_COUNT = re.compile(
 )
 # The set a question names by its count: 三大攻坚战 -> 攻坚战, “五大战略” -> 战略.
 _SET_NOUN = re.compile(
-    rf"(?:[{CN_SEVERAL}]+|\d+)(?:大|个|项|条|张|种|类|重|篇|件|句)“?([^{CN_NUMERALS}\W\d]{{2,3}})"
+    rf"(?:[{CN_SEVERAL}]+|\d+)(?:大|个|项|条|张|种|类|重|篇|件|句)“?([^\W\d]{{2,3}})"
 )
 # “六稳”, “四新”: a count and the word every item starts with (not “十五五”, a plan's name).
 _QUOTED_SET = re.compile(rf"“[{CN_SEVERAL}]([^{CN_NUMERALS}\d”]{{1,2}})”")
 # A quoted term the question asks about (“总抓手”), named where the report lists its items.
 _QUOTED_TERM = re.compile(rf"“([^{CN_NUMERALS}\d”]{{2,6}})”")
-_NOT_NOUNS = ("方面", "什么", "是什么", "是哪", "指什么", "分别", "具体")
+_NOT_NOUNS = ("方面", "什么", "分别", "具体", "是", "哪", "指")
 # Where a series is cut into items; the last item may be joined by 和/及.
 _SERIES_SEP = re.compile(r"[、]")
 _LAST_JOIN = re.compile(r"(?<=[\u4e00-\u9fff])(?:和|及|以及|与)(?=[\u4e00-\u9fff])")
@@ -60,7 +60,7 @@ _INTRO = re.compile(r"[：:]$|(?:包括|主要有|分别是|如下|以下几点|
 # A series clause that opens with these names its items for the clause before it.
 _NAMING = re.compile(r"^(?:即|包括|也就是|分别是|主要是|主要有)")
 _MAX_SCAN = 40  # paragraphs read after a retrieved one for the rest of its items
-_MAX_GAP = 3  # paragraphs without an item before an ordinal run is taken as ended
+_MAX_GAP = 8  # paragraphs without an item (an item's body) before a run is taken as ended
 _MENTION_CHARS = 40  # a sentence this short may name the set its next sentence lists
 _COUNTED_CHARS = 120  # a sentence longer than this gives a counted list as its clause
 
@@ -84,7 +84,7 @@ def set_noun(question: str) -> str:
         return quoted.group(1)
     for m in _SET_NOUN.finditer(question):
         noun = m.group(1)
-        if not noun.startswith(_NOT_NOUNS) and not noun.startswith(("是", "哪")):
+        if not noun.startswith(_NOT_NOUNS):
             return noun[:2]
     term = _QUOTED_TERM.search(question)
     return term.group(1) if term else ""
@@ -103,7 +103,7 @@ def names_set(found: Enumeration, noun: str) -> bool:
 
 
 def series_counts(clause: str) -> frozenset[int]:
-    """The item counts a clause's series may have: A、B、C -> {3}; A、B和C -> {3, 2}… counted
+    """The item counts a clause's series may have: A、B、C -> {3}; A、B和C -> {2, 3}, counted
     both ways, as 和 joins items or words within one (生态保护和高质量发展)."""
     counts: set[int] = set()
     quoted = _QUOTED_RUN.search(clause)
@@ -201,9 +201,11 @@ def ordinal_run(para: Paragraph, i: int, following: list[Paragraph]) -> Enumerat
     quotes: dict[int, tuple[Paragraph, list[int]]] = {}
     expected = 1
     item_section: tuple[str, ...] | None = None  # the section an item heads, if it heads one
+    last = para  # the paragraph of the last item
 
     def take(p: Paragraph, k: int) -> None:
-        nonlocal expected, item_section
+        nonlocal expected, item_section, last
+        last = p
         head = item_head(p.sentences[k])
         items.append(head)
         quotes.setdefault(p.number, (p, []))[1].append(k)
@@ -226,8 +228,8 @@ def ordinal_run(para: Paragraph, i: int, following: list[Paragraph]) -> Enumerat
             continue
         if item_section is not None and p.section[: len(item_section)] == item_section:
             continue  # the body of the section the last item heads
-        if p.is_heading:
-            break  # a heading that is not one of the items
+        if p.is_heading or p.section != last.section:
+            break  # a heading that is not one of the items, or another part of the report
         gap += 1
         if gap > _MAX_GAP:
             break
