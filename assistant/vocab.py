@@ -56,7 +56,12 @@ def _cn2an() -> Any:
     # process that never meets a Chinese numeral should not pay.
     import cn2an
 
-    return cn2an.cn2an
+    return cn2an
+
+
+def cn_numeral(n: int) -> str:
+    """`n` in Chinese numerals, as a date writes its month and day: 1 -> 一, 10 -> 十, 27 -> 二十七."""
+    return str(_cn2an().an2cn(n))
 
 
 @lru_cache(maxsize=4096)
@@ -70,7 +75,7 @@ def cn_number(text: str) -> int | None:
     if text.isascii() and text.isdigit():
         return int(text)
     try:
-        value = _cn2an()(text.translate(_ZERO_FORMS), "normal")
+        value = _cn2an().cn2an(text.translate(_ZERO_FORMS), "normal")
     except (ValueError, KeyError, IndexError, TypeError):
         return None
     return int(value) if float(value).is_integer() else None
@@ -82,7 +87,7 @@ def small_number(text: str) -> int | None:
     if not text or any(c not in CN_NUMERALS for c in text):
         return None
     try:
-        value = _cn2an()(text, "strict")
+        value = _cn2an().cn2an(text, "strict")
     except (ValueError, KeyError, IndexError, TypeError):
         return None
     return int(value) if 0 < value < 100 else None
@@ -294,7 +299,7 @@ CHANGE_ASK_WORDS = (
     "少了",
 )
 # A clause stating a change: 增长5.8%, 下降2%, 提高1.1个百分点, 减少10天, 翻一番, 高于目标1个百分点.
-CHANGE_STATED = r"[增降减涨升]|提高|扩大|缩小|翻|[高低快慢]于|高出"
+_CHANGE_STATED = re.compile(r"[增降减涨升]|提高|扩大|缩小|翻|[高低快慢]于|高出")
 CHANGE_WORDS = ("增长", "下降", "增加", "减少", "提高", "降低", "上涨", "回落", "扩大", "缩小")
 UNIT_FAMILIES = {
     "元": ("万亿元", "亿元", "万元", "元"),
@@ -315,6 +320,13 @@ MONEY_UNITS_ACCEPTED = {
 }
 
 
+# --- The title block ----------------------------------------------------------------------------
+
+# The title block (title, dateline, speaker) ends at the salutation; past this many lines or
+# paragraphs a report has none.
+SALUTATION = "各位代表"
+TITLE_BLOCK_LINES = 30
+
 # --- Sentences and clauses --------------------------------------------------------------------
 
 SENTENCE_END = "。！？；!?;"
@@ -332,6 +344,11 @@ OPENERS = {"“": "”", "‘": "’", "「": "」", "『": "』", "《": "》",
 # extraction, highlighting) works sentence by sentence, so they are cut into pieces of at most
 # this many characters, at the last mark of CUT_MARKS that fits.
 MAX_SENTENCE_CHARS = 1000
+
+
+def states_change(text: str) -> bool:
+    """The text states a change (增长5.8%, 提高1.1个百分点, 高于目标1个百分点), not only a level."""
+    return bool(_CHANGE_STATED.search(text))
 
 
 def split_sentences(text: str) -> list[str]:

@@ -12,20 +12,16 @@ states the fact is answered under its title.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from datetime import date
 
 from ..cite import citation
+from ..lexicon import normalize
 from ..question import DELIVERED_AT, DELIVERED_BY, DELIVERED_ON, QuestionPlan
 from ..types import FRONT, Citation, DocumentInfo, Hit, Paragraph
-from ..vocab import CN_DIGITS, CN_ZEROS
+from ..vocab import CN_DIGITS, CN_ZEROS, SALUTATION, TITLE_BLOCK_LINES, cn_numeral
 from .base import AnswerContext, Extracted, abstention
 
-# The title block is at most this many paragraphs, before the salutation.
-_MAX_BLOCK = 30
-_SALUTATION = re.compile(r"^各位代表")
 # More reports than this in scope: the question does not say which report it is about.
 _MAX_REPORTS = 4
 
@@ -78,13 +74,13 @@ def _reports(plan: QuestionPlan, context: AnswerContext) -> list[str]:
 def _title_block(context: AnswerContext, doc_id: str) -> list[Paragraph]:
     """The report's paragraphs before its salutation (各位代表) and its first section."""
     block: list[Paragraph] = []
-    for number in range(1, _MAX_BLOCK + 1):
+    for number in range(1, TITLE_BLOCK_LINES + 1):
         paragraph = context.paragraph(doc_id, number)
         if (
             paragraph is None
             or paragraph.section
             or paragraph.part not in (FRONT, "")
-            or _SALUTATION.match(paragraph.text.strip())
+            or paragraph.text.strip().startswith(SALUTATION)
         ):
             break
         block.append(paragraph)
@@ -115,17 +111,13 @@ def _stated(
     return None
 
 
-def _plain(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-
-
 def _lines_with(block: Sequence[Paragraph], *needles: str) -> list[Paragraph]:
     """The first paragraph of the block, or two running on, holding one of the needles."""
-    wanted = [_plain(n) for n in needles if n]
+    wanted = [normalize(n) for n in needles if n]
     for size in (1, 2):
         for i in range(len(block) - size + 1):
             window = block[i : i + size]
-            joined = "".join(_plain(p.text) for p in window)
+            joined = "".join(normalize(p.text) for p in window)
             if any(n in joined for n in wanted):
                 return list(window)
     return []
@@ -145,11 +137,4 @@ def _date_forms(iso: str) -> tuple[str, ...]:
     day = date.fromisoformat(iso)
     digits = CN_ZEROS[0] + CN_DIGITS
     year = "".join(digits[int(c)] for c in str(day.year))
-    return (_written_date(iso), f"{year}年{_cn_small(day.month)}月{_cn_small(day.day)}日")
-
-
-def _cn_small(n: int) -> str:
-    """1–31 in Chinese numerals: 一, 十, 十二, 二十七."""
-    tens, units = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else CN_DIGITS[tens - 1] + "十")
-    return head + (CN_DIGITS[units - 1] if units else "")
+    return (_written_date(iso), f"{year}年{cn_numeral(day.month)}月{cn_numeral(day.day)}日")

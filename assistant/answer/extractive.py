@@ -13,7 +13,6 @@ from ..embeddings import UNCALIBRATED, Calibration
 from ..question import AGE, DATE, FIGURE, PERSON, QuestionPlan, region_core
 from ..types import NATIONAL, PLAN, REVIEW, Citation, Hit, Paragraph
 from ..vocab import (
-    CHANGE_STATED,
     CHANGE_WORDS,
     CN_NUMERALS,
     CN_ZEROS,
@@ -22,6 +21,7 @@ from ..vocab import (
     UNIT_CHARS,
     alternation,
     split_clauses,
+    states_change,
 )
 from .base import AnswerContext, Extracted, abstention
 
@@ -40,7 +40,6 @@ _CHANGE_FIGURE = re.compile(
     f"(?:{alternation(CHANGE_WORDS)})了?(?:约|近|超过|超|达)?"
     r"\d+(?:\.\d+)?\s*(?:%|个百分点|百分点|‰|倍)?"
 )
-_STATES_CHANGE = re.compile(CHANGE_STATED)
 _BY_YEAR = re.compile(r"(?:到|至|在)((?:19|20)\d{2})年")
 _DATE_TEXT = re.compile(
     rf"\d{{1,2}}月\d{{1,2}}日|(?:19|20)\d{{2}}年\d{{1,2}}月|[{CN_NUMERALS}{CN_ZEROS[0]}]+月[{CN_NUMERALS}]+日"
@@ -160,7 +159,7 @@ def figure_clause(
         # How much it is is not answered by how much it grew (增长6.7%, 下降2%), nor the reverse.
         if not plan.figure_in(_CHANGE_FIGURE.sub("", clause) if plan.asks_level else clause):
             continue
-        if plan.asks_change and not _STATES_CHANGE.search(clause):
+        if plan.asks_change and not states_change(clause):
             continue
         window = "".join(clauses[max(0, i - 1) : i + 1])
         if plan.topic and (
@@ -289,11 +288,11 @@ class ExtractiveAnswerer:
             similarity = hit.similarities[idx] if idx < len(hit.similarities) else 0.0
             close = self.calibration.is_close(similarity)
             if supports(plan, sentence, cfg, close):
-                chosen_at = (score, rank, idx)
+                chosen_at = (score, rank, idx, close)
                 break
         if chosen_at is None:
             return abstention(best_score, self.related(plan, hits))
-        best, rank, idx = chosen_at
+        best, rank, idx, close = chosen_at
         hit = hits[rank]
         chosen = [idx]
         # A list or a figure often runs on into the next sentence of the same paragraph.

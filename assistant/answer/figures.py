@@ -21,17 +21,16 @@ from ..question import FACT, FIGURE, QuestionPlan, TopicTerm, region_core
 from ..types import PLAN, RESULT, REVIEW, TARGET, Hit, Indicator
 from ..vocab import (
     ASK_WORDS,
-    CHANGE_STATED,
     MULTI_YEAR_WORDS,
     RATE_UNITS,
     RECENT_PLAN,
     alternation,
+    states_change,
 )
 from .base import AnswerContext, Extracted
 
 _WANTS_GROWTH = re.compile(r"增长|增速|增幅|增长率|提高|下降|降低|减少|涨幅|百分点")
 _WANTS_SHARE = re.compile(r"比重|占比|比例|覆盖率|普及率|达标率|满意率|合格率|治理率|率是")
-_STATES_CHANGE = re.compile(CHANGE_STATED)
 _SEVERAL = re.compile(r"分别|各[是为自项有]|哪些|都是")  # the question asks for several figures
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # A figure over several years (any 五年 or 十年 here: the record's sentence is matched, not a
@@ -81,7 +80,7 @@ def _fits_kind(record: Indicator, question: str, plan: QuestionPlan) -> bool:
         # A level (农村劳动力转移就业1697.7万人) does not say how much it grew, unless its
         # words say so (比上年增加120万人).
         before = record.span.replace(record.name, "").split(record.value_text)[0]
-        if not _STATES_CHANGE.search(before):
+        if not states_change(before):
             return False
     if intent.units:
         # Enterprises are counted in 户 or 家 alike.

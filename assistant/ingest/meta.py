@@ -43,6 +43,8 @@ from ..vocab import (
     PLACE_SUFFIXES,
     PLAN_HEADING_TERMS,
     PROVINCE_UNITS,
+    SALUTATION,
+    TITLE_BLOCK_LINES,
     UNIT_CHARS,
     alternation,
 )
@@ -106,9 +108,6 @@ _TERM_START = re.compile(r"本届政府(?:从|自)?((?:19|20)\d{2})年\d{1,2}月
 _TERM_END = re.compile(r"已经五年|任期即将结束|过去五年")
 
 _CJK = r"\u4e00-\u9fff"
-# The title block ends at the salutation; past this many lines a page has no title block.
-_SALUTATION = re.compile(r"^各位代表")
-_MAX_BLOCK_LINES = 30
 # An office of the head of a government (省长, 市长, 区长, 县长, 州长, 自治区主席, 国务院总理,
 # 代市长), after the government's name; then a name of 2–4 characters ("韦 韬": a two-character
 # name padded to three) or a transliterated one (艾尔肯·吐尼亚孜). One name: never a list.
@@ -179,8 +178,8 @@ def detect_meta(text: str, title_hint: str = "", filename: str = "") -> ReportMe
 
 def _title_block(lines: list[str]) -> list[str]:
     """The lines before the salutation (各位代表), or none when the report has no title block."""
-    for i, line in enumerate(lines[:_MAX_BLOCK_LINES]):
-        if _SALUTATION.match(line):
+    for i, line in enumerate(lines[:TITLE_BLOCK_LINES]):
+        if line.startswith(SALUTATION):
             return lines[:i]
     return []
 
