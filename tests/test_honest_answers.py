@@ -193,15 +193,15 @@ def test_a_figure_worded_unlike_the_report_passes_when_very_close_in_meaning():
 
 
 def test_a_figures_clause_is_read_with_the_clause_before_it():
-    # Internal on purpose: the gate that let no such figure through is this coverage.
-    from assistant.answer.extractive import _clause_coverage
+    # The gate that let no such figure through is this coverage.
+    from assistant.answer.extractive import clause_coverage
 
     weights = {"用水": 4.6, "用电": 4.6, "用气": 5.2, "企业": 2.3, "减负": 5.2}
     sentence = "落实用水、用气、用电各项要素保障措施，为企业降低生产成本4500余万元。"
-    assert _clause_coverage(sentence, weights, numeric=True) > 0.6
+    assert clause_coverage(sentence, weights, numeric=True) > 0.6
     # …but only the clause right before: a figure far from its subject stays apart.
     far = "落实用水、用气、用电各项要素保障措施，加强调度，为企业降低生产成本4500余万元。"
-    assert _clause_coverage(far, weights, numeric=True) < 0.2
+    assert clause_coverage(far, weights, numeric=True) < 0.2
 
 
 def test_a_figure_of_a_wider_indicator_is_not_the_asked_ones():

@@ -282,7 +282,7 @@ class ExtractiveAnswerer:
             if score < cfg.threshold:
                 break
             sentence = hits[rank].paragraph.sentences[idx]
-            if _clause_coverage(sentence, weights, plan.numeric) < cfg.clause_threshold:
+            if clause_coverage(sentence, weights, plan.numeric) < cfg.clause_threshold:
                 continue
             hit = hits[rank]
             similarity = hit.similarities[idx] if idx < len(hit.similarities) else 0.0
@@ -310,7 +310,7 @@ class ExtractiveAnswerer:
             kept = self._with_figure(plan, text, sentences[idx], close, weights)
             if kept != text:
                 text, chosen = kept, [idx]
-        label = _period_note(hit.paragraph)
+        label = period_note(hit.paragraph)
         if label:
             text = f"{text}（{label}）"
         return Extracted(text, False, (citation(hit, chosen),), best)
@@ -385,7 +385,7 @@ class ExtractiveAnswerer:
         return out
 
 
-def _clause_coverage(sentence: str, weights: dict[str, float], numeric: bool) -> float:
+def clause_coverage(sentence: str, weights: dict[str, float], numeric: bool) -> float:
     """Best question-term coverage of one clause; when a figure is asked, of a clause with a
     figure read with the clause before it (落实用水、用气、用电各项要素保障措施，为企业降低生产
     成本4500余万元: the figure's subject is named before its comma), as `figure_clause` reads it."""
@@ -411,7 +411,7 @@ def _pick_respective(text: str, weights: dict[str, float]) -> str:
     return ""
 
 
-def _period_note(para: Paragraph) -> str:
+def period_note(para: Paragraph) -> str:
     if para.period == REVIEW and para.period_year:
         return f"{para.period_year}年实绩"
     if para.period == PLAN and para.period_year:

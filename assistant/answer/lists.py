@@ -23,7 +23,7 @@ from ..question import LIST, QuestionPlan
 from ..types import Citation, Hit, Paragraph
 from ..vocab import CN_NUMERALS, CN_SEVERAL, cn_number
 from .base import AnswerContext, Extracted
-from .extractive import ExtractiveAnswerer, ExtractiveConfig, _clause_coverage, _period_note
+from .extractive import ExtractiveAnswerer, ExtractiveConfig, clause_coverage, period_note
 
 # The count a question asks (哪三个, 哪5个方面) or names (三大攻坚战, “九个坚持”, 十三个领域).
 _ASKED_COUNT = re.compile(rf"哪([{CN_SEVERAL}]+|\d+)")
@@ -285,14 +285,14 @@ class ListAnswerer:
             if score < cfg.threshold:
                 break
             sentence = hits[rank].paragraph.sentences[idx]
-            if _clause_coverage(sentence, weights, plan.numeric) < cfg.clause_threshold:
+            if clause_coverage(sentence, weights, plan.numeric) < cfg.clause_threshold:
                 continue
             found = self._enumeration_at(context, hits[rank].paragraph, idx)
             if found is not None and max(found.counts) >= max(want or 2, 2):
                 return self._answer(found, titles, best)
         score, rank, idx = scored[0]
         sentence = hits[rank].paragraph.sentences[idx]
-        if _clause_coverage(sentence, weights, plan.numeric) < cfg.clause_threshold:
+        if clause_coverage(sentence, weights, plan.numeric) < cfg.clause_threshold:
             return None
         return self._answer(self._sentences_from(hits[rank].paragraph, idx), titles, best)
 
@@ -424,7 +424,7 @@ class ListAnswerer:
             citation(Hit(paragraph=p, title=title, score=score), list(ks)) for p, ks in found.quotes
         ]
         text = found.text
-        label = _period_note(found.quotes[0][0])
+        label = period_note(found.quotes[0][0])
         if label:
             text = f"{text}（{label}）"
         return Extracted(text, False, tuple(cites), score)
